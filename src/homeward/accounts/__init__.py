@@ -1,0 +1,1 @@
+"""Desks, their keys, officers, sign-in and sessions."""

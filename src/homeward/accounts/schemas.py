@@ -1,0 +1,35 @@
+"""API shapes of sign-in and desks."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+    code: str = Field(min_length=6, max_length=8, pattern="^[0-9]+$")
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    idle_timeout_seconds: int
+
+
+class DeskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    is_coordination: bool
+
+
+class Me(BaseModel):
+    officer_id: str
+    username: str
+    role: str
+    nation: str
+    clearance: int

@@ -1,0 +1,287 @@
+"""Desks, desk keys and officers: the only code that changes them.
+
+Keys: each officer has an X25519 pair whose private half is wrapped with Argon2id(password).
+Each desk key version's private half is sealed to every officer of the desk. An officer added
+to a desk that already has keys receives them the next time a colleague who holds them signs in
+(`grant_pending_keys`): nobody else, the administrator included, ever holds a desk key.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from homeward.accounts.exceptions import InvalidOfficer, SignInRefused, UnknownDesk
+from homeward.accounts.models import Desk, DeskKey, Officer, OfficerDeskKey
+from homeward.audit import service as audit
+from homeward.crypto import sealing
+from homeward.crypto.keys import ServerSecrets
+from homeward.policy.check import Principal
+from homeward.policy.roles import Role
+
+DEFAULT_DESKS: tuple[tuple[str, str, bool], ...] = (
+    ("USA", "United States desk", False),
+    ("FRA", "France desk", False),
+    ("GBR", "United Kingdom desk", False),
+    ("CAN", "Canada desk", False),
+    ("DEU", "Germany desk", False),
+    ("IRQ", "Coordination cell", True),
+)
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
+MIN_PASSWORD_LENGTH = 12
+TOTP_ISSUER = "Homeward"
+
+
+@dataclass(frozen=True)
+class NewOfficer:
+    username: str
+    password: str
+    role: Role
+    nation: str
+    clearance: int = 1
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """An officer signed in: who they are and their unwrapped private key (memory only)."""
+
+    principal: Principal
+    private_key: bytes
+
+
+def principal_of(officer: Officer) -> Principal:
+    return Principal(
+        officer_id=officer.id,
+        username=officer.username,
+        role=Role(officer.role),
+        nation=officer.nation,
+        clearance=officer.clearance,
+    )
+
+
+def ensure_default_desks(*, session: Session) -> list[Desk]:
+    existing = {desk.code for desk in session.scalars(select(Desk))}
+    for code, name, coordination in DEFAULT_DESKS:
+        if code not in existing:
+            session.add(Desk(code=code, name=name, is_coordination=coordination))
+            audit.record(
+                session=session, actor=audit.SYSTEM, action="admin:desk:create",
+                resource_type="desk", resource_id=code, nation=code,
+            )
+    session.flush()
+    return list(session.scalars(select(Desk).order_by(Desk.code)))
+
+
+def get_desk(*, session: Session, code: str) -> Desk:
+    desk = session.get(Desk, code.upper())
+    if desk is None:
+        raise UnknownDesk(code)
+    return desk
+
+
+def list_desks(*, session: Session) -> list[Desk]:
+    return list(session.scalars(select(Desk).order_by(Desk.is_coordination, Desk.code)))
+
+
+def current_desk_key(*, session: Session, desk_code: str) -> DeskKey | None:
+    return session.scalars(
+        select(DeskKey).where(DeskKey.desk_code == desk_code).order_by(DeskKey.version.desc())
+    ).first()
+
+
+def _desk_officers(session: Session, desk_code: str) -> list[Officer]:
+    return list(
+        session.scalars(
+            select(Officer).where(Officer.nation == desk_code, Officer.disabled_at.is_(None))
+        )
+    )
+
+
+def _holds_desk_keys(role: Role) -> bool:
+    return role not in (Role.ADMINISTRATOR, Role.AUDITOR)
+
+
+def _new_desk_key(session: Session, desk_code: str, recipients: list[Officer]) -> DeskKey:
+    latest = session.scalar(select(func.max(DeskKey.version)).where(DeskKey.desk_code == desk_code))
+    private, public = sealing.generate_keypair()
+    desk_key = DeskKey(desk_code=desk_code, version=(latest or 0) + 1, public_key=public)
+    session.add(desk_key)
+    session.flush()
+    for officer in recipients:
+        session.add(
+            OfficerDeskKey(
+                officer_id=officer.id,
+                desk_key_id=desk_key.id,
+                sealed_private_key=sealing.seal(officer.public_key, private),
+            )
+        )
+    return desk_key
+
+
+def add_officer(
+    *, session: Session, secrets: ServerSecrets, cost: sealing.KdfCost, actor: str, data: NewOfficer
+) -> tuple[Officer, str]:
+    """Create an officer; returns it with its TOTP provisioning URI (shown once)."""
+    username = data.username.strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidOfficer("username", "3-64 characters: a-z first, then a-z 0-9 . _ -")
+    if len(data.password) < MIN_PASSWORD_LENGTH:
+        raise InvalidOfficer("password", f"at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(Officer.id).where(Officer.username == username)):
+        raise InvalidOfficer("username", "already taken")
+    desk = get_desk(session=session, code=data.nation)
+    private, public = sealing.generate_keypair()
+    salt = sealing.random_bytes(sealing.SALT_SIZE)
+    wrap_key = sealing.derive_key(data.password.encode(), salt, cost)
+    totp_secret = pyotp.random_base32()
+    officer = Officer(
+        username=username,
+        role=data.role.value,
+        nation=desk.code,
+        clearance=data.clearance,
+        password_hash=sealing.hash_password(data.password, cost),
+        totp_secret_sealed=secrets.seal_field(totp_secret),
+        public_key=public,
+        private_key_wrapped=sealing.encrypt(wrap_key, private),
+        kdf_salt=salt,
+    )
+    session.add(officer)
+    session.flush()
+    if _holds_desk_keys(data.role) and current_desk_key(session=session, desk_code=desk.code) is None:
+        _new_desk_key(session, desk.code, [officer])
+    audit.record(
+        session=session, actor=actor, action="admin:officer:create",
+        resource_type="officer", resource_id=officer.id, nation=desk.code,
+    )
+    uri = pyotp.TOTP(totp_secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
+    return officer, uri
+
+
+def totp_now(*, secrets: ServerSecrets, officer: Officer) -> str:
+    """The current code (for the demo's printout and for tests)."""
+    return pyotp.TOTP(secrets.open_field(officer.totp_secret_sealed)).now()
+
+
+def _accept_totp(secrets: ServerSecrets, officer: Officer, code: str) -> bool:
+    """Accept a code within one step of now, and each step only once."""
+    totp = pyotp.TOTP(secrets.open_field(officer.totp_secret_sealed))
+    current = int(time.time()) // totp.interval
+    for step in (current - 1, current, current + 1):
+        if step > officer.last_totp_step and sealing.equal(
+            totp.generate_otp(step).encode(), code.strip().encode()
+        ):
+            officer.last_totp_step = step
+            return True
+    return False
+
+
+def sign_in(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    cost: sealing.KdfCost,
+    username: str,
+    password: str,
+    code: str,
+) -> Keyring:
+    """Password, then TOTP, then unwrap the officer's key. Every failure looks the same."""
+    officer = session.scalar(
+        select(Officer).where(Officer.username == username.strip().lower())
+    )
+    if officer is None or officer.disabled_at is not None:
+        # Spend the same Argon2id time on an unknown user as on a wrong password.
+        sealing.hash_password(password, cost)
+        raise SignInRefused
+    if not sealing.verify_password(officer.password_hash, password):
+        raise SignInRefused
+    if not _accept_totp(secrets, officer, code):
+        raise SignInRefused
+    keyring = unlock(officer=officer, password=password, cost=cost)
+    audit.record(
+        session=session, actor=keyring.principal.audit_name, action="officer:signin:accept",
+        resource_type="officer", resource_id=officer.id, nation=officer.nation,
+    )
+    grant_pending_keys(session=session, keyring=keyring)
+    return keyring
+
+
+def unlock(*, officer: Officer, password: str, cost: sealing.KdfCost) -> Keyring:
+    """Unwrap the officer's private key with their password (already verified)."""
+    wrap_key = sealing.derive_key(password.encode(), officer.kdf_salt, cost)
+    return Keyring(
+        principal=principal_of(officer),
+        private_key=sealing.decrypt(wrap_key, officer.private_key_wrapped),
+    )
+
+
+def desk_private_keys(*, session: Session, keyring: Keyring) -> dict[str, bytes]:
+    """Every desk key version this officer holds, by desk key id."""
+    held = session.scalars(
+        select(OfficerDeskKey).where(OfficerDeskKey.officer_id == keyring.principal.officer_id)
+    )
+    return {
+        row.desk_key_id: sealing.unseal(keyring.private_key, row.sealed_private_key)
+        for row in held
+    }
+
+
+def grant_pending_keys(*, session: Session, keyring: Keyring) -> int:
+    """Seal the desk keys this officer holds to desk colleagues who lack them."""
+    mine = desk_private_keys(session=session, keyring=keyring)
+    if not mine:
+        return 0
+    granted = 0
+    for colleague in _desk_officers(session, keyring.principal.nation):
+        if not _holds_desk_keys(Role(colleague.role)):
+            continue
+        theirs = set(
+            session.scalars(
+                select(OfficerDeskKey.desk_key_id).where(OfficerDeskKey.officer_id == colleague.id)
+            )
+        )
+        for desk_key_id, private in mine.items():
+            if desk_key_id not in theirs:
+                session.add(
+                    OfficerDeskKey(
+                        officer_id=colleague.id,
+                        desk_key_id=desk_key_id,
+                        sealed_private_key=sealing.seal(colleague.public_key, private),
+                    )
+                )
+                granted += 1
+                audit.record(
+                    session=session, actor=keyring.principal.audit_name,
+                    action="officer:desk-key:grant", resource_type="officer",
+                    resource_id=colleague.id, nation=colleague.nation,
+                )
+    session.flush()
+    return granted
+
+
+def rotate_desk_key(*, session: Session, actor: str, desk_code: str) -> DeskKey:
+    """A new key version for new content; old versions stay with the officers, so old
+    messages stay readable. Needs no password: the new key is sealed to officers' public keys."""
+    desk = get_desk(session=session, code=desk_code)
+    recipients = [o for o in _desk_officers(session, desk.code) if _holds_desk_keys(Role(o.role))]
+    if not recipients:
+        raise InvalidOfficer("desk", f"{desk.code} has no officer to hold a new key")
+    desk_key = _new_desk_key(session, desk.code, recipients)
+    audit.record(
+        session=session, actor=actor, action="admin:desk:rotate-key",
+        resource_type="desk", resource_id=desk.code, nation=desk.code,
+    )
+    session.flush()
+    return desk_key
+
+
+def get_officer(*, session: Session, officer_id: str) -> Officer | None:
+    return session.get(Officer, officer_id)
+
+
+def find_officer(*, session: Session, username: str) -> Officer | None:
+    return session.scalar(select(Officer).where(Officer.username == username.strip().lower()))

@@ -1,0 +1,1 @@
+"""Typer commands: thin adapters over the services."""

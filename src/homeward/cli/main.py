@@ -1,0 +1,193 @@
+"""`homeward` command line: init, serve, demo, officers, desk keys, maintenance."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts import sessions
+from homeward.accounts.service import NewOfficer
+from homeward.audit import service as audit
+from homeward.contact import service as contact_service
+from homeward.core.errors import HomewardError
+from homeward.core.runtime import Runtime
+from homeward.core.settings import Settings
+from homeward.policy.labels import Classification
+from homeward.policy.roles import Role
+
+# Tracebacks never show local variables: they could hold passwords or keys.
+app = typer.Typer(
+    help="Homeward: the case system of the safe-return programme.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+officer_app = typer.Typer(help="Manage officers.", no_args_is_help=True)
+desk_app = typer.Typer(help="Manage desks and their keys.", no_args_is_help=True)
+app.add_typer(officer_app, name="officer")
+app.add_typer(desk_app, name="desk")
+console = Console()
+ADMIN_ACTOR = "cli:administrator"
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def _runtime(*, create_keys: bool = False) -> Runtime:
+    return Runtime.from_settings(Settings(), create_keys=create_keys)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+def initialise() -> Runtime:
+    """Create the data directory, server keys, schema (Alembic) and the default desks."""
+    from homeward import migrations
+
+    runtime = _runtime(create_keys=True)
+    migrations.upgrade(runtime.settings.effective_database_url)
+    with runtime.db.transaction() as session:
+        accounts_service.ensure_default_desks(session=session)
+    return runtime
+
+
+@app.command()
+def init() -> None:
+    """Create the data directory, the server keys, the database schema and the desks."""
+    runtime = initialise()
+    console.print(f"Initialised Homeward in [bold]{runtime.settings.data_dir}[/bold].")
+    runtime.close()
+
+
+def _serve(runtime: Runtime, host: str, port: int) -> None:
+    import uvicorn
+
+    from homeward.web.app import create_app
+
+    # No access log and no proxy headers: nothing about a contact's connection is recorded.
+    uvicorn.run(
+        create_app(runtime), host=host, port=port, access_log=False, proxy_headers=False,
+        server_header=False, log_level="warning",
+    )
+
+
+@app.command()
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the contact pages, the officer pages and the API."""
+    try:
+        runtime = _runtime()
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"Homeward on http://{host}:{port}  (officers: http://{host}:{port}/officer/)")
+    _serve(runtime, host, port)
+
+
+@app.command()
+def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Initialise, add demo officers and synthetic conversations, print logins, serve."""
+    from homeward.cli import demo as demo_data
+
+    runtime = initialise()
+    if demo_data.seed(runtime):
+        console.print("Demo officers and synthetic conversations created.")
+    _print_logins(runtime)
+    console.print(
+        f"\nContacts: http://{host}:{port}/   Officers: http://{host}:{port}/officer/\n"
+        "Codes change every 30 seconds: `homeward demo-logins` prints fresh ones."
+    )
+    _serve(runtime, host, port)
+
+
+def _print_logins(runtime: Runtime) -> None:
+    from homeward.cli import demo as demo_data
+
+    credentials = demo_data.load_credentials(runtime)
+    if not credentials:
+        raise _fail("no demo officers here: run `homeward demo` first")
+    table = Table(title="Demo officers (passwords made for this install only)")
+    for column in ("username", "role", "desk", "password", "code now"):
+        table.add_column(column, overflow="fold")
+    with runtime.db.transaction() as session:
+        for username, password in credentials.items():
+            officer = accounts_service.find_officer(session=session, username=username)
+            if officer is None:
+                continue
+            code = accounts_service.totp_now(secrets=runtime.secrets, officer=officer)
+            table.add_row(username, officer.role, officer.nation, password, code)
+    console.print(table)
+
+
+@app.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo officers' logins with their current TOTP codes."""
+    runtime = _runtime()
+    _print_logins(runtime)
+
+
+@officer_app.command("add")
+def officer_add(
+    username: str,
+    nation: Annotated[str, typer.Option(help="Desk code: USA, FRA, GBR, CAN, DEU or IRQ.")],
+    role: Annotated[Role, typer.Option(help="The officer's role.")] = Role.DESK_OFFICER,
+    clearance: Annotated[
+        Classification, typer.Option(help="Highest classification the officer may read.")
+    ] = Classification.RESTRICTED,
+) -> None:
+    """Add an officer; asks for the password and prints the TOTP provisioning URI once."""
+    password = getpass.getpass("Password (12 characters or more): ")
+    if password != getpass.getpass("Again: "):
+        raise _fail("the two passwords differ")
+    runtime = _runtime()
+    try:
+        with runtime.db.transaction() as session:
+            officer, uri = accounts_service.add_officer(
+                session=session, secrets=runtime.secrets, cost=runtime.cost, actor=ADMIN_ACTOR,
+                data=NewOfficer(username, password, role, nation.upper(), int(clearance)),
+            )
+            name = officer.username
+    except HomewardError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"Officer [bold]{name}[/bold] added. Add this to an authenticator app:")
+    console.print(uri, soft_wrap=True)
+
+
+@desk_app.command("rotate-key")
+def desk_rotate_key(desk: str) -> None:
+    """Give a desk a new key for new content; old messages stay readable."""
+    runtime = _runtime()
+    try:
+        with runtime.db.transaction() as session:
+            key = accounts_service.rotate_desk_key(
+                session=session, actor=ADMIN_ACTOR, desk_code=desk.upper()
+            )
+            version = key.version
+    except HomewardError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"Desk {desk.upper()} now seals new content to key version {version}.")
+
+
+@app.command()
+def purge() -> None:
+    """Remove expired sessions and codenames that were never used to write."""
+    runtime = _runtime()
+    with runtime.db.transaction() as session:
+        ended = sessions.purge_expired(session=session)
+        unused = contact_service.purge_unused(
+            session=session, older_than=timedelta(hours=runtime.settings.unused_contact_hours)
+        )
+        audit.record(
+            session=session, actor=ADMIN_ACTOR, action="system:maintenance:purge",
+            resource_type="system", resource_id="purge",
+        )
+    console.print(f"Removed {ended} expired sessions and {unused} unused codenames.")
+
+
+if __name__ == "__main__":
+    app()

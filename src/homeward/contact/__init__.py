@@ -1,0 +1,1 @@
+"""The anonymous contact channel: contacts, their conversations, messages, files, replies."""

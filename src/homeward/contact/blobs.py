@@ -1,0 +1,91 @@
+"""The encrypted file store: one file per attachment under data_dir/blobs, random names."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from homeward.core.errors import TooLarge
+from homeward.crypto import sealing
+
+_NAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A file written and encrypted, not yet attached to any message."""
+
+    blob_name: str
+    key: bytes
+    size_bytes: int
+    filename: str
+    content_type: str
+
+    def sealed_meta(self) -> bytes:
+        meta = {"name": self.filename, "type": self.content_type}
+        return sealing.encrypt(self.key, json.dumps(meta).encode())
+
+
+class BlobWriter:
+    """Receives a file chunk by chunk and writes only ciphertext; refuses past `max_bytes`."""
+
+    def __init__(self, blobs_dir: Path, *, max_bytes: int, filename: str, content_type: str):
+        blobs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.blob_name = secrets.token_hex(16)
+        self.path = blobs_dir / self.blob_name
+        self._key = sealing.random_bytes()
+        self._max_bytes = max_bytes
+        self._filename = clean_filename(filename)
+        self._content_type = content_type[:100] or "application/octet-stream"
+        self._handle: BinaryIO = open(self.path, "xb")  # noqa: SIM115 - closed in finish/abort
+        os.chmod(self.path, 0o600)
+        self._encryptor = sealing.StreamEncryptor(self._key, self._handle)
+
+    def write(self, chunk: bytes) -> None:
+        if self._encryptor.plaintext_size + len(chunk) > self._max_bytes:
+            self.abort()
+            raise TooLarge("file", f"larger than the limit of {self._max_bytes} bytes")
+        self._encryptor.write(chunk)
+
+    def finish(self) -> StoredBlob:
+        self._encryptor.close()
+        self._handle.close()
+        return StoredBlob(
+            blob_name=self.blob_name,
+            key=self._key,
+            size_bytes=self._encryptor.plaintext_size,
+            filename=self._filename,
+            content_type=self._content_type,
+        )
+
+    def abort(self) -> None:
+        self._handle.close()
+        remove(self.path.parent, self.blob_name)
+
+
+def clean_filename(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    return cleaned[:_NAME_MAX] or "file"
+
+
+def read_meta(key: bytes, sealed: bytes) -> dict[str, str]:
+    meta: dict[str, str] = json.loads(sealing.decrypt(key, sealed))
+    return meta
+
+
+def open_plaintext(blobs_dir: Path, blob_name: str, key: bytes) -> Iterator[bytes]:
+    """Decrypt a stored file chunk by chunk."""
+    with open(blobs_dir / blob_name, "rb") as handle:
+        yield from sealing.stream_decrypt(key, handle)
+
+
+def remove(blobs_dir: Path, blob_name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(blobs_dir / blob_name)

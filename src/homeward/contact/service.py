@@ -1,0 +1,255 @@
+"""The contact's side of the channel: codenames, writing, reading replies, leaving.
+
+Nothing here receives or stores an address, a user agent or a codename in clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts import sessions
+from homeward.audit import service as audit
+from homeward.contact.blobs import StoredBlob
+from homeward.contact.exceptions import CodenameInMessage, CodenameRefused
+from homeward.contact.models import (
+    FROM_CONTACT,
+    FROM_DESK,
+    Attachment,
+    Contact,
+    Conversation,
+    KeyWrap,
+    Message,
+)
+from homeward.core.db import utcnow
+from homeward.core.errors import BadInput
+from homeward.crypto import codename as codenames
+from homeward.crypto import sealing
+from homeward.crypto.keys import ServerSecrets
+
+COORDINATION_DESK = "IRQ"
+_CHECK_PURPOSE = "hw-codename-chk"
+
+
+@dataclass(frozen=True)
+class ContactKeys:
+    """What a contact's session holds (encrypted in the session row): never the codename."""
+
+    reply_private_key: bytes
+    codename_check: bytes
+    """Keyed hash of the codename, to refuse a message that contains it."""
+
+    def pack(self) -> bytes:
+        return self.reply_private_key + self.codename_check
+
+    @classmethod
+    def unpack(cls, packed: bytes) -> ContactKeys:
+        return cls(reply_private_key=packed[:32], codename_check=packed[32:64])
+
+
+@dataclass(frozen=True)
+class ContactItem:
+    """One line of the conversation as the contact sees it."""
+
+    direction: str
+    day: date
+    text: str | None
+    attachment_count: int
+
+
+def _codename_check(secrets: ServerSecrets, codename: str) -> bytes:
+    return sealing.keyed_hash(secrets.pepper, codenames.normalise(codename).encode(), _CHECK_PURPOSE)
+
+
+def start(
+    *, session: Session, secrets: ServerSecrets, cost: sealing.KdfCost
+) -> tuple[str, Contact, ContactKeys]:
+    """Issue a new codename (returned once, to be shown once) and its contact."""
+    codename = codenames.generate()
+    derived = codenames.derive(codename, secrets.pepper, cost)
+    contact = Contact(
+        lookup=derived.lookup,
+        reply_public_key=derived.reply_public_key,
+        created_on=utcnow().date(),
+    )
+    session.add(contact)
+    session.flush()
+    audit.record(
+        session=session, actor=audit.CONTACT, action="contact:account:create",
+        resource_type="contact", resource_id=contact.id,
+    )
+    keys = ContactKeys(derived.reply_private_key, _codename_check(secrets, codename))
+    return codename, contact, keys
+
+
+def sign_in(
+    *, session: Session, secrets: ServerSecrets, cost: sealing.KdfCost, codename: str
+) -> tuple[Contact, ContactKeys]:
+    """The same work and the same answer for an unknown, a mistyped and a deleted codename."""
+    derived = codenames.derive(codename[:500], secrets.pepper, cost)
+    contact = session.scalar(select(Contact).where(Contact.lookup == derived.lookup))
+    if contact is None:
+        raise CodenameRefused
+    return contact, ContactKeys(derived.reply_private_key, _codename_check(secrets, codename))
+
+
+def get_contact(*, session: Session, contact_id: str) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise CodenameRefused
+    return contact
+
+
+def contains_codename(secrets: ServerSecrets, keys: ContactKeys, text: str) -> bool:
+    """Every run of seven words in the text is hashed and compared with the codename's hash."""
+    words = codenames.normalise(text).split(" ")
+    size = codenames.WORDS_PER_CODENAME
+    for start_at in range(max(0, len(words) - size + 1)):
+        window = " ".join(words[start_at : start_at + size])
+        if sealing.equal(_codename_check(secrets, window), keys.codename_check):
+            return True
+    return False
+
+
+def _desk_wraps(session: Session, desk_code: str, content_key: bytes) -> KeyWrap:
+    desk_key = accounts_service.current_desk_key(session=session, desk_code=desk_code)
+    if desk_key is None:
+        raise BadInput("desk", f"{desk_code} cannot receive messages yet (no desk key)")
+    return KeyWrap(desk_key_id=desk_key.id, sealed_key=sealing.seal(desk_key.public_key, content_key))
+
+
+def write(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    contact_id: str,
+    keys: ContactKeys,
+    text: str,
+    desk_code: str | None,
+    files: list[StoredBlob],
+    max_chars: int,
+) -> Message:
+    """Store a contact's message and files, sealed to the desk that owns the conversation."""
+    text = text.strip()
+    if not text:
+        raise BadInput("message", "it is empty; write something before sending")
+    if len(text) > max_chars:
+        raise BadInput("message", f"it is longer than {max_chars} characters")
+    if contains_codename(secrets, keys, text):
+        raise CodenameInMessage
+    contact = get_contact(session=session, contact_id=contact_id)
+    conversation = contact.conversation
+    if conversation is None:
+        owner = _choose_desk(session, desk_code)
+        conversation = Conversation(owner_nation=owner)
+        contact.conversation = conversation
+        session.flush()
+    now = utcnow()
+    content_key = sealing.random_bytes()
+    message = Message(
+        conversation_id=conversation.id,
+        direction=FROM_CONTACT,
+        created_at=now,
+        body=sealing.encrypt(content_key, text.encode()),
+    )
+    message.wraps.append(_desk_wraps(session, conversation.owner_nation, content_key))
+    for blob in files:
+        attachment = Attachment(
+            blob_name=blob.blob_name, size_bytes=blob.size_bytes, meta=blob.sealed_meta()
+        )
+        attachment.wraps.append(_desk_wraps(session, conversation.owner_nation, blob.key))
+        message.attachments.append(attachment)
+    session.add(message)
+    conversation.unread = True
+    conversation.message_count += 1
+    conversation.last_message_at = now
+    session.flush()
+    audit.record(
+        session=session, actor=audit.CONTACT, action="contact:message:create",
+        resource_type="conversation", resource_id=conversation.id,
+        nation=conversation.owner_nation,
+    )
+    return message
+
+
+def _choose_desk(session: Session, desk_code: str | None) -> str:
+    if not desk_code or desk_code == "unknown":
+        return COORDINATION_DESK
+    desks = {desk.code for desk in accounts_service.list_desks(session=session)}
+    if desk_code not in desks:
+        raise BadInput("desk", "choose one of the listed desks or 'I don't know'")
+    return desk_code
+
+
+def conversation_for_contact(
+    *, session: Session, contact_id: str, keys: ContactKeys
+) -> list[ContactItem]:
+    """Own messages as 'sent on <day>' only; replies opened with the codename-derived key."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    if contact.conversation is None:
+        return []
+    items: list[ContactItem] = []
+    for message in contact.conversation.messages:
+        text = None
+        if message.direction == FROM_DESK and message.contact_sealed_key is not None:
+            content_key = sealing.unseal(keys.reply_private_key, message.contact_sealed_key)
+            text = sealing.decrypt(content_key, message.body).decode()
+        items.append(
+            ContactItem(
+                direction=message.direction,
+                day=message.created_at.date(),
+                text=text,
+                attachment_count=len(message.attachments),
+            )
+        )
+    if any(item.direction == FROM_DESK for item in items):
+        audit.record(
+            session=session, actor=audit.CONTACT, action="contact:reply:read",
+            resource_type="conversation", resource_id=contact.conversation.id,
+        )
+    return items
+
+
+def delete_account(*, session: Session, contact_id: str) -> list[str]:
+    """Erase the contact and everything they wrote or received; returns blob files to remove
+    once the transaction has committed."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    blob_names: list[str] = []
+    conversation_id = contact.id
+    if contact.conversation is not None:
+        conversation_id = contact.conversation.id
+        for message in contact.conversation.messages:
+            blob_names.extend(attachment.blob_name for attachment in message.attachments)
+    sessions.end_all_for(session=session, subject_id=contact.id)
+    session.delete(contact)
+    session.flush()
+    audit.record(
+        session=session, actor=audit.CONTACT, action="contact:account:delete",
+        resource_type="conversation", resource_id=conversation_id,
+    )
+    return blob_names
+
+
+def purge_unused(*, session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Remove codenames issued long ago that never wrote: a flood leaves nothing behind."""
+    cutoff = ((now or utcnow()) - older_than).date()
+    unused = select(Contact.id).where(
+        Contact.created_on < cutoff,
+        ~select(Conversation.id).where(Conversation.contact_id == Contact.id).exists(),
+    )
+    ids = list(session.scalars(unused))
+    if ids:
+        session.execute(delete(Contact).where(Contact.id.in_(ids)))
+        audit.record(
+            session=session, actor=audit.SYSTEM, action="contact:account:purge-unused",
+            resource_type="contact", resource_id=str(len(ids)),
+        )
+    return len(ids)
+
+
+def count_contacts(*, session: Session) -> int:
+    return int(session.scalar(select(func.count(Contact.id))) or 0)

@@ -1,0 +1,1 @@
+"""Settings, database engine and session scope, base model, errors."""

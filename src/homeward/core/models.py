@@ -1,0 +1,11 @@
+"""Imports every model so that Base.metadata knows all tables (Alembic and tests use it)."""
+
+from __future__ import annotations
+
+from homeward.accounts import models as accounts_models
+from homeward.audit import models as audit_models
+from homeward.contact import models as contact_models
+from homeward.core.db import Base
+
+ALL_MODEL_MODULES = (accounts_models, audit_models, contact_models)
+metadata = Base.metadata

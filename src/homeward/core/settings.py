@@ -1,0 +1,72 @@
+"""Settings from HOMEWARD_* variables (pydantic-settings), with safe embedded defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KdfProfile = Literal["owasp", "fast-for-tests"]
+
+
+class Settings(BaseSettings):
+    """Everything configurable; every field can be set as HOMEWARD_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="HOMEWARD_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    """Empty means an embedded SQLite file under data_dir."""
+
+    kdf_profile: KdfProfile = "owasp"
+    """`fast-for-tests` lowers Argon2id costs; refused unless HOMEWARD_TESTING=1."""
+    testing: bool = False
+
+    message_max_chars: int = Field(default=20_000, ge=1, le=1_000_000)
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    attachments_max_count: int = Field(default=5, ge=0, le=50)
+
+    officer_idle_minutes: int = Field(default=15, ge=1)
+    officer_max_hours: int = Field(default=10, ge=1)
+    contact_idle_minutes: int = Field(default=30, ge=1)
+
+    new_contacts_per_minute: int = Field(default=60, ge=1)
+    """Global ceiling on new codenames, so a flood cannot fill the officers' inboxes."""
+    kdf_concurrency: int = Field(default=2, ge=1)
+    """Argon2id runs at once; the rest wait briefly, then get a 'busy' page."""
+    kdf_wait_seconds: float = Field(default=3.0, ge=0)
+    unused_contact_hours: int = Field(default=24, ge=1)
+    """Contacts that never wrote are purged after this long."""
+
+    secure_cookies: bool = False
+    """Set behind TLS (or an onion service) so cookies carry the Secure flag."""
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'homeward.sqlite3').as_posix()}"
+
+    def check(self) -> None:
+        """Refuse settings that would weaken the deployment by mistake."""
+        if self.kdf_profile == "fast-for-tests" and not self.testing:
+            msg = "HOMEWARD_KDF_PROFILE=fast-for-tests is refused outside tests (HOMEWARD_TESTING=1)"
+            raise ValueError(msg)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.check()
+    return settings

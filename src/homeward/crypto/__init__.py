@@ -1,0 +1,1 @@
+"""Keys, envelopes and codenames. The only package that touches PyNaCl (libsodium)."""

@@ -1,0 +1,77 @@
+"""Codenames: seven words from the EFF long word list (7,776 words, 90.5 bits), shown once.
+
+The codename is the contact's only credential. Nothing derived from it is stored that would let
+someone holding the database (but not the server's pepper and the codename) find or read a
+contact: the lookup value is Argon2id(codename) keyed again with the pepper, and the reply key
+pair comes from the same slow derivation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from xkcdpass import xkcd_password
+
+from homeward.crypto import sealing
+
+WORDS_PER_CODENAME = 7
+_SPLIT = re.compile(r"[^a-z-]+")
+
+
+@lru_cache(maxsize=1)
+def word_list() -> tuple[str, ...]:
+    """The EFF long list as shipped by the xkcdpass package (kept by its maintainers)."""
+    path = Path(xkcd_password.locate_wordfile("eff-long"))
+    words = tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(word for word in words if word)
+
+
+@lru_cache(maxsize=1)
+def _word_set() -> frozenset[str]:
+    return frozenset(word_list())
+
+
+def entropy_bits() -> float:
+    return WORDS_PER_CODENAME * math.log2(len(word_list()))
+
+
+def generate() -> str:
+    words = word_list()
+    return " ".join(secrets.choice(words) for _ in range(WORDS_PER_CODENAME))
+
+
+def normalise(text: str) -> str:
+    """Lower case, single spaces: what the contact types may differ in case and spacing."""
+    return " ".join(word for word in _SPLIT.split(text.lower()) if word)
+
+
+def is_well_formed(text: str) -> bool:
+    words = normalise(text).split(" ")
+    return len(words) == WORDS_PER_CODENAME and all(word in _word_set() for word in words)
+
+
+def appears_in(message: str, codename: str) -> bool:
+    """True when the message carries the codename, whatever the case, spacing or punctuation."""
+    return f" {normalise(codename)} " in f" {normalise(message)} "
+
+
+@dataclass(frozen=True)
+class ContactSecrets:
+    lookup: bytes
+    """Stored, unique: finds the contact. Useless without the pepper and the codename."""
+    reply_private_key: bytes
+    reply_public_key: bytes
+
+
+def derive(codename: str, pepper: bytes, cost: sealing.KdfCost) -> ContactSecrets:
+    """One Argon2id run per sign-in, whatever the codename: unknown and wrong take equal time."""
+    salt = sealing.keyed_hash(pepper, b"codename-salt", "hw-codename-salt", size=sealing.SALT_SIZE)
+    stretched = sealing.derive_key(normalise(codename).encode(), salt, cost, size=64)
+    lookup = sealing.keyed_hash(pepper, stretched[:32], "hw-contact-id")
+    private, public = sealing.keypair_from_seed(stretched[32:])
+    return ContactSecrets(lookup=lookup, reply_private_key=private, reply_public_key=public)

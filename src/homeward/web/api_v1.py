@@ -1,0 +1,170 @@
+"""JSON API under /api/v1: the same operations as the officer pages, with bearer tokens.
+
+No cookie is ever set or read here, so no CSRF is possible; the token comes from
+POST /api/v1/auth/token with the same password and TOTP as the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.exceptions import SessionExpired
+from homeward.accounts.schemas import DeskOut, Me, TokenIn, TokenOut
+from homeward.accounts.service import Keyring
+from homeward.contact import inbox as inbox_service
+from homeward.contact.schemas import (
+    ConversationOut,
+    InboxItem,
+    InboxPage,
+    ReplyIn,
+    ReplyOut,
+    RouteIn,
+    StarIn,
+)
+from homeward.web import officer_auth
+from homeward.web.deps import runtime_of
+from homeward.web.officer_pages import file_response
+
+router = APIRouter(prefix="/api/v1", tags=["officer"])
+bearer = HTTPBearer(auto_error=False)
+ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No valid session"},
+    403: {"description": "The role may not do this"},
+    404: {"description": "Not found, or not visible to this officer"},
+}
+
+
+def api_keyring(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Keyring:
+    if credentials is None:
+        raise SessionExpired
+    return officer_auth.keyring_for(runtime_of(request), credentials.credentials)
+
+
+Officer = Annotated[Keyring, Depends(api_keyring)]
+
+
+@router.post("/auth/token", operation_id="create_token", responses={401: ERRORS[401]})
+def create_token(request: Request, body: TokenIn) -> TokenOut:
+    runtime = runtime_of(request)
+    _keyring, token = officer_auth.sign_in(runtime, body.username, body.password, body.code)
+    return TokenOut(
+        token=token, idle_timeout_seconds=runtime.settings.officer_idle_minutes * 60
+    )
+
+
+@router.delete("/auth/token", status_code=204, operation_id="revoke_token", responses=ERRORS)
+def revoke_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    keyring: Officer,
+) -> Response:
+    officer_auth.sign_out(runtime_of(request), credentials.credentials if credentials else None)
+    return Response(status_code=204)
+
+
+@router.get("/me", operation_id="whoami", responses=ERRORS)
+def whoami(keyring: Officer) -> Me:
+    p = keyring.principal
+    return Me(
+        officer_id=p.officer_id, username=p.username, role=p.role.value, nation=p.nation,
+        clearance=p.clearance,
+    )
+
+
+@router.get("/desks", operation_id="list_desks", responses=ERRORS)
+def list_desks(request: Request, keyring: Officer) -> list[DeskOut]:
+    with runtime_of(request).db.transaction() as session:
+        return [DeskOut.model_validate(d) for d in accounts_service.list_desks(session=session)]
+
+
+@router.get("/conversations", operation_id="list_conversations", responses=ERRORS)
+def list_conversations(
+    request: Request,
+    keyring: Officer,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    starred: bool = False,
+) -> InboxPage:
+    with runtime_of(request).db.transaction() as session:
+        rows, total = inbox_service.inbox(
+            session=session, principal=keyring.principal, page=page, starred_only=starred
+        )
+    return InboxPage(
+        items=[InboxItem.model_validate(row) for row in rows],
+        total=total, page=page, page_size=inbox_service.PAGE_SIZE,
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id}", operation_id="read_conversation", responses=ERRORS
+)
+def read_conversation(request: Request, conversation_id: str, keyring: Officer) -> ConversationOut:
+    with runtime_of(request).db.transaction() as session:
+        view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
+    return ConversationOut.model_validate(view)
+
+
+@router.post(
+    "/conversations/{conversation_id}/replies",
+    status_code=201,
+    operation_id="reply_to_conversation",
+    responses=ERRORS,
+)
+def reply(request: Request, conversation_id: str, body: ReplyIn, keyring: Officer) -> ReplyOut:
+    with runtime_of(request).db.transaction() as session:
+        message = inbox_service.reply(
+            session=session, keyring=keyring, conversation_id=conversation_id, text=body.text
+        )
+        return ReplyOut(id=message.id, created_at=message.created_at)
+
+
+@router.put(
+    "/conversations/{conversation_id}/star",
+    status_code=204,
+    operation_id="star_conversation",
+    responses=ERRORS,
+)
+def star(request: Request, conversation_id: str, body: StarIn, keyring: Officer) -> Response:
+    with runtime_of(request).db.transaction() as session:
+        inbox_service.set_starred(
+            session=session, principal=keyring.principal, conversation_id=conversation_id,
+            starred=body.starred,
+        )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/conversations/{conversation_id}/route",
+    status_code=204,
+    operation_id="route_conversation",
+    responses=ERRORS,
+)
+def route(request: Request, conversation_id: str, body: RouteIn, keyring: Officer) -> Response:
+    with runtime_of(request).db.transaction() as session:
+        inbox_service.route(
+            session=session, keyring=keyring, conversation_id=conversation_id,
+            desk_code=body.desk,
+        )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    operation_id="download_attachment",
+    responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+)
+def download(request: Request, attachment_id: str, keyring: Officer) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        opened = inbox_service.read_attachment(
+            session=session, keyring=keyring, attachment_id=attachment_id,
+            blobs_dir=runtime.settings.blobs_dir,
+        )
+    return file_response(opened)

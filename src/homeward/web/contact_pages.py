@@ -1,0 +1,319 @@
+"""The contact pages: no script, no outside URL, four languages, nothing about the visitor
+logged or stored. Every form carries a CSRF token bound to the visitor's cookie."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts import sessions
+from homeward.accounts.exceptions import SessionExpired
+from homeward.contact import service as contact_service
+from homeward.contact.exceptions import CodenameInMessage, CodenameRefused
+from homeward.contact.service import ContactKeys
+from homeward.core.errors import BadInput, Busy, HomewardError, RateLimited, TooLarge
+from homeward.core.runtime import Runtime
+from homeward.web import multipart
+from homeward.web.deps import TEMPLATES, runtime_of
+from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from homeward.web.security import (
+    ANON_COOKIE,
+    CONTACT_COOKIE,
+    CSRF_FIELD,
+    csrf_token,
+    csrf_valid,
+    new_form_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+CONTACT_LIFETIME = timedelta(hours=4)
+
+
+def _language(request: Request) -> str:
+    first = request.url.path.strip("/").split("/", 1)[0]
+    return first if first in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class _UnknownLanguage(HomewardError):
+    status_code = 404
+
+    def __init__(self) -> None:
+        super().__init__("page not found")
+
+
+def _checked_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise _UnknownLanguage
+    return lang
+
+
+def _cookie_for_forms(request: Request) -> tuple[str, bool]:
+    """The cookie a CSRF token is bound to, and whether it must be set now."""
+    existing = request.cookies.get(CONTACT_COOKIE) or request.cookies.get(ANON_COOKIE)
+    return (existing, False) if existing else (new_form_cookie(), True)
+
+
+def _set_cookie(response: Response, runtime: Runtime, name: str, value: str) -> None:
+    response.set_cookie(
+        name, value, httponly=True, samesite="strict", secure=runtime.settings.secure_cookies,
+        path="/",
+    )
+
+
+def render(
+    request: Request, lang: str, template: str, status_code: int = 200, **context: object
+) -> Response:
+    runtime = runtime_of(request)
+    cookie, fresh = _cookie_for_forms(request)
+    t = translator(lang)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        f"contact/{template}",
+        {
+            "t": t,
+            "lang": t.language,
+            "dir": t.direction,
+            "languages": LANGUAGES,
+            "csrf_field": CSRF_FIELD,
+            "csrf": csrf_token(runtime.secrets, cookie),
+            "signed_in": CONTACT_COOKIE in request.cookies,
+            **context,
+        },
+        status_code=status_code,
+    )
+    if fresh:
+        _set_cookie(response, runtime, ANON_COOKIE, cookie)
+    return response
+
+
+_ERROR_KEYS: list[tuple[type[HomewardError], str | None, str]] = [
+    (CodenameRefused, None, "error.codename"),
+    (CodenameInMessage, None, "error.codename_in_message"),
+    (SessionExpired, None, "error.session_expired"),
+    (RateLimited, None, "error.rate_limited"),
+    (Busy, None, "error.busy"),
+    (TooLarge, "file", "error.file_too_large"),
+    (TooLarge, None, "error.too_large"),
+    (BadInput, "files", "error.too_many_files"),
+    (BadInput, "csrf", "error.form_expired"),
+    (BadInput, "desk", "error.desk"),
+    (BadInput, "message", "error.message"),
+    (_UnknownLanguage, None, "error.not_found"),
+]
+
+
+def error_key(exc: HomewardError) -> str:
+    for kind, field, key in _ERROR_KEYS:
+        if isinstance(exc, kind) and (field is None or getattr(exc, "field", None) == field):
+            return key
+    return "error.bad_request"
+
+
+def error_page(request: Request, exc: HomewardError) -> Response:
+    lang = _language(request)
+    t = translator(lang)
+    detail = ""
+    if isinstance(exc, BadInput) and exc.field == "message" and not isinstance(
+        exc, CodenameInMessage
+    ):
+        detail = exc.problem
+    response = render(
+        request, lang, "error.html", status_code=exc.status_code,
+        message=t(error_key(exc)), detail=detail,
+    )
+    if isinstance(exc, SessionExpired):
+        response.delete_cookie(CONTACT_COOKIE, path="/")
+    return response
+
+
+def _require_csrf(request: Request, submitted: str | None) -> None:
+    runtime = runtime_of(request)
+    cookie = request.cookies.get(CONTACT_COOKIE) or request.cookies.get(ANON_COOKIE)
+    if not csrf_valid(runtime.secrets, cookie, submitted):
+        raise BadInput("csrf", "the form has expired; please reload the page and try again")
+
+
+def _contact_session(request: Request) -> tuple[str, ContactKeys]:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        opened = sessions.load(
+            session=session,
+            token=request.cookies.get(CONTACT_COOKIE),
+            kind=sessions.CONTACT,
+            idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
+        )
+    return opened.subject_id, ContactKeys.unpack(opened.secret)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, DEFAULT_LANGUAGE, "landing.html")
+
+
+@router.get("/{lang}")
+@router.get("/{lang}/")
+def landing(request: Request, lang: str) -> Response:
+    return render(request, _checked_language(lang), "landing.html")
+
+
+def _start_contact(runtime: Runtime) -> tuple[str, str]:
+    runtime.new_contacts.take()
+    with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
+        codename, contact, keys = contact_service.start(
+            session=session, secrets=runtime.secrets, cost=runtime.cost
+        )
+        token = sessions.create(
+            session=session, kind=sessions.CONTACT, subject_id=contact.id, secret=keys.pack(),
+            idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
+            lifetime=CONTACT_LIFETIME,
+        )
+    return codename, token
+
+
+@router.post("/{lang}/start")
+def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") -> Response:
+    lang = _checked_language(lang)
+    _require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    codename, token = _start_contact(runtime)
+    request.cookies[CONTACT_COOKIE] = token
+    response = render(request, lang, "codename.html", codename=codename.split(" "))
+    _set_cookie(response, runtime, CONTACT_COOKIE, token)
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+@router.post("/{lang}/signin")
+def sign_in(
+    request: Request, lang: str, codename: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    lang = _checked_language(lang)
+    _require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
+        contact, keys = contact_service.sign_in(
+            session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
+        )
+        token = sessions.create(
+            session=session, kind=sessions.CONTACT, subject_id=contact.id, secret=keys.pack(),
+            idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
+            lifetime=CONTACT_LIFETIME,
+        )
+    response = RedirectResponse(f"/{lang}/conversation", status_code=303)
+    _set_cookie(response, runtime, CONTACT_COOKIE, token)
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+@router.get("/{lang}/write")
+def write_form(request: Request, lang: str) -> Response:
+    lang = _checked_language(lang)
+    contact_id, _keys = _contact_session(request)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        contact = contact_service.get_contact(session=session, contact_id=contact_id)
+        first = contact.conversation is None
+        desks = [d for d in accounts_service.list_desks(session=session) if not d.is_coordination]
+    return render(
+        request, lang, "write.html", first=first, desks=[d.code for d in desks],
+        max_chars=runtime.settings.message_max_chars,
+        max_files=runtime.settings.attachments_max_count,
+        max_mib=round(runtime.settings.attachment_max_bytes / 1024 / 1024, 1),
+    )
+
+
+@router.post("/{lang}/write")
+async def write(request: Request, lang: str) -> Response:
+    lang = _checked_language(lang)
+    runtime = runtime_of(request)
+    contact_id, keys = await run_in_threadpool(_contact_session, request)
+    settings = runtime.settings
+    limit = settings.attachment_max_bytes * max(1, settings.attachments_max_count) + 4 * (
+        settings.message_max_chars + 64 * 1024
+    )
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge("file", f"the upload is larger than {limit} bytes")
+    form = await multipart.read_form(
+        request.headers.get("content-type", ""),
+        request.stream(),
+        blobs_dir=settings.blobs_dir,
+        max_file_bytes=settings.attachment_max_bytes,
+        max_field_bytes=4 * settings.message_max_chars + 1024,
+        max_files=settings.attachments_max_count,
+    )
+    try:
+        _require_csrf(request, form.fields.get(CSRF_FIELD))
+
+        def store() -> None:
+            with runtime.db.transaction() as session:
+                contact_service.write(
+                    session=session, secrets=runtime.secrets, contact_id=contact_id, keys=keys,
+                    text=form.fields.get("message", ""), desk_code=form.fields.get("desk"),
+                    files=form.files, max_chars=settings.message_max_chars,
+                )
+
+        await run_in_threadpool(store)
+    except BaseException:
+        multipart.discard(settings.blobs_dir, form)
+        raise
+    return RedirectResponse(f"/{lang}/conversation?sent=1", status_code=303)
+
+
+@router.get("/{lang}/conversation")
+def conversation(request: Request, lang: str, sent: int = 0) -> Response:
+    lang = _checked_language(lang)
+    contact_id, keys = _contact_session(request)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        items = contact_service.conversation_for_contact(
+            session=session, contact_id=contact_id, keys=keys
+        )
+    return render(request, lang, "conversation.html", items=items, sent=bool(sent))
+
+
+@router.get("/{lang}/delete")
+def delete_form(request: Request, lang: str) -> Response:
+    lang = _checked_language(lang)
+    _contact_session(request)
+    return render(request, lang, "delete.html")
+
+
+@router.post("/{lang}/delete")
+def delete(
+    request: Request, lang: str, confirm: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    lang = _checked_language(lang)
+    _require_csrf(request, csrf)
+    contact_id, _keys = _contact_session(request)
+    if confirm != "yes":
+        raise BadInput("confirm", "tick the box to confirm")
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
+    for name in blob_names:
+        multipart.blobs.remove(runtime.settings.blobs_dir, name)
+    request.cookies.pop(CONTACT_COOKIE, None)
+    response = render(request, lang, "deleted.html")
+    response.delete_cookie(CONTACT_COOKIE, path="/")
+    return response
+
+
+@router.get("/{lang}/leave")
+def leave(request: Request, lang: str) -> Response:
+    """Quick exit: ends the session at once and shows a neutral page."""
+    lang = _checked_language(lang)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        sessions.end(session=session, token=request.cookies.get(CONTACT_COOKIE))
+    request.cookies.pop(CONTACT_COOKIE, None)
+    response = render(request, lang, "left.html")
+    response.delete_cookie(CONTACT_COOKIE, path="/")
+    return response

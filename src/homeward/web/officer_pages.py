@@ -1,0 +1,197 @@
+"""Officer pages: sign-in with password and TOTP, the desk's inbox, conversations, replies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
+from homeward.contact import inbox as inbox_service
+from homeward.core.errors import BadInput, HomewardError
+from homeward.policy import roles
+from homeward.web import officer_auth
+from homeward.web.deps import TEMPLATES, runtime_of
+from homeward.web.security import (
+    ANON_COOKIE,
+    CSRF_FIELD,
+    OFFICER_COOKIE,
+    csrf_token,
+    csrf_valid,
+    new_form_cookie,
+)
+
+router = APIRouter(prefix="/officer", include_in_schema=False)
+
+
+def current_keyring(request: Request) -> Keyring:
+    return officer_auth.keyring_for(runtime_of(request), request.cookies.get(OFFICER_COOKIE))
+
+
+SignedIn = Annotated[Keyring, Depends(current_keyring)]
+
+
+def render(
+    request: Request, template: str, status_code: int = 200, **context: object
+) -> Response:
+    runtime = runtime_of(request)
+    cookie = request.cookies.get(OFFICER_COOKIE) or request.cookies.get(ANON_COOKIE)
+    fresh = cookie is None
+    cookie = cookie or new_form_cookie()
+    response = TEMPLATES.TemplateResponse(
+        request,
+        f"officer/{template}",
+        {"csrf_field": CSRF_FIELD, "csrf": csrf_token(runtime.secrets, cookie), **context},
+        status_code=status_code,
+    )
+    if fresh:
+        response.set_cookie(
+            ANON_COOKIE, cookie, httponly=True, samesite="strict",
+            secure=runtime.settings.secure_cookies, path="/",
+        )
+    return response
+
+
+def error_page(request: Request, exc: HomewardError) -> Response:
+    return render(request, "error.html", status_code=exc.status_code, message=str(exc))
+
+
+def _require_csrf(request: Request, submitted: str) -> None:
+    cookie = request.cookies.get(OFFICER_COOKIE) or request.cookies.get(ANON_COOKIE)
+    if not csrf_valid(runtime_of(request).secrets, cookie, submitted):
+        raise BadInput("csrf", "the form has expired; reload the page and try again")
+
+
+@router.get("/signin")
+def signin_form(request: Request, ended: int = 0) -> Response:
+    return render(request, "signin.html", ended=bool(ended))
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    code: Annotated[str, Form(max_length=12)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    _require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    _keyring, token = officer_auth.sign_in(runtime, username, password, code)
+    response = RedirectResponse("/officer/", status_code=303)
+    response.set_cookie(
+        OFFICER_COOKIE, token, httponly=True, samesite="strict",
+        secure=runtime.settings.secure_cookies, path="/officer",
+    )
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    _require_csrf(request, csrf)
+    officer_auth.sign_out(runtime_of(request), request.cookies.get(OFFICER_COOKIE))
+    response = RedirectResponse("/officer/signin", status_code=303)
+    response.delete_cookie(OFFICER_COOKIE, path="/officer")
+    return response
+
+
+@router.get("")
+@router.get("/")
+def inbox(request: Request, keyring: SignedIn, page: int = 1, starred: int = 0) -> Response:
+    runtime = runtime_of(request)
+    principal = keyring.principal
+    if not roles.may(principal.role, roles.CONVERSATION_LIST):
+        return render(request, "home.html", principal=principal)
+    with runtime.db.transaction() as session:
+        rows, total = inbox_service.inbox(
+            session=session, principal=principal, page=page, starred_only=bool(starred)
+        )
+    pages = max(1, -(-total // inbox_service.PAGE_SIZE))
+    return render(
+        request, "inbox.html", principal=principal, rows=rows, total=total, page=page,
+        pages=pages, starred=bool(starred),
+    )
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation(request: Request, conversation_id: str, keyring: SignedIn) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
+        desks = [
+            d.code for d in accounts_service.list_desks(session=session) if not d.is_coordination
+        ]
+    can_route = roles.may(keyring.principal.role, roles.CONVERSATION_ROUTE) and (
+        view.desk == keyring.principal.nation
+    )
+    return render(
+        request, "conversation.html", principal=keyring.principal, view=view,
+        desks=desks, can_route=can_route,
+    )
+
+
+@router.post("/conversations/{conversation_id}/reply")
+def reply(
+    request: Request, conversation_id: str, keyring: SignedIn,
+    text: Annotated[str, Form(max_length=40_000)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    _require_csrf(request, csrf)
+    with runtime_of(request).db.transaction() as session:
+        inbox_service.reply(
+            session=session, keyring=keyring, conversation_id=conversation_id, text=text
+        )
+    return RedirectResponse(f"/officer/conversations/{conversation_id}", status_code=303)
+
+
+@router.post("/conversations/{conversation_id}/star")
+def star(
+    request: Request, conversation_id: str, keyring: SignedIn,
+    starred: Annotated[str, Form()] = "1", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    _require_csrf(request, csrf)
+    with runtime_of(request).db.transaction() as session:
+        inbox_service.set_starred(
+            session=session, principal=keyring.principal, conversation_id=conversation_id,
+            starred=starred == "1",
+        )
+    return RedirectResponse(f"/officer/conversations/{conversation_id}", status_code=303)
+
+
+@router.post("/conversations/{conversation_id}/route")
+def route(
+    request: Request, conversation_id: str, keyring: SignedIn,
+    desk: Annotated[str, Form(max_length=3)] = "", csrf: Annotated[str, Form()] = "",
+) -> Response:
+    _require_csrf(request, csrf)
+    with runtime_of(request).db.transaction() as session:
+        inbox_service.route(
+            session=session, keyring=keyring, conversation_id=conversation_id, desk_code=desk
+        )
+    return RedirectResponse("/officer/", status_code=303)
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(request: Request, attachment_id: str, keyring: SignedIn) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        opened = inbox_service.read_attachment(
+            session=session, keyring=keyring, attachment_id=attachment_id,
+            blobs_dir=runtime.settings.blobs_dir,
+        )
+    return file_response(opened)
+
+
+def file_response(opened: inbox_service.OpenedFile) -> StreamingResponse:
+    """Always a download, never rendered inline: a contact's file is untrusted content."""
+    safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in opened.filename)
+    return StreamingResponse(
+        opened.chunks,
+        media_type="application/octet-stream",
+        headers={
+            "content-disposition": f'attachment; filename="{safe_name or "file"}"',
+            "content-length": str(opened.size_bytes),
+        },
+    )
