@@ -15,7 +15,7 @@ class TokenIn(BaseModel):
 
 class TokenOut(BaseModel):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     idle_timeout_seconds: int
 
 

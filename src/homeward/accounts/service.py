@@ -70,8 +70,12 @@ def ensure_default_desks(*, session: Session) -> list[Desk]:
         if code not in existing:
             session.add(Desk(code=code, name=name, is_coordination=coordination))
             audit.record(
-                session=session, actor=audit.SYSTEM, action="admin:desk:create",
-                resource_type="desk", resource_id=code, nation=code,
+                session=session,
+                actor=audit.SYSTEM,
+                action="admin:desk:create",
+                resource_type="desk",
+                resource_id=code,
+                nation=code,
             )
     session.flush()
     return list(session.scalars(select(Desk).order_by(Desk.code)))
@@ -152,11 +156,18 @@ def add_officer(
     )
     session.add(officer)
     session.flush()
-    if _holds_desk_keys(data.role) and current_desk_key(session=session, desk_code=desk.code) is None:
+    if (
+        _holds_desk_keys(data.role)
+        and current_desk_key(session=session, desk_code=desk.code) is None
+    ):
         _new_desk_key(session, desk.code, [officer])
     audit.record(
-        session=session, actor=actor, action="admin:officer:create",
-        resource_type="officer", resource_id=officer.id, nation=desk.code,
+        session=session,
+        actor=actor,
+        action="admin:officer:create",
+        resource_type="officer",
+        resource_id=officer.id,
+        nation=desk.code,
     )
     uri = pyotp.TOTP(totp_secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
     return officer, uri
@@ -190,9 +201,7 @@ def sign_in(
     code: str,
 ) -> Keyring:
     """Password, then TOTP, then unwrap the officer's key. Every failure looks the same."""
-    officer = session.scalar(
-        select(Officer).where(Officer.username == username.strip().lower())
-    )
+    officer = session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
     if officer is None or officer.disabled_at is not None:
         # Spend the same Argon2id time on an unknown user as on a wrong password.
         sealing.hash_password(password, cost)
@@ -203,8 +212,12 @@ def sign_in(
         raise SignInRefused
     keyring = unlock(officer=officer, password=password, cost=cost)
     audit.record(
-        session=session, actor=keyring.principal.audit_name, action="officer:signin:accept",
-        resource_type="officer", resource_id=officer.id, nation=officer.nation,
+        session=session,
+        actor=keyring.principal.audit_name,
+        action="officer:signin:accept",
+        resource_type="officer",
+        resource_id=officer.id,
+        nation=officer.nation,
     )
     grant_pending_keys(session=session, keyring=keyring)
     return keyring
@@ -225,8 +238,7 @@ def desk_private_keys(*, session: Session, keyring: Keyring) -> dict[str, bytes]
         select(OfficerDeskKey).where(OfficerDeskKey.officer_id == keyring.principal.officer_id)
     )
     return {
-        row.desk_key_id: sealing.unseal(keyring.private_key, row.sealed_private_key)
-        for row in held
+        row.desk_key_id: sealing.unseal(keyring.private_key, row.sealed_private_key) for row in held
     }
 
 
@@ -255,9 +267,12 @@ def grant_pending_keys(*, session: Session, keyring: Keyring) -> int:
                 )
                 granted += 1
                 audit.record(
-                    session=session, actor=keyring.principal.audit_name,
-                    action="officer:desk-key:grant", resource_type="officer",
-                    resource_id=colleague.id, nation=colleague.nation,
+                    session=session,
+                    actor=keyring.principal.audit_name,
+                    action="officer:desk-key:grant",
+                    resource_type="officer",
+                    resource_id=colleague.id,
+                    nation=colleague.nation,
                 )
     session.flush()
     return granted
@@ -272,8 +287,12 @@ def rotate_desk_key(*, session: Session, actor: str, desk_code: str) -> DeskKey:
         raise InvalidOfficer("desk", f"{desk.code} has no officer to hold a new key")
     desk_key = _new_desk_key(session, desk.code, recipients)
     audit.record(
-        session=session, actor=actor, action="admin:desk:rotate-key",
-        resource_type="desk", resource_id=desk.code, nation=desk.code,
+        session=session,
+        actor=actor,
+        action="admin:desk:rotate-key",
+        resource_type="desk",
+        resource_id=desk.code,
+        nation=desk.code,
     )
     session.flush()
     return desk_key

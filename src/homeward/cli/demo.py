@@ -46,12 +46,21 @@ DEMO_OFFICERS = (
 
 # Synthetic letters: invented people and places, written for the demo.
 DEMO_LETTERS = (
-    ("FRA", "Bonjour. My son left Lyon two years ago and now wants to come home. He is afraid. "
-     "What should he do first?"),
-    ("DEU", "Ich bin Deutscher und möchte aufhören. Ich bin in der Nähe eines Flusses und habe "
-     "keinen Pass mehr."),
-    ("unknown", "I was born in Europe but I do not know which desk is mine. My mother is "
-     "Canadian and my father is French."),
+    (
+        "FRA",
+        "Bonjour. My son left Lyon two years ago and now wants to come home. He is afraid. "
+        "What should he do first?",
+    ),
+    (
+        "DEU",
+        "Ich bin Deutscher und möchte aufhören. Ich bin in der Nähe eines Flusses und habe "
+        "keinen Pass mehr.",
+    ),
+    (
+        "unknown",
+        "I was born in Europe but I do not know which desk is mine. My mother is "
+        "Canadian and my father is French.",
+    ),
     ("FRA", "C'est la mère d'un jeune homme parti en 2015. Il m'a appelée la semaine dernière."),
 )
 DEMO_REPLY = (
@@ -89,9 +98,13 @@ def seed(runtime: Runtime) -> bool:
         for demo in DEMO_OFFICERS:
             password = "-".join(secrets.token_hex(3) for _ in range(4))
             accounts_service.add_officer(
-                session=session, secrets=runtime.secrets, cost=runtime.cost, actor=audit.SYSTEM,
-                data=NewOfficer(demo.username, password, demo.role, demo.nation,
-                                int(Classification.SECRET)),
+                session=session,
+                secrets=runtime.secrets,
+                cost=runtime.cost,
+                actor=audit.SYSTEM,
+                data=NewOfficer(
+                    demo.username, password, demo.role, demo.nation, int(Classification.SECRET)
+                ),
             )
             credentials[demo.username] = password
         _letters(session, runtime, credentials)
@@ -105,8 +118,14 @@ def _letters(session: Session, runtime: Runtime, credentials: dict[str, str]) ->
             session=session, secrets=runtime.secrets, cost=runtime.cost
         )
         contact_service.write(
-            session=session, secrets=runtime.secrets, contact_id=contact.id, keys=keys,
-            text=text, desk_code=desk, files=[], max_chars=runtime.settings.message_max_chars,
+            session=session,
+            secrets=runtime.secrets,
+            contact_id=contact.id,
+            keys=keys,
+            text=text,
+            desk_code=desk,
+            files=[],
+            max_chars=runtime.settings.message_max_chars,
         )
         if index == 0:
             officer = accounts_service.find_officer(session=session, username="fra.officer")
@@ -117,6 +136,8 @@ def _letters(session: Session, runtime: Runtime, credentials: dict[str, str]) ->
             conversation = contact.conversation
             assert conversation is not None  # noqa: S101 - written just above
             inbox_service.reply(
-                session=session, keyring=keyring, conversation_id=conversation.id,
+                session=session,
+                keyring=keyring,
+                conversation_id=conversation.id,
                 text=DEMO_REPLY,
             )

@@ -73,8 +73,13 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
 
     # No access log and no proxy headers: nothing about a contact's connection is recorded.
     uvicorn.run(
-        create_app(runtime), host=host, port=port, access_log=False, proxy_headers=False,
-        server_header=False, log_level="warning",
+        create_app(runtime),
+        host=host,
+        port=port,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        log_level="warning",
     )
 
 
@@ -148,7 +153,10 @@ def officer_add(
     try:
         with runtime.db.transaction() as session:
             officer, uri = accounts_service.add_officer(
-                session=session, secrets=runtime.secrets, cost=runtime.cost, actor=ADMIN_ACTOR,
+                session=session,
+                secrets=runtime.secrets,
+                cost=runtime.cost,
+                actor=ADMIN_ACTOR,
                 data=NewOfficer(username, password, role, nation.upper(), int(clearance)),
             )
             name = officer.username
@@ -183,8 +191,11 @@ def purge() -> None:
             session=session, older_than=timedelta(hours=runtime.settings.unused_contact_hours)
         )
         audit.record(
-            session=session, actor=ADMIN_ACTOR, action="system:maintenance:purge",
-            resource_type="system", resource_id="purge",
+            session=session,
+            actor=ADMIN_ACTOR,
+            action="system:maintenance:purge",
+            resource_type="system",
+            resource_id="purge",
         )
     console.print(f"Removed {ended} expired sessions and {unused} unused codenames.")
 

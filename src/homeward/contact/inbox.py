@@ -138,13 +138,20 @@ def read(*, session: Session, keyring: Keyring, conversation_id: str) -> Convers
             )
         )
         audit.record(
-            session=session, actor=principal.audit_name, action="contact:message:read",
-            resource_type="message", resource_id=message.id, nation=conversation.owner_nation,
+            session=session,
+            actor=principal.audit_name,
+            action="contact:message:read",
+            resource_type="message",
+            resource_id=message.id,
+            nation=conversation.owner_nation,
         )
     conversation.unread = False
     session.flush()
     return ConversationView(
-        conversation.id, conversation.owner_nation, conversation.starred, conversation.routed_at,
+        conversation.id,
+        conversation.owner_nation,
+        conversation.starred,
+        conversation.routed_at,
         views,
     )
 
@@ -179,8 +186,11 @@ def reply(*, session: Session, keyring: Keyring, conversation_id: str, text: str
     conversation.message_count += 1
     session.flush()
     audit.record(
-        session=session, actor=principal.audit_name, action="contact:reply:create",
-        resource_type="conversation", resource_id=conversation.id,
+        session=session,
+        actor=principal.audit_name,
+        action="contact:reply:create",
+        resource_type="conversation",
+        resource_id=conversation.id,
         nation=conversation.owner_nation,
     )
     return message
@@ -192,9 +202,11 @@ def set_starred(
     conversation = _conversation(session, principal, roles.CONVERSATION_STAR, conversation_id)
     conversation.starred = starred
     audit.record(
-        session=session, actor=principal.audit_name,
+        session=session,
+        actor=principal.audit_name,
         action="contact:conversation:star" if starred else "contact:conversation:unstar",
-        resource_type="conversation", resource_id=conversation.id,
+        resource_type="conversation",
+        resource_id=conversation.id,
         nation=conversation.owner_nation,
     )
     session.flush()
@@ -236,12 +248,20 @@ def route(*, session: Session, keyring: Keyring, conversation_id: str, desk_code
     session.flush()
     session.expire(conversation)
     audit.record(
-        session=session, actor=principal.audit_name, action="contact:conversation:route",
-        resource_type="conversation", resource_id=conversation_id, nation=previous,
+        session=session,
+        actor=principal.audit_name,
+        action="contact:conversation:route",
+        resource_type="conversation",
+        resource_id=conversation_id,
+        nation=previous,
     )
     audit.record(
-        session=session, actor=principal.audit_name, action="contact:conversation:receive",
-        resource_type="conversation", resource_id=conversation_id, nation=target.code,
+        session=session,
+        actor=principal.audit_name,
+        action="contact:conversation:receive",
+        resource_type="conversation",
+        resource_id=conversation_id,
+        nation=target.code,
     )
 
 
@@ -269,8 +289,12 @@ def read_attachment(
         raise NotFound("file")
     meta = blobs.read_meta(file_key, attachment.meta)
     audit.record(
-        session=session, actor=principal.audit_name, action="contact:attachment:read",
-        resource_type="attachment", resource_id=attachment.id, nation=conversation.owner_nation,
+        session=session,
+        actor=principal.audit_name,
+        action="contact:attachment:read",
+        resource_type="attachment",
+        resource_id=attachment.id,
+        nation=conversation.owner_nation,
     )
     return OpenedFile(
         filename=meta["name"],

@@ -88,7 +88,9 @@ class Attachment(Base):
     __tablename__ = "attachment"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    message_id: Mapped[str] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(
+        ForeignKey("message.id", ondelete="CASCADE"), index=True
+    )
     blob_name: Mapped[str] = mapped_column(String(64), unique=True)
     size_bytes: Mapped[int] = mapped_column(Integer)
     meta: Mapped[bytes] = mapped_column(LargeBinary)

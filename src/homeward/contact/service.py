@@ -62,7 +62,9 @@ class ContactItem:
 
 
 def _codename_check(secrets: ServerSecrets, codename: str) -> bytes:
-    return sealing.keyed_hash(secrets.pepper, codenames.normalise(codename).encode(), _CHECK_PURPOSE)
+    return sealing.keyed_hash(
+        secrets.pepper, codenames.normalise(codename).encode(), _CHECK_PURPOSE
+    )
 
 
 def start(
@@ -79,8 +81,11 @@ def start(
     session.add(contact)
     session.flush()
     audit.record(
-        session=session, actor=audit.CONTACT, action="contact:account:create",
-        resource_type="contact", resource_id=contact.id,
+        session=session,
+        actor=audit.CONTACT,
+        action="contact:account:create",
+        resource_type="contact",
+        resource_id=contact.id,
     )
     keys = ContactKeys(derived.reply_private_key, _codename_check(secrets, codename))
     return codename, contact, keys
@@ -119,7 +124,9 @@ def _desk_wraps(session: Session, desk_code: str, content_key: bytes) -> KeyWrap
     desk_key = accounts_service.current_desk_key(session=session, desk_code=desk_code)
     if desk_key is None:
         raise BadInput("desk", f"{desk_code} cannot receive messages yet (no desk key)")
-    return KeyWrap(desk_key_id=desk_key.id, sealed_key=sealing.seal(desk_key.public_key, content_key))
+    return KeyWrap(
+        desk_key_id=desk_key.id, sealed_key=sealing.seal(desk_key.public_key, content_key)
+    )
 
 
 def write(
@@ -169,8 +176,11 @@ def write(
     conversation.last_message_at = now
     session.flush()
     audit.record(
-        session=session, actor=audit.CONTACT, action="contact:message:create",
-        resource_type="conversation", resource_id=conversation.id,
+        session=session,
+        actor=audit.CONTACT,
+        action="contact:message:create",
+        resource_type="conversation",
+        resource_id=conversation.id,
         nation=conversation.owner_nation,
     )
     return message
@@ -208,8 +218,11 @@ def conversation_for_contact(
         )
     if any(item.direction == FROM_DESK for item in items):
         audit.record(
-            session=session, actor=audit.CONTACT, action="contact:reply:read",
-            resource_type="conversation", resource_id=contact.conversation.id,
+            session=session,
+            actor=audit.CONTACT,
+            action="contact:reply:read",
+            resource_type="conversation",
+            resource_id=contact.conversation.id,
         )
     return items
 
@@ -228,8 +241,11 @@ def delete_account(*, session: Session, contact_id: str) -> list[str]:
     session.delete(contact)
     session.flush()
     audit.record(
-        session=session, actor=audit.CONTACT, action="contact:account:delete",
-        resource_type="conversation", resource_id=conversation_id,
+        session=session,
+        actor=audit.CONTACT,
+        action="contact:account:delete",
+        resource_type="conversation",
+        resource_id=conversation_id,
     )
     return blob_names
 
@@ -245,8 +261,11 @@ def purge_unused(*, session: Session, older_than: timedelta, now: datetime | Non
     if ids:
         session.execute(delete(Contact).where(Contact.id.in_(ids)))
         audit.record(
-            session=session, actor=audit.SYSTEM, action="contact:account:purge-unused",
-            resource_type="contact", resource_id=str(len(ids)),
+            session=session,
+            actor=audit.SYSTEM,
+            action="contact:account:purge-unused",
+            resource_type="contact",
+            resource_id=str(len(ids)),
         )
     return len(ids)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from homeward.core.gate import KdfGate, NewContactLimiter
 from homeward.core.db import Database
+from homeward.core.gate import KdfGate, NewContactLimiter
 from homeward.core.settings import Settings
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets, load_server_secrets

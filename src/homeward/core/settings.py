@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     def check(self) -> None:
         """Refuse settings that would weaken the deployment by mistake."""
         if self.kdf_profile == "fast-for-tests" and not self.testing:
-            msg = "HOMEWARD_KDF_PROFILE=fast-for-tests is refused outside tests (HOMEWARD_TESTING=1)"
+            msg = (
+                "HOMEWARD_KDF_PROFILE=fast-for-tests is refused outside tests (HOMEWARD_TESTING=1)"
+            )
             raise ValueError(msg)
 
 

@@ -33,9 +33,7 @@ class Labelled:
     """Mixin for models whose rows are protected by need to know."""
 
     owner_nation: Mapped[str] = mapped_column(String(NATION_CODE_LENGTH), index=True)
-    classification: Mapped[int] = mapped_column(
-        Integer, default=int(Classification.RESTRICTED)
-    )
+    classification: Mapped[int] = mapped_column(Integer, default=int(Classification.RESTRICTED))
     release: Mapped[str] = mapped_column(String(200), default="")
 
     @property

@@ -54,9 +54,7 @@ Officer = Annotated[Keyring, Depends(api_keyring)]
 def create_token(request: Request, body: TokenIn) -> TokenOut:
     runtime = runtime_of(request)
     _keyring, token = officer_auth.sign_in(runtime, body.username, body.password, body.code)
-    return TokenOut(
-        token=token, idle_timeout_seconds=runtime.settings.officer_idle_minutes * 60
-    )
+    return TokenOut(token=token, idle_timeout_seconds=runtime.settings.officer_idle_minutes * 60)
 
 
 @router.delete("/auth/token", status_code=204, operation_id="revoke_token", responses=ERRORS)
@@ -73,7 +71,10 @@ def revoke_token(
 def whoami(keyring: Officer) -> Me:
     p = keyring.principal
     return Me(
-        officer_id=p.officer_id, username=p.username, role=p.role.value, nation=p.nation,
+        officer_id=p.officer_id,
+        username=p.username,
+        role=p.role.value,
+        nation=p.nation,
         clearance=p.clearance,
     )
 
@@ -97,13 +98,13 @@ def list_conversations(
         )
     return InboxPage(
         items=[InboxItem.model_validate(row) for row in rows],
-        total=total, page=page, page_size=inbox_service.PAGE_SIZE,
+        total=total,
+        page=page,
+        page_size=inbox_service.PAGE_SIZE,
     )
 
 
-@router.get(
-    "/conversations/{conversation_id}", operation_id="read_conversation", responses=ERRORS
-)
+@router.get("/conversations/{conversation_id}", operation_id="read_conversation", responses=ERRORS)
 def read_conversation(request: Request, conversation_id: str, keyring: Officer) -> ConversationOut:
     with runtime_of(request).db.transaction() as session:
         view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
@@ -133,7 +134,9 @@ def reply(request: Request, conversation_id: str, body: ReplyIn, keyring: Office
 def star(request: Request, conversation_id: str, body: StarIn, keyring: Officer) -> Response:
     with runtime_of(request).db.transaction() as session:
         inbox_service.set_starred(
-            session=session, principal=keyring.principal, conversation_id=conversation_id,
+            session=session,
+            principal=keyring.principal,
+            conversation_id=conversation_id,
             starred=body.starred,
         )
     return Response(status_code=204)
@@ -148,7 +151,9 @@ def star(request: Request, conversation_id: str, body: StarIn, keyring: Officer)
 def route(request: Request, conversation_id: str, body: RouteIn, keyring: Officer) -> Response:
     with runtime_of(request).db.transaction() as session:
         inbox_service.route(
-            session=session, keyring=keyring, conversation_id=conversation_id,
+            session=session,
+            keyring=keyring,
+            conversation_id=conversation_id,
             desk_code=body.desk,
         )
     return Response(status_code=204)
@@ -164,7 +169,9 @@ def download(request: Request, attachment_id: str, keyring: Officer) -> Response
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         opened = inbox_service.read_attachment(
-            session=session, keyring=keyring, attachment_id=attachment_id,
+            session=session,
+            keyring=keyring,
+            attachment_id=attachment_id,
             blobs_dir=runtime.settings.blobs_dir,
         )
     return file_response(opened)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
 from homeward.accounts.exceptions import SessionExpired
+from homeward.contact import blobs
 from homeward.contact import service as contact_service
 from homeward.contact.exceptions import CodenameInMessage, CodenameRefused
 from homeward.contact.service import ContactKeys
@@ -60,7 +61,11 @@ def _cookie_for_forms(request: Request) -> tuple[str, bool]:
 
 def _set_cookie(response: Response, runtime: Runtime, name: str, value: str) -> None:
     response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=runtime.settings.secure_cookies,
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.settings.secure_cookies,
         path="/",
     )
 
@@ -118,13 +123,19 @@ def error_page(request: Request, exc: HomewardError) -> Response:
     lang = _language(request)
     t = translator(lang)
     detail = ""
-    if isinstance(exc, BadInput) and exc.field == "message" and not isinstance(
-        exc, CodenameInMessage
+    if (
+        isinstance(exc, BadInput)
+        and exc.field == "message"
+        and not isinstance(exc, CodenameInMessage)
     ):
         detail = exc.problem
     response = render(
-        request, lang, "error.html", status_code=exc.status_code,
-        message=t(error_key(exc)), detail=detail,
+        request,
+        lang,
+        "error.html",
+        status_code=exc.status_code,
+        message=t(error_key(exc)),
+        detail=detail,
     )
     if isinstance(exc, SessionExpired):
         response.delete_cookie(CONTACT_COOKIE, path="/")
@@ -168,7 +179,10 @@ def _start_contact(runtime: Runtime) -> tuple[str, str]:
             session=session, secrets=runtime.secrets, cost=runtime.cost
         )
         token = sessions.create(
-            session=session, kind=sessions.CONTACT, subject_id=contact.id, secret=keys.pack(),
+            session=session,
+            kind=sessions.CONTACT,
+            subject_id=contact.id,
+            secret=keys.pack(),
             idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
             lifetime=CONTACT_LIFETIME,
         )
@@ -190,7 +204,9 @@ def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") -> Res
 
 @router.post("/{lang}/signin")
 def sign_in(
-    request: Request, lang: str, codename: Annotated[str, Form()] = "",
+    request: Request,
+    lang: str,
+    codename: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     lang = _checked_language(lang)
@@ -201,7 +217,10 @@ def sign_in(
             session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
         )
         token = sessions.create(
-            session=session, kind=sessions.CONTACT, subject_id=contact.id, secret=keys.pack(),
+            session=session,
+            kind=sessions.CONTACT,
+            subject_id=contact.id,
+            secret=keys.pack(),
             idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
             lifetime=CONTACT_LIFETIME,
         )
@@ -221,7 +240,11 @@ def write_form(request: Request, lang: str) -> Response:
         first = contact.conversation is None
         desks = [d for d in accounts_service.list_desks(session=session) if not d.is_coordination]
     return render(
-        request, lang, "write.html", first=first, desks=[d.code for d in desks],
+        request,
+        lang,
+        "write.html",
+        first=first,
+        desks=[d.code for d in desks],
         max_chars=runtime.settings.message_max_chars,
         max_files=runtime.settings.attachments_max_count,
         max_mib=round(runtime.settings.attachment_max_bytes / 1024 / 1024, 1),
@@ -254,9 +277,14 @@ async def write(request: Request, lang: str) -> Response:
         def store() -> None:
             with runtime.db.transaction() as session:
                 contact_service.write(
-                    session=session, secrets=runtime.secrets, contact_id=contact_id, keys=keys,
-                    text=form.fields.get("message", ""), desk_code=form.fields.get("desk"),
-                    files=form.files, max_chars=settings.message_max_chars,
+                    session=session,
+                    secrets=runtime.secrets,
+                    contact_id=contact_id,
+                    keys=keys,
+                    text=form.fields.get("message", ""),
+                    desk_code=form.fields.get("desk"),
+                    files=form.files,
+                    max_chars=settings.message_max_chars,
                 )
 
         await run_in_threadpool(store)
@@ -287,7 +315,9 @@ def delete_form(request: Request, lang: str) -> Response:
 
 @router.post("/{lang}/delete")
 def delete(
-    request: Request, lang: str, confirm: Annotated[str, Form()] = "",
+    request: Request,
+    lang: str,
+    confirm: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     lang = _checked_language(lang)
@@ -299,7 +329,7 @@ def delete(
     with runtime.db.transaction() as session:
         blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
     for name in blob_names:
-        multipart.blobs.remove(runtime.settings.blobs_dir, name)
+        blobs.remove(runtime.settings.blobs_dir, name)
     request.cookies.pop(CONTACT_COOKIE, None)
     response = render(request, lang, "deleted.html")
     response.delete_cookie(CONTACT_COOKIE, path="/")

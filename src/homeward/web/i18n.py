@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -17,7 +17,7 @@ RIGHT_TO_LEFT = frozenset({"ar"})
 DEFAULT_LANGUAGE = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(language: str) -> dict[str, str]:
     data: dict[str, str] = json.loads((LOCALES_DIR / f"{language}.json").read_text("utf-8"))
     return data

@@ -16,11 +16,17 @@ def sign_in(runtime: Runtime, username: str, password: str, code: str) -> tuple[
     settings = runtime.settings
     with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
         keyring = accounts_service.sign_in(
-            session=session, secrets=runtime.secrets, cost=runtime.cost,
-            username=username[:200], password=password[:1000], code=code[:12],
+            session=session,
+            secrets=runtime.secrets,
+            cost=runtime.cost,
+            username=username[:200],
+            password=password[:1000],
+            code=code[:12],
         )
         token = sessions.create(
-            session=session, kind=sessions.OFFICER, subject_id=keyring.principal.officer_id,
+            session=session,
+            kind=sessions.OFFICER,
+            subject_id=keyring.principal.officer_id,
             secret=keyring.private_key,
             idle=timedelta(minutes=settings.officer_idle_minutes),
             lifetime=timedelta(hours=settings.officer_max_hours),
@@ -33,7 +39,9 @@ def keyring_for(runtime: Runtime, token: str | None) -> Keyring:
     that a disabled officer or a changed role takes effect at once."""
     with runtime.db.transaction() as session:
         opened = sessions.load(
-            session=session, token=token, kind=sessions.OFFICER,
+            session=session,
+            token=token,
+            kind=sessions.OFFICER,
             idle=timedelta(minutes=runtime.settings.officer_idle_minutes),
         )
         officer = accounts_service.get_officer(session=session, officer_id=opened.subject_id)

@@ -33,9 +33,7 @@ def current_keyring(request: Request) -> Keyring:
 SignedIn = Annotated[Keyring, Depends(current_keyring)]
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **context: object
-) -> Response:
+def render(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
     runtime = runtime_of(request)
     cookie = request.cookies.get(OFFICER_COOKIE) or request.cookies.get(ANON_COOKIE)
     fresh = cookie is None
@@ -48,8 +46,12 @@ def render(
     )
     if fresh:
         response.set_cookie(
-            ANON_COOKIE, cookie, httponly=True, samesite="strict",
-            secure=runtime.settings.secure_cookies, path="/",
+            ANON_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="strict",
+            secure=runtime.settings.secure_cookies,
+            path="/",
         )
     return response
 
@@ -82,8 +84,12 @@ def signin(
     _keyring, token = officer_auth.sign_in(runtime, username, password, code)
     response = RedirectResponse("/officer/", status_code=303)
     response.set_cookie(
-        OFFICER_COOKIE, token, httponly=True, samesite="strict",
-        secure=runtime.settings.secure_cookies, path="/officer",
+        OFFICER_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.settings.secure_cookies,
+        path="/officer",
     )
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
@@ -111,8 +117,14 @@ def inbox(request: Request, keyring: SignedIn, page: int = 1, starred: int = 0) 
         )
     pages = max(1, -(-total // inbox_service.PAGE_SIZE))
     return render(
-        request, "inbox.html", principal=principal, rows=rows, total=total, page=page,
-        pages=pages, starred=bool(starred),
+        request,
+        "inbox.html",
+        principal=principal,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        starred=bool(starred),
     )
 
 
@@ -128,15 +140,22 @@ def conversation(request: Request, conversation_id: str, keyring: SignedIn) -> R
         view.desk == keyring.principal.nation
     )
     return render(
-        request, "conversation.html", principal=keyring.principal, view=view,
-        desks=desks, can_route=can_route,
+        request,
+        "conversation.html",
+        principal=keyring.principal,
+        view=view,
+        desks=desks,
+        can_route=can_route,
     )
 
 
 @router.post("/conversations/{conversation_id}/reply")
 def reply(
-    request: Request, conversation_id: str, keyring: SignedIn,
-    text: Annotated[str, Form(max_length=40_000)] = "", csrf: Annotated[str, Form()] = "",
+    request: Request,
+    conversation_id: str,
+    keyring: SignedIn,
+    text: Annotated[str, Form(max_length=40_000)] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     _require_csrf(request, csrf)
     with runtime_of(request).db.transaction() as session:
@@ -148,13 +167,18 @@ def reply(
 
 @router.post("/conversations/{conversation_id}/star")
 def star(
-    request: Request, conversation_id: str, keyring: SignedIn,
-    starred: Annotated[str, Form()] = "1", csrf: Annotated[str, Form()] = "",
+    request: Request,
+    conversation_id: str,
+    keyring: SignedIn,
+    starred: Annotated[str, Form()] = "1",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     _require_csrf(request, csrf)
     with runtime_of(request).db.transaction() as session:
         inbox_service.set_starred(
-            session=session, principal=keyring.principal, conversation_id=conversation_id,
+            session=session,
+            principal=keyring.principal,
+            conversation_id=conversation_id,
             starred=starred == "1",
         )
     return RedirectResponse(f"/officer/conversations/{conversation_id}", status_code=303)
@@ -162,8 +186,11 @@ def star(
 
 @router.post("/conversations/{conversation_id}/route")
 def route(
-    request: Request, conversation_id: str, keyring: SignedIn,
-    desk: Annotated[str, Form(max_length=3)] = "", csrf: Annotated[str, Form()] = "",
+    request: Request,
+    conversation_id: str,
+    keyring: SignedIn,
+    desk: Annotated[str, Form(max_length=3)] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     _require_csrf(request, csrf)
     with runtime_of(request).db.transaction() as session:
@@ -178,7 +205,9 @@ def attachment(request: Request, attachment_id: str, keyring: SignedIn) -> Respo
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         opened = inbox_service.read_attachment(
-            session=session, keyring=keyring, attachment_id=attachment_id,
+            session=session,
+            keyring=keyring,
+            attachment_id=attachment_id,
             blobs_dir=runtime.settings.blobs_dir,
         )
     return file_response(opened)

@@ -12,7 +12,6 @@ from alembic import op
 
 import homeward.core.db
 
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -38,9 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_event_action"), ["action"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_event_action"), ["action"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_audit_event_resource_id"), ["resource_id"], unique=False
         )
@@ -59,9 +56,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=3), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("is_coordination", sa.Boolean(), nullable=False),
-        sa.Column(
-            "created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_desk")),
     )
     op.create_table(
@@ -70,12 +65,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("subject_id", sa.String(length=32), nullable=False),
         sa.Column("sealed_secret", sa.LargeBinary(), nullable=False),
-        sa.Column(
-            "created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "expires_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column(
             "hard_expires_at",
             homeward.core.db.UtcDateTime(timezone=True),
@@ -84,12 +75,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_session")),
     )
     with op.batch_alter_table("web_session", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_web_session_expires_at"), ["expires_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_web_session_subject_id"), ["subject_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_web_session_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_web_session_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "conversation",
@@ -103,12 +90,8 @@ def upgrade() -> None:
             homeward.core.db.UtcDateTime(timezone=True),
             nullable=True,
         ),
-        sa.Column(
-            "created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "routed_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("routed_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("owner_nation", sa.String(length=3), nullable=False),
         sa.Column("classification", sa.Integer(), nullable=False),
         sa.Column("release", sa.String(length=200), nullable=False),
@@ -142,9 +125,7 @@ def upgrade() -> None:
         sa.Column("desk_code", sa.String(length=3), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
-        sa.Column(
-            "created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["desk_code"], ["desk.code"], name=op.f("fk_desk_key_desk_code_desk")
         ),
@@ -152,9 +133,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("desk_code", "version", name=op.f("uq_desk_key_desk_code")),
     )
     with op.batch_alter_table("desk_key", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_desk_key_desk_code"), ["desk_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_desk_key_desk_code"), ["desk_code"], unique=False)
 
     op.create_table(
         "officer",
@@ -169,15 +148,9 @@ def upgrade() -> None:
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
         sa.Column("private_key_wrapped", sa.LargeBinary(), nullable=False),
         sa.Column("kdf_salt", sa.LargeBinary(length=16), nullable=False),
-        sa.Column(
-            "created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "disabled_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True
-        ),
-        sa.ForeignKeyConstraint(
-            ["nation"], ["desk.code"], name=op.f("fk_officer_nation_desk")
-        ),
+        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("disabled_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["nation"], ["desk.code"], name=op.f("fk_officer_nation_desk")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_officer")),
         sa.UniqueConstraint("username", name=op.f("uq_officer_username")),
     )
@@ -190,9 +163,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(length=32), nullable=False),
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column("officer_id", sa.String(length=32), nullable=True),
-        sa.Column(
-            "created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("contact_sealed_key", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -226,9 +197,7 @@ def upgrade() -> None:
             ["officer.id"],
             name=op.f("fk_officer_desk_key_officer_id_officer"),
         ),
-        sa.PrimaryKeyConstraint(
-            "officer_id", "desk_key_id", name=op.f("pk_officer_desk_key")
-        ),
+        sa.PrimaryKeyConstraint("officer_id", "desk_key_id", name=op.f("pk_officer_desk_key")),
     )
     op.create_table(
         "attachment",
@@ -247,9 +216,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("blob_name", name=op.f("uq_attachment_blob_name")),
     )
     with op.batch_alter_table("attachment", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_attachment_message_id"), ["message_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_attachment_message_id"), ["message_id"], unique=False)
 
     op.create_table(
         "key_wrap",
@@ -281,12 +248,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_key_wrap_attachment_id"), ["attachment_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_key_wrap_desk_key_id"), ["desk_key_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_key_wrap_message_id"), ["message_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_key_wrap_desk_key_id"), ["desk_key_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_key_wrap_message_id"), ["message_id"], unique=False)
     _audit_insert_only()
 
 
