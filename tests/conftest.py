@@ -12,15 +12,15 @@ import os
 os.environ["HOMEWARD_TESTING"] = "1"
 os.environ["HOMEWARD_KDF_PROFILE"] = "fast-for-tests"
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
+import pytest
+from fastapi.testclient import TestClient
 
-from homeward.core.runtime import Runtime  # noqa: E402
-from homeward.web.app import create_app  # noqa: E402
-from tests import helpers  # noqa: E402
+from homeward.core.runtime import Runtime
+from homeward.web.app import create_app
+from tests import helpers
 
 ENGINES = ["sqlite", "postgresql"]
 
