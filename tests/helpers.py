@@ -96,7 +96,8 @@ class Templates:
 def fresh_database(engine_name: str, templates: Templates, folder: Path) -> Iterator[str]:
     """A new migrated database, gone afterwards."""
     if engine_name == "sqlite":
-        path = folder / "homeward.sqlite3"
+        (folder / "var").mkdir(parents=True, exist_ok=True)
+        path = folder / "var" / "homeward.sqlite3"
         shutil.copyfile(templates.sqlite(), path)
         yield f"sqlite:///{path}"
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import timedelta
 from typing import Annotated
 
@@ -146,9 +145,9 @@ def officer_add(
     ] = Classification.RESTRICTED,
 ) -> None:
     """Add an officer; asks for the password and prints the TOTP provisioning URI once."""
-    password = getpass.getpass("Password (12 characters or more): ")
-    if password != getpass.getpass("Again: "):
-        raise _fail("the two passwords differ")
+    password: str = typer.prompt(
+        "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+    )
     runtime = _runtime()
     try:
         with runtime.db.transaction() as session:

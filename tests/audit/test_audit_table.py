@@ -1,0 +1,55 @@
+"""The audit table only grows: UPDATE and DELETE are refused by the database itself, and an
+entry is written in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from homeward.audit import service as audit
+from homeward.audit.models import AuditEvent
+from homeward.core.runtime import Runtime
+
+
+def test_update_and_delete_are_refused(runtime: Runtime) -> None:
+    with runtime.db.transaction() as session:
+        audit.record(
+            session=session,
+            actor="system",
+            action="test:thing:do",
+            resource_type="thing",
+            resource_id="1",
+        )
+    for statement in (
+        sa.update(AuditEvent).values(action="test:thing:undo"),
+        sa.delete(AuditEvent),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), runtime.db.transaction() as session:
+            session.execute(statement)
+    with runtime.db.transaction() as session:
+        actions = session.scalars(sa.select(AuditEvent.action)).all()
+    assert "test:thing:do" in actions
+    assert "test:thing:undo" not in actions
+
+
+def test_entry_rolls_back_with_its_change(runtime: Runtime) -> None:
+    def before() -> int:
+        with runtime.db.transaction() as session:
+            return len(audit.entries(session=session, action="test:failed:change"))
+
+    def failing_change() -> None:
+        with runtime.db.transaction() as session:
+            audit.record(
+                session=session,
+                actor="system",
+                action="test:failed:change",
+                resource_type="thing",
+                resource_id="2",
+            )
+            session.flush()
+            raise RuntimeError("the change fails after its audit entry was added")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+    assert before() == 0
