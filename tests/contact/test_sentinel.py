@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from homeward.accounts import service as accounts_service
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
 from tests import helpers
@@ -134,6 +135,18 @@ def test_nothing_written_is_stored_or_logged_in_clear(
     searched["log"] = captured_log.read_bytes()
     found = {where: _hits(blob, markers) for where, blob in searched.items()}
     assert {where: hits for where, hits in found.items() if hits} == {}
+
+    # Nor is any private key that would open them: the officer's, the desk's, the contact's.
+    with runtime.db.transaction() as session:
+        keys = helpers.keyring(runtime, personas["fra_officer"])
+        private_keys = [
+            keys.private_key,
+            *accounts_service.desk_private_keys(session=session, keyring=keys).values(),
+        ]
+    for key in private_keys:
+        for where, blob in searched.items():
+            assert key not in blob, f"a private key in {where}"
+            assert key.hex().encode() not in blob, f"a private key (hex) in {where}"
 
     # The search itself works: what is stored in clear on purpose is found.
     everything = b"".join(searched.values())
