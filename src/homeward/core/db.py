@@ -73,12 +73,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """SQLite has one writer at a time. Taking the write lock when the transaction begins
+    (instead of at its first write) makes concurrent transactions queue on busy_timeout rather
+    than fail with SQLITE_BUSY when a read snapshot turns out stale at the first write.
+    pysqlite's own transaction handling is off (isolation_level=None) so that this is the only
+    BEGIN, as SQLAlchemy's SQLite documentation recommends."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10, "isolation_level": None}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
