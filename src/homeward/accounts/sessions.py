@@ -84,9 +84,13 @@ def load(*, session: Session, token: str | None, kind: str, idle: timedelta) -> 
     return OpenSession(token=token, subject_id=row.subject_id, secret=secret)
 
 
-def end(*, session: Session, token: str | None) -> None:
+def end(*, session: Session, token: str | None, kind: str | None = None) -> None:
+    """Delete the session of this token (only if of this kind, when a kind is given)."""
     if token and len(token) <= 100:
-        session.execute(delete(WebSession).where(WebSession.id == _id_of(token)))
+        query = delete(WebSession).where(WebSession.id == _id_of(token))
+        if kind is not None:
+            query = query.where(WebSession.kind == kind)
+        session.execute(query)
 
 
 def end_all_for(*, session: Session, subject_id: str) -> None:

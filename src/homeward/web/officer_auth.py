@@ -37,6 +37,17 @@ def sign_in(runtime: Runtime, username: str, password: str, code: str) -> tuple[
 def keyring_for(runtime: Runtime, token: str | None) -> Keyring:
     """The signed-in officer behind a token, re-read from the database on every request so
     that a disabled officer or a changed role takes effect at once."""
+    try:
+        return _open_keyring(runtime, token)
+    except SessionExpired:
+        # The refusal rolled its own transaction back, and with it the deletion of the expired
+        # row: delete it in a transaction of its own, so its sealed key does not linger.
+        with runtime.db.transaction() as session:
+            sessions.end(session=session, token=token, kind=sessions.OFFICER)
+        raise
+
+
+def _open_keyring(runtime: Runtime, token: str | None) -> Keyring:
     with runtime.db.transaction() as session:
         opened = sessions.load(
             session=session,
