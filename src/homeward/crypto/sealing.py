@@ -3,7 +3,7 @@
 - Argon2id for passwords, codenames and key wrapping (OWASP floor: 19 MiB, 2 iterations).
 - X25519 sealed boxes to seal a content key to a desk, an officer or a contact.
 - XSalsa20-Poly1305 secret boxes for small contents, XChaCha20-Poly1305 secretstream for files.
-- Keyed BLAKE2b for lookups and derived sub-keys.
+- Keyed BLAKE2b for lookups and derived sub-keys; Ed25519 for signed audit checkpoints.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import nacl.exceptions
 import nacl.hash
 import nacl.pwhash
 import nacl.secret
+import nacl.signing
 import nacl.utils
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
@@ -185,3 +186,25 @@ def encrypt_stream(key: bytes, chunks: Iterable[bytes], sink: BinaryIO) -> int:
         encryptor.write(chunk)
     encryptor.close()
     return encryptor.plaintext_size
+
+
+def signing_public_key(seed: bytes) -> bytes:
+    """The Ed25519 public key of a 32-byte signing seed."""
+    return bytes(nacl.signing.SigningKey(seed).verify_key)
+
+
+def sign(seed: bytes, message: bytes) -> bytes:
+    """A detached Ed25519 signature (64 bytes)."""
+    return bytes(nacl.signing.SigningKey(seed).sign(message).signature)
+
+
+def signature_valid(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        return False
+    return True
+
+
+def sha256(data: bytes) -> bytes:
+    return nacl.hash.sha256(data, encoder=nacl.encoding.RawEncoder)
