@@ -13,7 +13,6 @@ from alembic import op
 import homeward.core.db
 from homeward.audit import log, merkle
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -231,7 +230,7 @@ def _backfill() -> tuple[int, bytes]:
             .where(events.c.id == row["id"])
             .values(leaf_index=index, leaf_hash=leaf)
         )
-    nodes = []
+    nodes: list[dict[str, object]] = []
     level_hashes = leaves
     level = 0
     while level_hashes:
