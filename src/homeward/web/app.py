@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homeward import __version__
 from homeward.accounts.exceptions import SessionExpired
@@ -53,6 +55,16 @@ def create_app(runtime: Runtime) -> FastAPI:
                 return RedirectResponse("/officer/signin?ended=1", status_code=303)
             return officer_pages.error_page(request, exc)
         return contact_pages.error_page(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A contact who mistypes an address, or reopens /fr/start from the history, gets the
+        contact error page in their language rather than an English JSON body."""
+        if request.url.path.startswith(("/api/", "/officer", "/static/")):
+            return await http_exception_handler(request, exc)
+        response = contact_pages.error_page(request, contact_pages.PageNotFound(exc.status_code))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -40,16 +40,19 @@ def _language(request: Request) -> str:
     return first if first in LANGUAGES else DEFAULT_LANGUAGE
 
 
-class _UnknownLanguage(HomewardError):
+class PageNotFound(HomewardError):
+    """An unknown language, path or method: one neutral page, in the visitor's language."""
+
     status_code = 404
 
-    def __init__(self) -> None:
+    def __init__(self, status_code: int = 404) -> None:
         super().__init__("page not found")
+        self.status_code = status_code
 
 
 def _checked_language(lang: str) -> str:
     if lang not in LANGUAGES:
-        raise _UnknownLanguage
+        raise PageNotFound
     return lang
 
 
@@ -108,7 +111,7 @@ _ERROR_KEYS: list[tuple[type[HomewardError], str | None, str]] = [
     (BadInput, "csrf", "error.form_expired"),
     (BadInput, "desk", "error.desk"),
     (BadInput, "message", "error.message"),
-    (_UnknownLanguage, None, "error.not_found"),
+    (PageNotFound, None, "error.not_found"),
 ]
 
 
