@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
+from homeward.accounts.exceptions import UnknownDesk
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
 from homeward.contact import blobs
@@ -218,9 +219,15 @@ def route(*, session: Session, keyring: Keyring, conversation_id: str, desk_code
     own wraps are removed, so it keeps nothing it no longer needs."""
     principal = keyring.principal
     conversation = _conversation(session, principal, roles.CONVERSATION_ROUTE, conversation_id)
-    target = accounts_service.get_desk(session=session, code=desk_code)
-    if target.is_coordination or target.code == conversation.owner_nation:
-        raise BadInput("desk", "route to a national desk other than the current one")
+    try:
+        target = accounts_service.get_desk(session=session, code=desk_code)
+    except UnknownDesk as exc:
+        # A bad field in the request, not a missing conversation: 400, not 404.
+        raise BadInput("desk", f"{desk_code} is not a desk") from exc
+    if target.is_coordination:
+        raise BadInput("desk", f"{target.code} is the coordination cell; choose a national desk")
+    if target.code == conversation.owner_nation:
+        raise BadInput("desk", f"the conversation is already with {target.code}")
     target_key = accounts_service.current_desk_key(session=session, desk_code=target.code)
     if target_key is None:
         raise BadInput("desk", f"{target.code} has no key yet")
