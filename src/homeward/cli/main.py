@@ -132,7 +132,10 @@ def _print_logins(runtime: Runtime) -> None:
 def demo_logins() -> None:
     """Print the demo officers' logins with their current TOTP codes."""
     runtime = _runtime()
-    _print_logins(runtime)
+    try:
+        _print_logins(runtime)
+    finally:
+        runtime.close()
 
 
 @officer_app.command("add")
@@ -161,6 +164,8 @@ def officer_add(
             name = officer.username
     except HomewardError as exc:
         raise _fail(str(exc)) from exc
+    finally:
+        runtime.close()
     console.print(f"Officer [bold]{name}[/bold] added. Add this to an authenticator app:")
     console.print(uri, soft_wrap=True)
 
@@ -177,6 +182,8 @@ def desk_rotate_key(desk: str) -> None:
             version = key.version
     except HomewardError as exc:
         raise _fail(str(exc)) from exc
+    finally:
+        runtime.close()
     console.print(f"Desk {desk.upper()} now seals new content to key version {version}.")
 
 
@@ -196,6 +203,7 @@ def purge() -> None:
             resource_type="system",
             resource_id="purge",
         )
+    runtime.close()
     console.print(f"Removed {ended} expired sessions and {unused} unused codenames.")
 
 
