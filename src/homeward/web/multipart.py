@@ -55,6 +55,8 @@ class _FormReader:
         self._headers: dict[str, str] = {}
         self._open_writers: list[BlobWriter] = []
         self._error: Exception | None = None
+        self.complete = False
+        """Set by the closing boundary only: a body cut short never sets it."""
 
     def callbacks(self) -> MultipartCallbacks:
         return {
@@ -65,6 +67,7 @@ class _FormReader:
             "on_header_value": lambda d, s, e: self._header_value.extend(d[s:e]),
             "on_header_end": self._on_header_end,
             "on_headers_finished": self._on_headers_finished,
+            "on_end": self._on_end,
         }
 
     def _guard(self, action: Callable[[], None]) -> None:
@@ -73,6 +76,9 @@ class _FormReader:
                 action()
             except (BadInput, OSError) as exc:
                 self._error = exc
+
+    def _on_end(self) -> None:
+        self.complete = True
 
     def _on_part_begin(self) -> None:
         self._part = _Part()
@@ -147,6 +153,14 @@ class _FormReader:
         if self._error is not None:
             raise self._error
 
+    def finish(self) -> None:
+        """After the last chunk. python-multipart's finalize() does not check that the closing
+        boundary came: a truncated body would be stored without its last file, whose partial
+        blob would stay behind."""
+        self.check()
+        if not self.complete:
+            raise BadInput("form", "the body ended before its closing boundary")
+
 
 async def read_form(
     content_type: str,
@@ -179,7 +193,7 @@ async def read_form(
             parser.write(chunk)
             reader.check()
         parser.finalize()
-        reader.check()
+        reader.finish()
     except FormParserError as exc:
         discard(blobs_dir, reader)
         raise BadInput("form", "malformed multipart body") from exc
