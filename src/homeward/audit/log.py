@@ -30,22 +30,41 @@ def format_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def encode(entry: Mapping[str, Any]) -> bytes:
+def encode_fields(  # noqa: PLR0917 - positional, so a streamed row is splatted without a dict
+    at: datetime,
+    actor: str,
+    action: str,
+    resource_type: str,
+    resource_id: str,
+    nation: str | None,
+    detail_digest: bytes | None,
+) -> bytes:
     """The canonical bytes of an entry: one field a line, fixed order, no personal detail
     beyond its keyed hash. The leaf hash is computed over exactly these bytes."""
-    digest = entry.get("detail_digest")
-    lines = [
-        ENCODING_VERSION,
-        format_time(entry["at"]),
-        *(str(entry.get(name) or "-") for name in _FIELDS),
-        digest.hex() if digest else "-",
-    ]
-    return ("\n".join(lines) + "\n").encode()
+    return (
+        f"{ENCODING_VERSION}\n{format_time(at)}\n{actor}\n{action}\n{resource_type}\n"
+        f"{resource_id}\n{nation or '-'}\n{detail_digest.hex() if detail_digest else '-'}\n"
+    ).encode()
+
+
+def encode(entry: Mapping[str, Any]) -> bytes:
+    return encode_fields(
+        entry["at"],
+        entry["actor"],
+        entry["action"],
+        entry["resource_type"],
+        entry["resource_id"],
+        entry.get("nation"),
+        entry.get("detail_digest"),
+    )
 
 
 def check_fields(entry: Mapping[str, Any]) -> None:
     for name in _FIELDS:
         value = entry.get(name)
+        if name != "nation" and not value:
+            msg = f"audit field {name} is required"
+            raise ValueError(msg)
         if value is not None and ("\n" in str(value) or str(value) == "-"):
             msg = f"audit field {name} may not be '-' or hold a line break"
             raise ValueError(msg)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from homeward.audit import log
 from homeward.audit.models import AuditEvent
+from homeward.core.errors import BadInput, NotFound
+from homeward.policy.check import Principal, require_permission
+from homeward.policy.roles import AUDIT_READ
 
 SYSTEM = "system"
 CONTACT = "contact"
@@ -46,3 +49,45 @@ def entries(
     if action is not None:
         query = query.where(AuditEvent.action == action)
     return list(session.scalars(query))
+
+
+PAGE_SIZE = 100
+
+
+def visible_entries(
+    *,
+    session: Session,
+    principal: Principal,
+    resource_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    page: int = 1,
+) -> tuple[list[AuditEvent], int]:
+    """Entries an auditor may see: those about the auditor's own nation, newest first."""
+    require_permission(principal, AUDIT_READ)
+    if page < 1:
+        raise BadInput("page", "must be 1 or more")
+    where = [AuditEvent.nation == principal.nation]
+    if resource_id:
+        where.append(AuditEvent.resource_id == resource_id.strip())
+    if actor:
+        where.append(AuditEvent.actor == actor.strip())
+    if action:
+        where.append(AuditEvent.action == action.strip())
+    total = int(session.scalar(select(func.count(AuditEvent.id)).where(*where)) or 0)
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(*where)
+        .order_by(AuditEvent.leaf_index.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return list(rows), total
+
+
+def visible_entry(*, session: Session, principal: Principal, leaf_index: int) -> AuditEvent:
+    require_permission(principal, AUDIT_READ)
+    entry = session.scalar(select(AuditEvent).where(AuditEvent.leaf_index == leaf_index))
+    if entry is None or entry.nation != principal.nation:
+        raise NotFound("audit entry")
+    return entry

@@ -13,6 +13,7 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
 from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
+from homeward.cli import audit as audit_cli
 from homeward.contact import service as contact_service
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
@@ -29,6 +30,7 @@ app = typer.Typer(
 officer_app = typer.Typer(help="Manage officers.", no_args_is_help=True)
 desk_app = typer.Typer(help="Manage desks and their keys.", no_args_is_help=True)
 app.add_typer(officer_app, name="officer")
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(desk_app, name="desk")
 console = Console()
 ADMIN_ACTOR = "cli:administrator"

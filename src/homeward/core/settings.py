@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     unused_contact_hours: int = Field(default=24, ge=1)
     """Contacts that never wrote are purged after this long."""
 
+    log_origin: str = Field(default="homeward.local/audit", pattern=r"^[^\s+]+$")
+    """The audit log's name in its checkpoints, and the name of its signing key."""
+    checkpoint_interval_seconds: int = Field(default=300, ge=0)
+    """How often the server signs a checkpoint when the log has grown; 0 turns it off."""
+
     secure_cookies: bool = False
     """Set behind TLS (or an onion service) so cookies carry the Secure flag."""
 

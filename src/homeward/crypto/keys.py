@@ -1,4 +1,5 @@
-"""Server secrets kept outside the database: the data key (tier 2) and the codename pepper.
+"""Server secrets kept outside the database: the data key (tier 2), the codename pepper and
+the audit log's Ed25519 signing seed.
 
 They live as files under the data directory's `keys/` folder (mode 0600) or wherever
 HOMEWARD_DATA_DIR points; a copy of the database alone holds neither.
@@ -14,12 +15,15 @@ from homeward.crypto import sealing
 
 DATA_KEY_FILE = "data.key"
 PEPPER_FILE = "pepper.key"
+LOG_KEY_FILE = "log-signing.key"
 
 
 @dataclass(frozen=True)
 class ServerSecrets:
     data_key: bytes
     pepper: bytes
+    log_seed: bytes
+    """Signs audit checkpoints; its public half is what witnesses and auditors hold."""
 
     def subkey(self, purpose: str) -> bytes:
         """A key for one purpose (CSRF tokens, tier-2 fields), so one leak does not open all."""
@@ -49,8 +53,9 @@ def _read_or_create(path: Path) -> bytes:
 
 
 def load_server_secrets(keys_dir: Path, *, create: bool = False) -> ServerSecrets:
-    data_path, pepper_path = keys_dir / DATA_KEY_FILE, keys_dir / PEPPER_FILE
-    if not create and not (data_path.exists() and pepper_path.exists()):
+    paths = [keys_dir / name for name in (DATA_KEY_FILE, PEPPER_FILE, LOG_KEY_FILE)]
+    if not create and not all(path.exists() for path in paths):
         msg = f"server keys not found in {keys_dir}: run `homeward init` first"
         raise FileNotFoundError(msg)
-    return ServerSecrets(data_key=_read_or_create(data_path), pepper=_read_or_create(pepper_path))
+    data_key, pepper, log_seed = (_read_or_create(path) for path in paths)
+    return ServerSecrets(data_key=data_key, pepper=pepper, log_seed=log_seed)

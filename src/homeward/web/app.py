@@ -3,9 +3,15 @@ and only here. No access log is configured anywhere: contact requests leave no t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -14,12 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homeward import __version__
 from homeward.accounts.exceptions import SessionExpired
+from homeward.audit import checkpoints
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
-from homeward.web import api_v1, contact_pages, officer_pages
+from homeward.web import api_audit, api_v1, auditor_pages, contact_pages, officer_pages
 from homeward.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
 
 
 def _validation_problem(exc: RequestValidationError) -> str:
@@ -30,8 +38,38 @@ def _validation_problem(exc: RequestValidationError) -> str:
     return "; ".join(problems) or "malformed request"
 
 
+def sign_checkpoint(runtime: Runtime) -> None:
+    with runtime.db.transaction() as session:
+        checkpoints.make_checkpoint(
+            session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
+        )
+
+
+@asynccontextmanager
+async def periodic_checkpoints(app: FastAPI) -> AsyncIterator[None]:
+    """Sign a checkpoint every few minutes while the log grows (none when it does not)."""
+    runtime: Runtime = app.state.runtime
+    interval = runtime.settings.checkpoint_interval_seconds
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await run_in_threadpool(sign_checkpoint, runtime)
+            except Exception:  # a failed round is retried at the next one
+                logger.exception("signing the periodic audit checkpoint failed")
+
+    task = asyncio.create_task(loop()) if interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(
+        lifespan=periodic_checkpoints,
         title="Homeward",
         version=__version__,
         docs_url=None,
@@ -39,8 +77,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.runtime = runtime
+    app.include_router(auditor_pages.router)
     app.include_router(officer_pages.router)
     app.include_router(api_v1.router)
+    app.include_router(api_audit.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)
