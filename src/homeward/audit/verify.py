@@ -102,6 +102,30 @@ def _first_stored_leaf_mismatch(session: Session, start: int, end: int) -> int |
     return None
 
 
+def _check_checkpoint(
+    session: Session,
+    checkpoint: AuditCheckpoint,
+    tree: _Tree,
+    last_checked: int,
+    report: Report,
+) -> int:
+    """Compare the running root with a signed checkpoint; returns the size now checked."""
+    report.checkpoints_checked += 1
+    if tree.root() != checkpoint.root:
+        known = report.first_bad_entry
+        culprit = (
+            known
+            if known is not None and known >= last_checked
+            else _first_stored_leaf_mismatch(session, last_checked, checkpoint.size)
+        )
+        report.fail(
+            culprit if culprit is not None else last_checked,
+            f"entries {last_checked}..{checkpoint.size - 1} no longer match the signed "
+            f"checkpoint of size {checkpoint.size}",
+        )
+    return checkpoint.size
+
+
 def verify_log(
     *, session: Session, key: notes.VerifierKey, progress: Progress | None = None
 ) -> Report:
@@ -112,46 +136,38 @@ def verify_log(
     total = int(session.scalar(select(func.count(AuditEvent.id))) or 0)
     pending = [cp for cp in checkpoints if cp.size > 0]
     tree = _Tree()
-    last_checked = 0
-    rows = session.execute(
+    with session.execute(
         select(*_COLUMNS).order_by(AuditEvent.leaf_index).execution_options(yield_per=20_000)
-    )
-    for row in rows:
-        expected = tree.size
-        index = row.leaf_index
-        if index != expected:
-            what = "missing (deleted)" if index > expected else "out of order"
-            report.fail(expected, f"entry {expected} is {what}")
-            break
-        leaf = merkle.leaf_hash(log.encode_fields(*row[1:8]))
-        if leaf != row.leaf_hash:
-            report.fail(index, f"entry {index} was changed after it was written")
-        tree.add(leaf)
-        while pending and pending[0].size == tree.size:
-            checkpoint = pending.pop(0)
-            report.checkpoints_checked += 1
-            if tree.root() != checkpoint.root:
-                known = report.first_bad_entry
-                culprit = (
-                    known
-                    if known is not None and known >= last_checked
-                    else _first_stored_leaf_mismatch(session, last_checked, checkpoint.size)
+    ) as rows:
+        last_checked = 0
+        gap = False
+        for row in rows:
+            expected = tree.size
+            index = row.leaf_index
+            if index != expected:
+                what = "missing (deleted)" if index > expected else "out of order"
+                report.fail(expected, f"entry {expected} is {what}")
+                gap = True
+                break
+            leaf = merkle.leaf_hash(log.encode_fields(*row[1:8]))
+            if leaf != row.leaf_hash:
+                report.fail(index, f"entry {index} was changed after it was written")
+            tree.add(leaf)
+            while pending and pending[0].size == tree.size:
+                last_checked = _check_checkpoint(
+                    session, pending.pop(0), tree, last_checked, report
                 )
-                report.fail(
-                    culprit if culprit is not None else last_checked,
-                    f"entries {last_checked}..{checkpoint.size - 1} no longer match the signed "
-                    f"checkpoint of size {checkpoint.size}",
-                )
-            last_checked = checkpoint.size
-        if progress is not None and tree.size % 50_000 == 0:
-            progress(tree.size, total)
+            if progress is not None and tree.size % 50_000 == 0:
+                progress(tree.size, total)
     report.size = tree.size
     if progress is not None:
         progress(tree.size, total)
     for checkpoint in pending:
         report.fail(
             tree.size,
-            f"the log was truncated: a checkpoint promises {checkpoint.size} entries, "
+            f"the checkpoint of size {checkpoint.size} cannot be checked past entry {tree.size}"
+            if gap
+            else f"the log was truncated: a checkpoint promises {checkpoint.size} entries, "
             f"{tree.size} remain",
         )
     if tree.size < head_size and not pending and report.ok:

@@ -5,6 +5,8 @@ Keys, checkpoints and proofs are printed as plain text (never wrapped), for file
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,8 +27,14 @@ console = Console()
 ADMIN_ACTOR = "cli:administrator"
 
 
-def _runtime() -> Runtime:
-    return Runtime.from_settings(Settings())
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    """The runtime of one command, closed (no connection left open) when it ends."""
+    runtime = Runtime.from_settings(Settings())
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 def _fail(message: str) -> typer.Exit:
@@ -37,20 +45,20 @@ def _fail(message: str) -> typer.Exit:
 @app.command("log-key")
 def log_key() -> None:
     """Print the log's public key (a C2SP vkey) for auditors and witnesses to hold."""
-    runtime = _runtime()
-    typer.echo(checkpoints.log_key(runtime.secrets, runtime.settings.log_origin).encode())
+    with _runtime() as runtime:
+        typer.echo(checkpoints.log_key(runtime.secrets, runtime.settings.log_origin).encode())
 
 
 @app.command()
 def checkpoint() -> None:
     """Sign a checkpoint of the log as it is now, and print it."""
-    runtime = _runtime()
-    with runtime.db.transaction() as session:
-        made = checkpoints.make_checkpoint(
-            session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
-        )
-        note = made.note
-    typer.echo(note, nl=False)
+    with _runtime() as runtime:
+        with runtime.db.transaction() as session:
+            made = checkpoints.make_checkpoint(
+                session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
+            )
+            note = made.note
+        typer.echo(note, nl=False)
 
 
 @app.command("verify")
@@ -60,60 +68,64 @@ def verify_command(
     ] = None,
 ) -> None:
     """Recompute the whole tree from the stored entries and check every checkpoint."""
-    runtime = _runtime()
-    verifier = (
-        notes.parse_vkey(key)
-        if key
-        else checkpoints.log_key(runtime.secrets, runtime.settings.log_origin)
-    )
-    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
-        task = bar.add_task("verifying", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        with runtime.db.transaction() as session:
-            report = verify.verify_log(session=session, key=verifier, progress=progress)
-    if report.ok:
-        console.print(
-            f"[green]ok[/green]: {report.size} entries, {report.checkpoints_checked} "
-            "checkpoints verified"
+    with _runtime() as runtime:
+        verifier = (
+            notes.parse_vkey(key)
+            if key
+            else checkpoints.log_key(runtime.secrets, runtime.settings.log_origin)
         )
-        return
-    for problem in report.problems:
-        console.print(f"[red]✗[/red] {problem}")
-    first = report.first_bad_entry
-    raise _fail(f"the log does not verify; first bad entry: {first if first is not None else '?'}")
+        columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+            task = bar.add_task("verifying", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            with runtime.db.transaction() as session:
+                report = verify.verify_log(session=session, key=verifier, progress=progress)
+        if report.ok:
+            console.print(
+                f"[green]ok[/green]: {report.size} entries, {report.checkpoints_checked} "
+                "checkpoints verified"
+            )
+            return
+        for problem in report.problems:
+            console.print(f"[red]✗[/red] {problem}")
+        first = report.first_bad_entry
+        raise _fail(
+            f"the log does not verify; first bad entry: {first if first is not None else '?'}"
+        )
 
 
 @app.command("prove-inclusion")
 def prove_inclusion(entry: int) -> None:
     """Print entry ENTRY's inclusion proof against the latest checkpoint (C2SP tlog-proof)."""
-    runtime = _runtime()
-    try:
-        with runtime.db.transaction() as session:
-            latest = checkpoints.latest_checkpoint(session=session)
-            if latest is None or latest.size <= entry:
-                latest = checkpoints.make_checkpoint(
-                    session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
+    with _runtime() as runtime:
+        try:
+            with runtime.db.transaction() as session:
+                latest = checkpoints.latest_checkpoint(session=session)
+                if latest is None or latest.size <= entry:
+                    latest = checkpoints.make_checkpoint(
+                        session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
+                    )
+                text = checkpoints.inclusion_proof(
+                    session=session, leaf_index=entry, checkpoint=latest
                 )
-            text = checkpoints.inclusion_proof(session=session, leaf_index=entry, checkpoint=latest)
-    except HomewardError as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(text, nl=False)
+        except HomewardError as exc:
+            raise _fail(str(exc)) from exc
+        typer.echo(text, nl=False)
 
 
 @app.command("prove-consistency")
 def prove_consistency(old: int, new: int) -> None:
     """Print a proof that the checkpoint of size NEW extends the one of size OLD."""
-    runtime = _runtime()
-    try:
-        with runtime.db.transaction() as session:
-            text = checkpoints.consistency_proof(session=session, old_size=old, new_size=new)
-    except HomewardError as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(text, nl=False)
+    with _runtime() as runtime:
+        try:
+            with runtime.db.transaction() as session:
+                text = checkpoints.consistency_proof(session=session, old_size=old, new_size=new)
+        except HomewardError as exc:
+            raise _fail(str(exc)) from exc
+        typer.echo(text, nl=False)
 
 
 @app.command("check-proof")
@@ -167,16 +179,16 @@ def add_witness(
     nation: Annotated[str, typer.Option(help="The nation whose auditors run this witness.")],
 ) -> None:
     """Register a nation's witness key, so that its cosignatures are accepted."""
-    runtime = _runtime()
-    try:
-        with runtime.db.transaction() as session:
-            added = checkpoints.add_witness(
-                session=session, actor=ADMIN_ACTOR, vkey=vkey, nation=nation
-            )
-            name = added.name
-    except HomewardError as exc:
-        raise _fail(str(exc)) from exc
-    console.print(f"Witness {name} registered for {nation.upper()}.")
+    with _runtime() as runtime:
+        try:
+            with runtime.db.transaction() as session:
+                added = checkpoints.add_witness(
+                    session=session, actor=ADMIN_ACTOR, vkey=vkey, nation=nation
+                )
+                name = added.name
+        except HomewardError as exc:
+            raise _fail(str(exc)) from exc
+        console.print(f"Witness {name} registered for {nation.upper()}.")
 
 
 @app.command("witness")
