@@ -53,3 +53,29 @@ def test_entry_rolls_back_with_its_change(runtime: Runtime) -> None:
     with pytest.raises(RuntimeError):
         failing_change()
     assert before() == 0
+
+
+def test_postgres_app_role_may_insert_but_not_rewrite(runtime: Runtime) -> None:
+    """On PostgreSQL the grants refuse what the triggers refuse, for the application's role."""
+    if not runtime.settings.effective_database_url.startswith("postgresql"):
+        pytest.skip("grants are a PostgreSQL feature; SQLite relies on its triggers")
+    with runtime.db.transaction() as session:
+        audit.record(
+            session=session,
+            actor="system",
+            action="test:thing:do",
+            resource_type="thing",
+            resource_id="1",
+        )
+    with runtime.db.engine.connect() as connection:
+        connection.exec_driver_sql("SET ROLE homeward_app")
+        assert connection.exec_driver_sql("SELECT count(*) FROM audit_event").scalar()
+        for statement in (
+            "UPDATE audit_event SET action = 'x:y:z'",
+            "DELETE FROM audit_node",
+            "TRUNCATE audit_checkpoint",
+        ):
+            with pytest.raises(DBAPIError, match="permission denied"):
+                connection.exec_driver_sql(statement)
+            connection.rollback()
+            connection.exec_driver_sql("SET ROLE homeward_app")

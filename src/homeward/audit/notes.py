@@ -53,7 +53,7 @@ class VerifierKey:
 
 
 def parse_vkey(text: str) -> VerifierKey:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key itself may hold '+'
     if len(parts) != 3:
         raise NoteError("a verifier key reads name+keyid+base64key")
     name, hex_id, material = parts
