@@ -5,26 +5,29 @@ a role that may not do it gets 403, a wrong method 405, and no session 401 or th
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any
 
-import httpx
+import httpx2
 import pytest
-from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from starlette.routing import Mount, Route
 
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
 from tests import helpers
+from tests.web.authorization_world import (
+    BASE_URL,
+    FILE,
+    LETTER,
+    WITNESS,
+    World,
+    app_routes,
+    form_of,
+    make_world,
+    wrong_method,
+)
 
-BASE_URL = "http://127.0.0.1"
-LETTER = "Je veux rentrer en France avec ma famille."
-FILE = b"\x89PNG synthetic scan of a document " * 40
 REPLY = "Nous avons bien recu votre message."
 
 # Reachable without an officer session, by (method, path) as the app declares them.
@@ -64,16 +67,45 @@ class Case:
     other_target: str = "FRA"
     wrong_roles: tuple[str, ...] = WRONG_ROLES
     wrong_role_status: int = 403
-    payload: dict[str, object] = field(default_factory=dict)
+    payload: dict[str, object] | Callable[[World], dict[str, object]] = field(default_factory=dict)
+    other_status: int = 404
+    """What the other nation gets; the one audit log's key and checkpoints are any auditor's."""
+    query: str = ""
     listing: bool = False
     """A list: another nation gets 200 without the conversation in it."""
     everyone: bool = False
     """Not about any record: every signed-in officer succeeds."""
 
 
-ROUTING = {"owner": "coordinator", "target": "IRQ", "other": "coordinator", "other_target": "FRA"}
-ROUTING_WRONG = ("fra_officer", *WRONG_ROLES)
+def routing(ok: int) -> Case:
+    """The cell routes its own 'I don't know' conversation; FRA's is out of its reach, and a
+    desk officer's role may not route at all."""
+    return Case(
+        ok,
+        owner="coordinator",
+        target="IRQ",
+        other="coordinator",
+        other_target="FRA",
+        wrong_roles=("fra_officer", *WRONG_ROLES),
+        payload={"desk": "FRA"},
+    )
+
+
+def auditing(ok: int, *, other_status: int | None = None, **more: Any) -> Case:
+    """Auditors read their own nation's entries; the log's key and checkpoints are shared."""
+    wrong = ("fra_officer", "coordinator", "administrator")
+    other = ok if other_status is None else other_status
+    return Case(
+        ok, owner="auditor", other="deu_auditor", wrong_roles=wrong, other_status=other, **more
+    )
+
+
+def verdict(world: World) -> dict[str, object]:
+    return {"witness": WITNESS, "checkpoint_size": world.sizes["new"], "reason": "Synthetic."}
+
+
 CONV = "/conversations/{conversation_id}"
+PROOF = "/audit/entries/{leaf_index}/proof"
 
 CASES: dict[tuple[str, str], Case] = {
     # The officer home page lists nothing for roles without an inbox: 200, not 403.
@@ -82,9 +114,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/officer" + CONV): Case(200),
     ("POST", "/officer" + CONV + "/reply"): Case(303, payload={"text": REPLY}),
     ("POST", "/officer" + CONV + "/star"): Case(303, payload={"starred": "1"}),
-    ("POST", "/officer" + CONV + "/route"): Case(
-        303, wrong_roles=ROUTING_WRONG, payload={"desk": "FRA"}, **ROUTING
-    ),
+    ("POST", "/officer" + CONV + "/route"): routing(303),
     ("GET", "/officer/attachments/{attachment_id}"): Case(200),
     ("POST", "/officer/signout"): Case(303, everyone=True),
     ("DELETE", "/api/v1/auth/token"): Case(204, everyone=True),
@@ -94,128 +124,29 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1" + CONV): Case(200),
     ("POST", "/api/v1" + CONV + "/replies"): Case(201, payload={"text": REPLY}),
     ("PUT", "/api/v1" + CONV + "/star"): Case(204, payload={"starred": True}),
-    ("POST", "/api/v1" + CONV + "/route"): Case(
-        204, wrong_roles=ROUTING_WRONG, payload={"desk": "FRA"}, **ROUTING
-    ),
+    ("POST", "/api/v1" + CONV + "/route"): routing(204),
     ("GET", "/api/v1/attachments/{attachment_id}"): Case(200),
+    ("GET", "/officer/audit"): auditing(200, listing=True),
+    ("GET", "/officer/audit/"): auditing(200, listing=True),
+    ("GET", "/officer" + PROOF): auditing(200, other_status=404),
+    ("GET", "/api/v1/audit/log-key"): auditing(200),
+    ("GET", "/api/v1/audit/checkpoint"): auditing(200),
+    ("POST", "/api/v1/audit/checkpoint"): auditing(201),
+    ("GET", "/api/v1/audit/consistency"): auditing(200, query="?old={old}&new={new}"),
+    ("GET", "/api/v1/audit/entries"): auditing(200, listing=True),
+    ("GET", "/api/v1" + PROOF): auditing(200, other_status=404),
+    ("POST", "/api/v1/audit/verdicts"): auditing(201, other_status=404, payload=verdict),
 }
-
-
-def app_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """Every (method, path) the app answers, HEAD aside, through included routers too;
-    anything that is neither a route nor a mount is listed as unknown, so it fails."""
-    found: set[tuple[str, str]] = set()
-    for context in iter_route_contexts(app.routes):
-        route = context.original_route
-        if isinstance(route, Mount):
-            found.add(("MOUNT", route.path))
-        elif isinstance(route, Route) and context.path and context.methods:
-            found.update((m, context.path) for m in context.methods if m != "HEAD")
-        else:
-            found.add(("UNKNOWN", repr(route)))
-    return found
-
-
-def wrong_method(app: FastAPI, path: str) -> str:
-    taken = {method for method, declared in app_routes(app) if declared == path}
-    return next(m for m in ("GET", "POST", "PUT", "DELETE", "PATCH") if m not in taken)
-
-
-class Conversation(NamedTuple):
-    owner_nation: str
-    starred: bool
-    message_count: int
-
-
-class State(NamedTuple):
-    conversations: dict[str, Conversation]
-    content_rows: tuple[int, ...]
-    """message, attachment and key_wrap rows."""
-    sessions: int
-
-
-@dataclass
-class World:
-    """Two conversations (FRA with a file, IRQ 'I don't know') and lazily signed-in officers."""
-
-    runtime: Runtime
-    app: FastAPI
-    personas: helpers.Personas
-    conversations: dict[str, str]
-    attachment_id: str
-    clients: dict[str, TestClient] = field(default_factory=dict)
-    csrf: dict[str, str] = field(default_factory=dict)
-
-    def client(self, who: str | None) -> TestClient:
-        key = who or "anonymous"
-        if key not in self.clients:
-            made = TestClient(self.app, base_url=BASE_URL)
-            if who is None:
-                self.csrf[key] = helpers.csrf_of(made.get("/officer/signin").text)
-            else:
-                helpers.officer_signin(made, self.runtime, self.personas[who])
-                self.csrf[key] = helpers.csrf_of(made.get("/officer/").text)
-            self.clients[key] = made
-        return self.clients[key]
-
-    def token(self, who: str) -> str:
-        token = self.client(who).cookies.get("hw_officer")
-        assert token
-        return token
-
-    def path(self, template: str, target: str = "FRA") -> str:
-        ids: defaultdict[str, str] = defaultdict(lambda: "0" * 32)
-        ids.update(conversation_id=self.conversations[target], attachment_id=self.attachment_id)
-        return template.format_map(ids)
-
-    def call(
-        self, method: str, template: str, who: str | None, target: str, payload: dict[str, object]
-    ) -> httpx.Response:
-        path = self.path(template, target)
-        client = self.client(who)
-        if path.startswith("/api/"):
-            headers = {"Authorization": f"Bearer {self.token(who)}"} if who else {}
-            body = payload if method in ("POST", "PUT") else None
-            return client.request(method, path, json=body, headers=headers)
-        form = {**payload, "csrf": self.csrf[who or "anonymous"]} if method == "POST" else None
-        return client.request(method, path, data=form, follow_redirects=False)
-
-    def state(self) -> State:
-        """What a refused request must leave alone."""
-        with self.runtime.db.engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT id, owner_nation, starred, message_count FROM conversation")
-            ).all()
-            counts = tuple(
-                int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
-                for table in ("message", "attachment", "key_wrap", "web_session")
-            )
-        conversations = {row[0]: Conversation(row[1], bool(row[2]), row[3]) for row in rows}
-        return State(conversations, counts[:3], counts[3])
-
-    def close(self) -> None:
-        for made in self.clients.values():
-            made.close()
 
 
 @pytest.fixture
 def world(runtime: Runtime, personas: helpers.Personas) -> Iterator[World]:
-    app = create_app(runtime)
-    for desk in ("FRA", "unknown"):
-        with TestClient(app, base_url=BASE_URL) as contact:
-            helpers.contact_start(contact)
-            files = [("scan.png", FILE, "image/png")] if desk == "FRA" else None
-            assert helpers.contact_write(contact, LETTER, desk=desk, files=files) == 303
-    with runtime.db.engine.connect() as connection:
-        owners = dict(connection.execute(text("SELECT owner_nation, id FROM conversation")).all())
-        attachment_id = connection.execute(text("SELECT id FROM attachment")).scalar_one()
-    assert set(owners) == {"FRA", "IRQ"}
-    made = World(runtime, app, personas, owners, attachment_id)
+    made = make_world(runtime, personas)
     yield made
     made.close()
 
 
-def assert_anonymous_refused(template: str, response: httpx.Response) -> None:
+def assert_anonymous_refused(template: str, response: httpx2.Response) -> None:
     if template.startswith("/api/"):
         assert response.status_code == 401, response.text
         assert response.json()["detail"]
@@ -224,11 +155,23 @@ def assert_anonymous_refused(template: str, response: httpx.Response) -> None:
         assert response.headers["location"].startswith("/officer/signin")
 
 
-def check_success(world: World, key: tuple[str, str], who: str, response: httpx.Response) -> None:
+def check_success(world: World, key: tuple[str, str], who: str, response: httpx2.Response) -> None:
     """The request did what the route promises, not merely answered."""
     method, template = key
     fra, irq = world.conversations["FRA"], world.conversations["IRQ"]
-    state = world.state()
+    if "/audit" in template:
+        check_audit_success(world, template, response)
+        return
+    changed = {
+        "/reply": lambda now: now[fra].message_count == 2,
+        "/replies": lambda now: now[fra].message_count == 2,
+        "/star": lambda now: now[fra].starred,
+        "/route": lambda now: now[irq].owner_nation == "FRA",
+    }
+    suffix = template[template.rindex("/") :]
+    if suffix in changed:
+        assert changed[suffix](world.state().conversations), f"{method} {template} changed nothing"
+        return
     if template in ("/officer", "/officer/"):
         assert fra in response.text
         assert irq not in response.text
@@ -245,18 +188,39 @@ def check_success(world: World, key: tuple[str, str], who: str, response: httpx.
         assert response.json()["username"] == world.personas[who].username
     elif template == "/api/v1/desks":
         assert {desk["code"] for desk in response.json()} >= {"FRA", "DEU", "IRQ"}
-    elif template.endswith(("/reply", "/replies")):
-        assert state.conversations[fra].message_count == 2
-    elif template.endswith("/star"):
-        assert state.conversations[fra].starred
-    elif template.endswith("/route"):
-        assert state.conversations[irq].owner_nation == "FRA"
     elif template in ("/officer/signout", "/api/v1/auth/token"):
         is_api = template.startswith("/api/")
         again = world.call("GET", "/api/v1/me" if is_api else "/officer/", who, "FRA", {})
         assert_anonymous_refused(template, again)
     else:  # pragma: no cover - a new route needs its own check here
         pytest.fail(f"no success check for {method} {template}")
+
+
+def check_audit_success(world: World, template: str, response: httpx2.Response) -> None:
+    fra, irq = world.conversations["FRA"], world.conversations["IRQ"]
+    origin = world.runtime.settings.log_origin
+    if template in ("/officer/audit", "/officer/audit/"):
+        assert fra[:12] in response.text
+        assert irq[:12] not in response.text
+    elif template.endswith(PROOF):
+        assert f"\nindex {world.leaf_index}\n" in response.text
+    elif template == "/api/v1/audit/log-key":
+        assert response.json()["vkey"].startswith(origin + "+")
+    elif template == "/api/v1/audit/checkpoint":
+        assert response.json()["size"] >= world.sizes["new"]
+        assert response.json()["note"].startswith(origin + "\n")
+    elif template == "/api/v1/audit/consistency":
+        body = response.json()
+        assert (body["old_size"], body["new_size"]) == (world.sizes["old"], world.sizes["new"])
+        assert body["proof"]
+    elif template == "/api/v1/audit/entries":
+        items = response.json()["items"]
+        assert fra in {item["resource_id"] for item in items}
+        assert {item["nation"] for item in items} == {"FRA"}
+    elif template == "/api/v1/audit/verdicts":
+        assert response.json()["verdict"] == "refused"
+    else:  # pragma: no cover - a new route needs its own check here
+        pytest.fail(f"no success check for {template}")
 
 
 def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None:
@@ -270,37 +234,36 @@ def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None
 def test_route_authorization(world: World, key: tuple[str, str]) -> None:
     method, template = key
     case = CASES[key]
+    route = template + case.query
     before = world.state()
 
-    assert_anonymous_refused(template, world.call(method, template, None, case.target, {}))
-    wrong = world.call(wrong_method(world.app, template), template, case.owner, case.target, {})
+    assert_anonymous_refused(template, world.call(method, route, None, case.target, {}))
+    wrong = world.call(wrong_method(world.app, template), route, case.owner, case.target, {})
     assert wrong.status_code == 405
 
     if case.everyone:
         for who in EVERY_PERSONA:
-            response = world.call(method, template, who, case.target, case.payload)
+            response = world.call(method, route, who, case.target, case.payload)
             assert response.status_code == case.ok, (who, response.text)
             check_success(world, key, who, response)
         return
 
     for who in case.wrong_roles:
-        response = world.call(method, template, who, case.target, case.payload)
+        response = world.call(method, route, who, case.target, case.payload)
         assert response.status_code == case.wrong_role_status, (who, response.text)
-        assert world.conversations[case.target] not in response.text
-    other = world.call(method, template, case.other, case.other_target, case.payload)
-    if case.listing:
-        assert other.status_code == 200, other.text
-        assert world.conversations[case.other_target] not in other.text
-    else:
-        assert other.status_code == 404, other.text
-        assert LETTER not in other.text
+        assert world.conversations[case.target][:12] not in response.text
+    other = world.call(method, route, case.other, case.other_target, case.payload)
+    assert other.status_code == (200 if case.listing else case.other_status), other.text
+    assert LETTER not in other.text
+    if case.listing or case.other_status == 404:
+        assert world.conversations[case.other_target][:12] not in other.text
     after = world.state()
     assert after.conversations == before.conversations
     assert after.content_rows == before.content_rows
     signed_in = len(world.clients) - 1  # the anonymous client holds no session
     assert after.sessions == before.sessions + signed_in
 
-    response = world.call(method, template, case.owner, case.target, case.payload)
+    response = world.call(method, route, case.owner, case.target, case.payload)
     assert response.status_code == case.ok, response.text
     check_success(world, key, case.owner, response)
 
@@ -312,14 +275,15 @@ def test_default_deny_for_anonymous_requests(world: World) -> None:
     world.clients["forged"] = forged
     for method, template in sorted(app_routes(world.app) - PUBLIC):
         case = CASES.get((method, template), Case(200))
-        response = world.call(method, template, None, case.target, case.payload)
+        response = world.call(method, template + case.query, None, case.target, case.payload)
         assert_anonymous_refused(template, response)
-        path = world.path(template, case.target)
+        path = world.path(template + case.query, case.target)
+        payload = case.payload(world) if callable(case.payload) else case.payload
         if template.startswith("/api/"):
             headers = {"Authorization": "Bearer " + "forged" * 7}
-            response = forged.request(method, path, json=case.payload or None, headers=headers)
+            response = forged.request(method, path, json=payload or None, headers=headers)
         else:
-            form = {**case.payload, "csrf": world.csrf["anonymous"]}
+            form = form_of(payload, world.csrf["anonymous"])
             response = forged.request(method, path, data=form, follow_redirects=False)
         assert response.status_code in (303, 400, 401), (method, template, response.text)
         assert response.status_code != 303 or response.headers["location"].startswith(
