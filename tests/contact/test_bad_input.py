@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text, update
@@ -62,7 +62,7 @@ def send(
     files: list[tuple[str, bytes]] | None = None,
     desk: str = "FRA",
     csrf: str | None = "from the form",
-) -> httpx.Response:
+) -> httpx2.Response:
     data = {"message": message, "desk": desk}
     if csrf == "from the form":
         data["csrf"] = helpers.csrf_of(client.get("/en/write").text)
@@ -73,12 +73,12 @@ def send(
     return client.post("/en/write", data=data, files=upload, follow_redirects=False)
 
 
-def raw(client: TestClient, body: bytes, content_type: str) -> httpx.Response:
+def raw(client: TestClient, body: bytes, content_type: str) -> httpx2.Response:
     headers = {"content-type": content_type}
     return client.post("/en/write", content=body, headers=headers, follow_redirects=False)
 
 
-def refused(response: httpx.Response, status: int, *phrases: str) -> None:
+def refused(response: httpx2.Response, status: int, *phrases: str) -> None:
     assert response.status_code == status, response.text
     for phrase in phrases:
         assert phrase in response.text

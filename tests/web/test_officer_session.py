@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pyotp
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -54,14 +54,14 @@ def officer_row(runtime: Runtime, persona: helpers.Persona) -> tuple[int, int]:
     return int(step or 0), int(count or 0)
 
 
-def signin_page(client: TestClient, username: str, password: str, code: str) -> httpx.Response:
+def signin_page(client: TestClient, username: str, password: str, code: str) -> httpx2.Response:
     page = client.get("/officer/signin")
     form = {"username": username, "password": password, "code": code}
     form["csrf"] = helpers.csrf_of(page.text)
     return client.post("/officer/signin", data=form, follow_redirects=False)
 
 
-def signin_api(client: TestClient, username: str, password: str, code: str) -> httpx.Response:
+def signin_api(client: TestClient, username: str, password: str, code: str) -> httpx2.Response:
     body = {"username": username, "password": password, "code": code}
     return client.post("/api/v1/auth/token", json=body)
 
@@ -164,7 +164,8 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             helpers.contact_start(contact)
             assert helpers.contact_write(contact, "Synthetic letter.", desk=desk) == 303
     with runtime.db.engine.connect() as connection:
-        owners = dict(connection.execute(text("SELECT owner_nation, id FROM conversation")).all())
+        rows = connection.execute(text("SELECT owner_nation, id FROM conversation")).all()
+        owners = {str(nation): str(conversation) for nation, conversation in rows}
 
     clients: dict[str | None, TestClient] = {None: TestClient(app, base_url=BASE_URL)}
     for key in ("fra_officer", "coordinator"):
