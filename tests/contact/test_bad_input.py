@@ -107,8 +107,8 @@ def test_too_many_files(small: Runtime, contact: TestClient) -> None:
 @pytest.mark.parametrize(
     ("message", "status", "detail"),
     [
-        (" \n\t ", 400, "is empty"),
-        ("x" * 20_001, 400, "is longer than 20000 characters"),
+        (" \n\t ", 400, "Your message is empty."),
+        ("x" * 20_001, 400, "Your message is longer than 20000 characters."),
         ("x" * 100_000, 413, "What you sent is too large. Nothing was sent."),
     ],
     ids=["empty", "too long", "far too long"],

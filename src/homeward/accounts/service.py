@@ -92,6 +92,19 @@ def list_desks(*, session: Session) -> list[Desk]:
     return list(session.scalars(select(Desk).order_by(Desk.is_coordination, Desk.code)))
 
 
+def national_desks_with_keys(*, session: Session) -> list[str]:
+    """National desks that can receive sealed letters now (they have a key); a desk with no
+    officer yet is not offered, and its letters go to the coordination cell instead."""
+    keyed = select(DeskKey.desk_code).distinct()
+    return list(
+        session.scalars(
+            select(Desk.code)
+            .where(Desk.is_coordination.is_(False), Desk.code.in_(keyed))
+            .order_by(Desk.code)
+        )
+    )
+
+
 def current_desk_key(*, session: Session, desk_code: str) -> DeskKey | None:
     return session.scalars(
         select(DeskKey).where(DeskKey.desk_code == desk_code).order_by(DeskKey.version.desc())

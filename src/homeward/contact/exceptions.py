@@ -14,6 +14,17 @@ class CodenameRefused(HomewardError):
         super().__init__("codename not recognised")
 
 
+class EmptyMessage(BadInput):
+    def __init__(self) -> None:
+        super().__init__("message", "it is empty; write something before sending")
+
+
+class MessageTooLong(BadInput):
+    def __init__(self, max_chars: int) -> None:
+        super().__init__("message", f"it is longer than {max_chars} characters")
+        self.max_chars = max_chars
+
+
 class CodenameInMessage(BadInput):
     def __init__(self) -> None:
         super().__init__(

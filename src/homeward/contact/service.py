@@ -15,7 +15,12 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
 from homeward.audit import service as audit
 from homeward.contact.blobs import StoredBlob
-from homeward.contact.exceptions import CodenameInMessage, CodenameRefused
+from homeward.contact.exceptions import (
+    CodenameInMessage,
+    CodenameRefused,
+    EmptyMessage,
+    MessageTooLong,
+)
 from homeward.contact.models import (
     FROM_CONTACT,
     FROM_DESK,
@@ -143,9 +148,9 @@ def write(
     """Store a contact's message and files, sealed to the desk that owns the conversation."""
     text = text.strip()
     if not text:
-        raise BadInput("message", "it is empty; write something before sending")
+        raise EmptyMessage
     if len(text) > max_chars:
-        raise BadInput("message", f"it is longer than {max_chars} characters")
+        raise MessageTooLong(max_chars)
     if contains_codename(secrets, keys, text):
         raise CodenameInMessage
     contact = get_contact(session=session, contact_id=contact_id)

@@ -15,7 +15,12 @@ from homeward.accounts import sessions
 from homeward.accounts.exceptions import SessionExpired
 from homeward.contact import blobs
 from homeward.contact import service as contact_service
-from homeward.contact.exceptions import CodenameInMessage, CodenameRefused
+from homeward.contact.exceptions import (
+    CodenameInMessage,
+    CodenameRefused,
+    EmptyMessage,
+    MessageTooLong,
+)
 from homeward.contact.service import ContactKeys
 from homeward.core.errors import BadInput, Busy, HomewardError, RateLimited, TooLarge
 from homeward.core.runtime import Runtime
@@ -110,6 +115,8 @@ _ERROR_KEYS: list[tuple[type[HomewardError], str | None, str]] = [
     (BadInput, "files", "error.too_many_files"),
     (BadInput, "csrf", "error.form_expired"),
     (BadInput, "desk", "error.desk"),
+    (EmptyMessage, None, "error.message_empty"),
+    (MessageTooLong, None, "error.message_too_long"),
     (BadInput, "message", "error.message"),
     (PageNotFound, None, "error.not_found"),
 ]
@@ -125,20 +132,13 @@ def error_key(exc: HomewardError) -> str:
 def error_page(request: Request, exc: HomewardError) -> Response:
     lang = _language(request)
     t = translator(lang)
-    detail = ""
-    if (
-        isinstance(exc, BadInput)
-        and exc.field == "message"
-        and not isinstance(exc, CodenameInMessage)
-    ):
-        detail = exc.problem
+    values = {"max_chars": exc.max_chars} if isinstance(exc, MessageTooLong) else {}
     response = render(
         request,
         lang,
         "error.html",
         status_code=exc.status_code,
-        message=t(error_key(exc)),
-        detail=detail,
+        message=t(error_key(exc), **values),
     )
     if isinstance(exc, SessionExpired):
         response.delete_cookie(CONTACT_COOKIE, path="/")
@@ -241,16 +241,16 @@ def write_form(request: Request, lang: str) -> Response:
     with runtime.db.transaction() as session:
         contact = contact_service.get_contact(session=session, contact_id=contact_id)
         first = contact.conversation is None
-        desks = [d for d in accounts_service.list_desks(session=session) if not d.is_coordination]
+        desks = accounts_service.national_desks_with_keys(session=session)
     return render(
         request,
         lang,
         "write.html",
         first=first,
-        desks=[d.code for d in desks],
+        desks=desks,
         max_chars=runtime.settings.message_max_chars,
         max_files=runtime.settings.attachments_max_count,
-        max_mib=round(runtime.settings.attachment_max_bytes / 1024 / 1024, 1),
+        max_mib=f"{runtime.settings.attachment_max_bytes / 1024 / 1024:.3g}",
     )
 
 
