@@ -50,3 +50,21 @@ def test_contact_to_fra_and_back(
     assert signed_in.status_code == 200
     assert "Merci. Nous allons vous aider." in signed_in.text
     assert "Bonjour, je veux rentrer." not in signed_in.text
+
+
+def test_an_expired_contact_session_is_refused_and_deleted(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    from sqlalchemy import func, select, update
+
+    from homeward.accounts.models import WebSession
+    from homeward.core.db import utcnow
+
+    helpers.contact_start(client, "en")
+    with runtime.db.transaction() as session:
+        session.execute(update(WebSession).values(expires_at=utcnow()))
+    answer = client.get("/en/conversation")
+    assert answer.status_code == 401
+    with runtime.db.transaction() as session:
+        left = session.scalar(select(func.count()).select_from(WebSession))
+    assert left == 0

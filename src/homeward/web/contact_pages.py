@@ -154,13 +154,21 @@ def _require_csrf(request: Request, submitted: str | None) -> None:
 
 def _contact_session(request: Request) -> tuple[str, ContactKeys]:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        opened = sessions.load(
-            session=session,
-            token=request.cookies.get(CONTACT_COOKIE),
-            kind=sessions.CONTACT,
-            idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
-        )
+    token = request.cookies.get(CONTACT_COOKIE)
+    try:
+        with runtime.db.transaction() as session:
+            opened = sessions.load(
+                session=session,
+                token=token,
+                kind=sessions.CONTACT,
+                idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
+            )
+    except SessionExpired:
+        # The refusal rolled back its own transaction, the expired row's deletion with it:
+        # delete it in one of its own, so that its sealed reply key does not linger.
+        with runtime.db.transaction() as session:
+            sessions.end(session=session, token=token, kind=sessions.CONTACT)
+        raise
     return opened.subject_id, ContactKeys.unpack(opened.secret)
 
 
