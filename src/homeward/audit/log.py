@@ -10,7 +10,7 @@ describe, and proofs never recompute the tree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, select, tuple_
@@ -27,11 +27,13 @@ _FIELDS = ("actor", "action", "resource_type", "resource_id", "nation")
 
 
 def format_time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """`YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC (isoformat is several times faster than strftime,
+    which matters when a million entries are verified)."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def encode_fields(  # noqa: PLR0917 - positional, so a streamed row is splatted without a dict
-    at: datetime,
+    at: datetime | str,
     actor: str,
     action: str,
     resource_type: str,
@@ -42,9 +44,18 @@ def encode_fields(  # noqa: PLR0917 - positional, so a streamed row is splatted 
     """The canonical bytes of an entry: one field a line, fixed order, no personal detail
     beyond its keyed hash. The leaf hash is computed over exactly these bytes."""
     return (
-        f"{ENCODING_VERSION}\n{format_time(at)}\n{actor}\n{action}\n{resource_type}\n"
+        f"{ENCODING_VERSION}\n{stored_time_text(at)}\n{actor}\n{action}\n{resource_type}\n"
         f"{resource_id}\n{nation or '-'}\n{detail_digest.hex() if detail_digest else '-'}\n"
     ).encode()
+
+
+def stored_time_text(value: datetime | str) -> str:
+    """format_time of a raw stored value: SQLite keeps `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, as
+    UtcDateTime wrote it), PostgreSQL hands back a datetime. Reading the raw value lets
+    verification skip the per-row type conversion."""
+    if isinstance(value, str):
+        return value.replace(" ", "T", 1)[:26] + "Z"
+    return format_time(value)
 
 
 def encode(entry: Mapping[str, Any]) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from homeward.audit import log, merkle, notes
@@ -19,7 +19,7 @@ from homeward.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 Progress = Callable[[int, int], None]
 _COLUMNS = (
     AuditEvent.leaf_index,
-    AuditEvent.at,
+    type_coerce(AuditEvent.at, String()).label("at"),  # raw: see log.stored_time_text
     AuditEvent.actor,
     AuditEvent.action,
     AuditEvent.resource_type,
@@ -136,7 +136,7 @@ def verify_log(
     total = int(session.scalar(select(func.count(AuditEvent.id))) or 0)
     pending = [cp for cp in checkpoints if cp.size > 0]
     tree = _Tree()
-    with session.execute(
+    with session.connection().execute(
         select(*_COLUMNS).order_by(AuditEvent.leaf_index).execution_options(yield_per=20_000)
     ) as rows:
         last_checked = 0
