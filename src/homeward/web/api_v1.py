@@ -27,7 +27,7 @@ from homeward.contact.schemas import (
 )
 from homeward.web import officer_auth
 from homeward.web.deps import runtime_of
-from homeward.web.officer_pages import file_response
+from homeward.web.officer_pages import download_response
 
 router = APIRouter(prefix="/api/v1", tags=["officer"])
 bearer = HTTPBearer(auto_error=False)
@@ -166,12 +166,4 @@ def route(request: Request, conversation_id: str, body: RouteIn, keyring: Office
     response_class=Response,
 )
 def download(request: Request, attachment_id: str, keyring: Officer) -> Response:
-    runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        opened = inbox_service.read_attachment(
-            session=session,
-            keyring=keyring,
-            attachment_id=attachment_id,
-            blobs_dir=runtime.settings.blobs_dir,
-        )
-    return file_response(opened)
+    return download_response(request, keyring, attachment_id)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
@@ -183,20 +184,24 @@ def landing(request: Request, lang: str) -> Response:
     return render(request, _checked_language(lang), "landing.html")
 
 
+def _new_session(session: Session, runtime: Runtime, contact_id: str, keys: ContactKeys) -> str:
+    return sessions.create(
+        session=session,
+        kind=sessions.CONTACT,
+        subject_id=contact_id,
+        secret=keys.pack(),
+        idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
+        lifetime=CONTACT_LIFETIME,
+    )
+
+
 def _start_contact(runtime: Runtime) -> tuple[str, str]:
     runtime.new_contacts.take()
     with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
         codename, contact, keys = contact_service.start(
             session=session, secrets=runtime.secrets, cost=runtime.cost
         )
-        token = sessions.create(
-            session=session,
-            kind=sessions.CONTACT,
-            subject_id=contact.id,
-            secret=keys.pack(),
-            idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
-            lifetime=CONTACT_LIFETIME,
-        )
+        token = _new_session(session, runtime, contact.id, keys)
     return codename, token
 
 
@@ -227,14 +232,7 @@ def sign_in(
         contact, keys = contact_service.sign_in(
             session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
         )
-        token = sessions.create(
-            session=session,
-            kind=sessions.CONTACT,
-            subject_id=contact.id,
-            secret=keys.pack(),
-            idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
-            lifetime=CONTACT_LIFETIME,
-        )
+        token = _new_session(session, runtime, contact.id, keys)
     response = RedirectResponse(f"/{lang}/conversation", status_code=303)
     _set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")

@@ -202,6 +202,11 @@ def route(
 
 @router.get("/attachments/{attachment_id}")
 def attachment(request: Request, attachment_id: str, keyring: SignedIn) -> Response:
+    return download_response(request, keyring, attachment_id)
+
+
+def download_response(request: Request, keyring: Keyring, attachment_id: str) -> Response:
+    """Decrypt a file for an officer of its desk (audited), streamed as a download."""
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         opened = inbox_service.read_attachment(
