@@ -11,6 +11,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from homeward.audit import checkpoints, notes
+from homeward.audit import log as audit_log
 from homeward.audit import service as audit
 from homeward.audit import witness as witness_round
 from homeward.audit.models import AuditCheckpoint
@@ -200,3 +201,36 @@ def test_a_witness_of_another_nation_cannot_post_verdicts(
         json={"witness": "deu.witness", "checkpoint_size": size, "signature_line": line},
     )
     assert answer.status_code == 404
+
+
+def test_checkpoints_are_signed_periodically_and_exported(
+    engine_name: str, templates: helpers.Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    with (
+        helpers.fresh_runtime(
+            engine_name, templates, tmp_path, checkpoint_interval_seconds=1
+        ) as runtime,
+        TestClient(create_app(runtime), base_url="http://127.0.0.1"),
+    ):
+        _log(runtime, 3)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with runtime.db.transaction() as session:
+                latest = checkpoints.latest_checkpoint(session=session)
+                size = latest.size if latest else -1
+                head, _root = audit_log.head(session)
+            if size == head:
+                break
+            time.sleep(0.2)
+        assert size == head > 0
+        monkeypatch.setenv("HOMEWARD_DATA_DIR", str(runtime.settings.data_dir))
+        monkeypatch.setenv("HOMEWARD_DATABASE_URL", runtime.settings.effective_database_url)
+        exported = CliRunner().invoke(app, ["audit", "export-checkpoints", str(tmp_path / "cps")])
+        assert exported.exit_code == 0, exported.output
+        files = sorted((tmp_path / "cps").glob("checkpoint-*.txt"))
+        assert files
+        key = checkpoints.log_key(runtime.secrets, runtime.settings.log_origin)
+        for file in files:
+            notes.verify_note(file.read_text(), key)

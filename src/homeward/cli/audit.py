@@ -61,6 +61,19 @@ def checkpoint() -> None:
         typer.echo(note, nl=False)
 
 
+@app.command("export-checkpoints")
+def export_checkpoints(folder: Path) -> None:
+    """Write every signed checkpoint, with its cosignatures, as a file into FOLDER."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        written = 0
+        for made in checkpoints.all_checkpoints(session=session):
+            note = checkpoints.full_note(session=session, checkpoint=made)
+            (folder / f"checkpoint-{made.size:012d}-{made.id}.txt").write_text(note, "utf-8")
+            written += 1
+    console.print(f"{written} checkpoints written to {folder}")
+
+
 @app.command("verify")
 def verify_command(
     key: Annotated[
