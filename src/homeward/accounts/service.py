@@ -105,6 +105,10 @@ def national_desks_with_keys(*, session: Session) -> list[str]:
     )
 
 
+def desk_keys(*, session: Session, desk_code: str) -> list[DeskKey]:
+    return list(session.scalars(select(DeskKey).where(DeskKey.desk_code == desk_code)))
+
+
 def current_desk_key(*, session: Session, desk_code: str) -> DeskKey | None:
     return session.scalars(
         select(DeskKey).where(DeskKey.desk_code == desk_code).order_by(DeskKey.version.desc())

@@ -102,6 +102,11 @@ def _conversation(
     return conversation
 
 
+def require_visible(*, session: Session, principal: policy.Principal, conversation_id: str) -> None:
+    """For other capabilities (a case links conversations): NotFound unless readable."""
+    _conversation(session, principal, roles.CONVERSATION_READ, conversation_id)
+
+
 def _open_key(wraps: list[KeyWrap], held: dict[str, bytes]) -> bytes | None:
     for wrap in wraps:
         private = held.get(wrap.desk_key_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from homeward.accounts import models as accounts_models
 from homeward.audit import models as audit_models
+from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
 
-ALL_MODEL_MODULES = (accounts_models, audit_models, contact_models)
+ALL_MODEL_MODULES = (accounts_models, audit_models, case_models, contact_models)
 metadata = Base.metadata

@@ -46,6 +46,23 @@ class Settings(BaseSettings):
     checkpoint_interval_seconds: int = Field(default=300, ge=0)
     """How often the server signs a checkpoint when the log has grown; 0 turns it off."""
 
+    stage_limit_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "new": 7,
+            "in_contact": 14,
+            "identity_verified": 30,
+            "cleared": 30,
+            "passage_planned": 14,
+            "handed_over": 7,
+            "in_custody": 90,
+        }
+    )
+    """A case longer than this in a stage is flagged, so nobody is forgotten (JSON)."""
+    case_min_classification: int = Field(default=1, ge=0, le=3)
+    """No case is marked below this level (1 = RESTRICTED)."""
+    coordination_max_classification: int = Field(default=1, ge=0, le=3)
+    """The coordination cell may be on a release list only up to this level."""
+
     secure_cookies: bool = False
     """Set behind TLS (or an onion service) so cookies carry the Secure flag."""
 

@@ -19,6 +19,15 @@ CONVERSATION_READ = "officer:conversation:read"
 CONVERSATION_REPLY = "officer:conversation:reply"
 CONVERSATION_STAR = "officer:conversation:star"
 CONVERSATION_ROUTE = "officer:conversation:route"
+CASE_LIST = "officer:case:list"
+CASE_READ = "officer:case:read"
+CASE_OPEN = "officer:case:open"
+CASE_EDIT = "officer:case:edit"
+CASE_TRANSITION = "officer:case:transition"
+CASE_NOTE = "officer:case:note"
+CASE_TRANSFER = "officer:case:transfer"
+CASE_ACCEPT = "officer:case:accept"
+CASE_EXPORT = "officer:case:export"
 OFFICER_MANAGE = "admin:officer:manage"
 DESK_KEY_ROTATE = "admin:desk:rotate-key"
 AUDIT_READ = "auditor:audit:read"
@@ -27,11 +36,27 @@ _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
 )
 
+_CASE_WORK = frozenset(
+    {
+        CASE_LIST,
+        CASE_READ,
+        CASE_OPEN,
+        CASE_EDIT,
+        CASE_TRANSITION,
+        CASE_NOTE,
+        CASE_TRANSFER,
+        CASE_ACCEPT,
+        CASE_EXPORT,
+    }
+)
+_CASE_READING = frozenset({CASE_LIST, CASE_READ})
+
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.DESK_OFFICER: _DESK_WORK,
-    Role.SUPERVISOR: _DESK_WORK,
-    Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE},
-    Role.DEBRIEFER: frozenset(),
+    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK,
+    Role.SUPERVISOR: _DESK_WORK | _CASE_WORK,
+    # The coordination cell reads a case only where a nation released it to IRQ.
+    Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING,
+    Role.DEBRIEFER: _CASE_READING,
     Role.AUDITOR: frozenset({AUDIT_READ}),
     # An administrator manages accounts and keys and holds no desk key: no content at all.
     Role.ADMINISTRATOR: frozenset({OFFICER_MANAGE, DESK_KEY_ROTATE}),

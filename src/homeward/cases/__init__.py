@@ -1,0 +1,1 @@
+"""Cases: one person's way home, owned by one nation, worked through guarded stages."""

@@ -1,0 +1,133 @@
+"""Cases and everything attached to them. Identity fields are tier 2 (server data key), notes
+tier 1 (sealed to the owning desk); names are searchable only through keyed tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from homeward.core.db import Base, new_id, utcnow
+from homeward.policy.labels import Labelled
+
+
+class Case(Labelled, Base):
+    __tablename__ = "case_file"
+    __table_args__ = (
+        Index("ix_case_file_list", "owner_nation", "stage", "updated_at"),
+        UniqueConstraint("reference"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(20))
+    """`FRA-2026-00017`: what officers say on the phone."""
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    identity_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    """Claimed identity as JSON under the server data key (tier 2)."""
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.at", cascade="all, delete-orphan"
+    )
+    labels: Mapped[list[CaseLabel]] = relationship(cascade="all, delete-orphan")
+    assignees: Mapped[list[CaseAssignee]] = relationship(cascade="all, delete-orphan")
+    conversations: Mapped[list[CaseConversation]] = relationship(cascade="all, delete-orphan")
+    notes: Mapped[list[CaseNote]] = relationship(
+        order_by="CaseNote.created_at", cascade="all, delete-orphan"
+    )
+    name_tokens: Mapped[list[CaseNameToken]] = relationship(cascade="all, delete-orphan")
+
+
+class CaseEvent(Base):
+    """Every change: who, when, what, why. Nothing is edited in place without one."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    """`case:open`, `case:stage:change`, `case:transfer:request`, ..."""
+    from_stage: Mapped[str | None] = mapped_column(String(20), default=None)
+    to_stage: Mapped[str | None] = mapped_column(String(20), default=None)
+    detail_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """The why, and any detail, as JSON under the server data key."""
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseLabel(Base):
+    __tablename__ = "case_label"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class CaseAssignee(Base):
+    __tablename__ = "case_assignee"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), primary_key=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officer.id"), primary_key=True, index=True)
+
+
+class CaseConversation(Base):
+    __tablename__ = "case_conversation"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CaseNameToken(Base):
+    """A keyed hash of one normalised name word: search without decrypting every row."""
+
+    __tablename__ = "case_name_token"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True, index=True)
+
+
+class CaseNote(Base):
+    """Tier 1: the text is sealed to the owning desk, like a letter."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("officer.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+    wraps: Mapped[list[CaseNoteWrap]] = relationship(cascade="all, delete-orphan")
+
+
+class CaseNoteWrap(Base):
+    __tablename__ = "case_note_wrap"
+
+    note_id: Mapped[str] = mapped_column(ForeignKey("case_note.id"), primary_key=True)
+    desk_key_id: Mapped[str] = mapped_column(ForeignKey("desk_key.id"), primary_key=True)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CaseTransfer(Base):
+    """A request to hand a case to another nation's desk; that desk must accept."""
+
+    __tablename__ = "case_transfer"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    from_nation: Mapped[str] = mapped_column(String(3))
+    to_nation: Mapped[str] = mapped_column(String(3), index=True)
+    reason_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    requested_by: Mapped[str] = mapped_column(ForeignKey("officer.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("officer.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

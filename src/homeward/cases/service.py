@@ -1,0 +1,457 @@
+"""Opening, reading, listing and editing cases. The only code that changes them (with
+transitions.py and transfers.py beside it); every change leaves a case event and an audit
+entry in the same transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets as random_tokens
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
+from homeward.audit import service as audit
+from homeward.cases.identity import ClaimedIdentity, name_token, name_tokens, name_words
+from homeward.cases.models import (
+    Case,
+    CaseAssignee,
+    CaseConversation,
+    CaseEvent,
+    CaseLabel,
+    CaseNameToken,
+)
+from homeward.cases.states import Stage
+from homeward.contact import inbox as contact_inbox
+from homeward.core.db import utcnow
+from homeward.core.errors import BadInput, NotFound
+from homeward.core.settings import Settings
+from homeward.crypto.keys import ServerSecrets
+from homeward.policy import binding, roles
+from homeward.policy import check as policy
+from homeward.policy.labels import Classification, encode_release
+
+PAGE_SIZE = 50
+LABEL_MAX = 40
+SORTS: dict[str, Any] = {
+    "updated": Case.updated_at.desc(),
+    "oldest-in-stage": Case.stage_entered_at.asc(),
+    "reference": Case.reference.asc(),
+    "stage": Case.stage.asc(),
+}
+
+binding.protect(Case, roles.CASE_READ)
+
+
+@dataclass
+class CaseOpen:
+    identity: ClaimedIdentity
+    conversation_ids: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    classification: int = int(Classification.RESTRICTED)
+    release: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CaseQuery:
+    stage: str | None = None
+    nation: str | None = None
+    label: str | None = None
+    assignee: str | None = None
+    text: str | None = None
+    stale_only: bool = False
+    sort: str = "updated"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    reference: str
+    owner_nation: str
+    stage: str
+    display_name: str
+    stage_entered_at: datetime
+    updated_at: datetime
+    classification: int
+    stale: bool
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    counts: dict[str, int]
+    stale_total: int
+
+
+def record_event(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    principal: policy.Principal,
+    case: Case,
+    kind: str,
+    detail: dict[str, Any] | None = None,
+    from_stage: str | None = None,
+    to_stage: str | None = None,
+) -> CaseEvent:
+    """The case's own history entry and the audit log's, together."""
+    sealed = secrets.seal_field(json.dumps(detail, ensure_ascii=False)) if detail else None
+    event = CaseEvent(
+        actor_id=principal.officer_id,
+        actor_name=principal.username,
+        kind=kind,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        detail_sealed=sealed,
+        at=utcnow(),
+    )
+    case.events.append(event)
+    case.updated_at = event.at
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action=kind,
+        resource_type="case",
+        resource_id=case.id,
+        nation=case.owner_nation,
+    )
+    return event
+
+
+def _check_labels(labels: list[str]) -> list[str]:
+    cleaned = sorted({label.strip().lower() for label in labels if label.strip()})
+    if len(cleaned) > 20 or any(len(label) > LABEL_MAX for label in cleaned):
+        raise BadInput("labels", f"at most 20 labels of {LABEL_MAX} characters")
+    return cleaned
+
+
+def check_protection(
+    *, session: Session, settings: Settings, owner: str, classification: int, release: list[str]
+) -> str:
+    """The owner's policy: a floor on classification, release only to known other nations,
+    and to the coordination cell only at low levels. Returns the encoded release list."""
+    if classification not in {int(level) for level in Classification}:
+        raise BadInput("classification", "unknown level")
+    if classification < settings.case_min_classification:
+        floor = Classification(settings.case_min_classification).name
+        raise BadInput("classification", f"cases are never marked below {floor}")
+    desks = {desk.code: desk for desk in accounts_service.list_desks(session=session)}
+    for nation in {code.strip().upper() for code in release if code.strip()}:
+        if nation not in desks:
+            raise BadInput("release", f"{nation} is not a nation of the coalition")
+        if nation == owner:
+            raise BadInput("release", f"{nation} owns the case; it needs no release")
+        if desks[nation].is_coordination and classification > (
+            settings.coordination_max_classification
+        ):
+            raise BadInput(
+                "release",
+                f"the coordination cell may not be released "
+                f"{Classification(classification).name} cases",
+            )
+    return encode_release(release)
+
+
+def open_case(
+    *,
+    session: Session,
+    keyring: Keyring,
+    secrets: ServerSecrets,
+    settings: Settings,
+    data: CaseOpen,
+) -> Case:
+    principal = keyring.principal
+    policy.require_permission(principal, roles.CASE_OPEN)
+    binding.bind(session, principal)
+    identity = data.identity.checked()
+    release = check_protection(
+        session=session,
+        settings=settings,
+        owner=principal.nation,
+        classification=data.classification,
+        release=data.release,
+    )
+    for conversation_id in data.conversation_ids:
+        contact_inbox.require_visible(
+            session=session, principal=principal, conversation_id=conversation_id
+        )
+    now = utcnow()
+    case = Case(
+        reference=f"{principal.nation}-{random_tokens.token_hex(4).upper()}",
+        owner_nation=principal.nation,
+        classification=data.classification,
+        release=release,
+        stage=Stage.NEW.value,
+        stage_entered_at=now,
+        created_at=now,
+        updated_at=now,
+        identity_sealed=identity.seal(secrets),
+    )
+    case.labels = [CaseLabel(label=label) for label in _check_labels(data.labels)]
+    case.conversations = [CaseConversation(conversation_id=cid) for cid in data.conversation_ids]
+    case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, identity)]
+    case.assignees = [CaseAssignee(officer_id=principal.officer_id)]
+    session.add(case)
+    session.flush()
+    record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:open",
+        to_stage=Stage.NEW.value,
+        detail={"conversations": data.conversation_ids} if data.conversation_ids else None,
+    )
+    session.flush()
+    return case
+
+
+def get_case(
+    *, session: Session, principal: policy.Principal, case_id: str, permission: str
+) -> Case:
+    """The case, if this officer may do `permission` on it; NotFound as if it did not exist."""
+    policy.require_permission(principal, permission)
+    binding.bind(session, principal)
+    case = session.get(Case, case_id)
+    policy.check(principal, permission, case, "case")
+    assert case is not None  # noqa: S101 - policy.check raised otherwise
+    return case
+
+
+def identity_of(secrets: ServerSecrets, case: Case) -> ClaimedIdentity:
+    return ClaimedIdentity.open(secrets, case.identity_sealed)
+
+
+def is_stale(case: Case, settings: Settings, now: datetime) -> bool:
+    limit = settings.stage_limit_days.get(case.stage)
+    return limit is not None and case.stage_entered_at < now - timedelta(days=limit)
+
+
+def _stale_clause(settings: Settings, now: datetime) -> Any:
+    clauses = [
+        and_(Case.stage == stage, Case.stage_entered_at < now - timedelta(days=days))
+        for stage, days in settings.stage_limit_days.items()
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+def _filters(
+    query: CaseQuery, secrets: ServerSecrets, settings: Settings, now: datetime
+) -> list[Any]:
+    where: list[Any] = []
+    if query.stage:
+        if query.stage not in {stage.value for stage in Stage}:
+            raise BadInput("stage", f"unknown stage {query.stage!r}")
+        where.append(Case.stage == query.stage)
+    if query.nation:
+        where.append(Case.owner_nation == query.nation.strip().upper())
+    if query.label:
+        where.append(
+            Case.id.in_(
+                select(CaseLabel.case_id).where(CaseLabel.label == query.label.strip().lower())
+            )
+        )
+    if query.assignee:
+        where.append(
+            Case.id.in_(
+                select(CaseAssignee.case_id).where(CaseAssignee.officer_id == query.assignee)
+            )
+        )
+    for word in name_words(query.text or "")[:8]:
+        token = name_token(secrets, word)
+        where.append(Case.id.in_(select(CaseNameToken.case_id).where(CaseNameToken.token == token)))
+    if query.stale_only:
+        where.append(_stale_clause(settings, now))
+    return where
+
+
+def list_cases(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    settings: Settings,
+    query: CaseQuery,
+) -> CasePage:
+    """One page of the cases this officer may read, with counts per stage and stale cases.
+    The policy filter is attached by policy.binding to every one of these queries."""
+    policy.require_permission(principal, roles.CASE_LIST)
+    if query.page < 1:
+        raise BadInput("page", "must be 1 or more")
+    if query.sort not in SORTS:
+        raise BadInput("sort", f"one of {', '.join(SORTS)}")
+    binding.bind(session, principal)
+    now = utcnow()
+    where = _filters(query, secrets, settings, now)
+    total = int(session.scalar(select(func.count(Case.id)).where(*where)) or 0)
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(*where)
+            .order_by(SORTS[query.sort], Case.id)
+            .limit(PAGE_SIZE)
+            .offset((query.page - 1) * PAGE_SIZE)
+        )
+    )
+    without_stage = where
+    if query.stage:
+        without_stage = _filters(
+            CaseQuery(**{**query.__dict__, "stage": None}), secrets, settings, now
+        )
+    counts = {
+        stage: int(count)
+        for stage, count in session.execute(
+            select(Case.stage, func.count(Case.id)).where(*without_stage).group_by(Case.stage)
+        )
+    }
+    stale_total = int(
+        session.scalar(
+            select(func.count(Case.id)).where(*without_stage, _stale_clause(settings, now))
+        )
+        or 0
+    )
+    labels = _labels_of(session, [case.id for case in cases])
+    rows = [
+        CaseRow(
+            id=case.id,
+            reference=case.reference,
+            owner_nation=case.owner_nation,
+            stage=case.stage,
+            display_name=identity_of(secrets, case).display_name,
+            stage_entered_at=case.stage_entered_at,
+            updated_at=case.updated_at,
+            classification=case.classification,
+            stale=is_stale(case, settings, now),
+            labels=labels.get(case.id, []),
+        )
+        for case in cases
+    ]
+    return CasePage(rows=rows, total=total, page=query.page, counts=counts, stale_total=stale_total)
+
+
+def _labels_of(session: Session, case_ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    if case_ids:
+        for case_id, label in session.execute(
+            select(CaseLabel.case_id, CaseLabel.label)
+            .where(CaseLabel.case_id.in_(case_ids))
+            .order_by(CaseLabel.label)
+        ):
+            found.setdefault(case_id, []).append(label)
+    return found
+
+
+def update_identity(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    case_id: str,
+    identity: ClaimedIdentity,
+    reason: str,
+) -> Case:
+    case = get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
+    )
+    checked = identity.checked()
+    case.identity_sealed = checked.seal(secrets)
+    case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, checked)]
+    record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:identity:change",
+        detail={"reason": _reason(reason)},
+    )
+    session.flush()
+    return case
+
+
+def set_labels_and_assignees(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    case_id: str,
+    labels: list[str],
+    assignee_ids: list[str],
+) -> Case:
+    case = get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
+    )
+    cleaned = _check_labels(labels)
+    for officer_id in assignee_ids:
+        officer = accounts_service.get_officer(session=session, officer_id=officer_id)
+        if officer is None or officer.nation != case.owner_nation:
+            raise BadInput("assignees", "assign officers of the owning desk only")
+    case.labels = [CaseLabel(label=label) for label in cleaned]
+    case.assignees = [CaseAssignee(officer_id=oid) for oid in sorted(set(assignee_ids))]
+    record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:labels:change",
+        detail={"labels": cleaned, "assignees": assignee_ids},
+    )
+    session.flush()
+    return case
+
+
+def set_protection(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    settings: Settings,
+    case_id: str,
+    classification: int,
+    release: list[str],
+    reason: str,
+) -> Case:
+    case = get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
+    )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")  # only the owner changes who else may read
+    encoded = check_protection(
+        session=session,
+        settings=settings,
+        owner=case.owner_nation,
+        classification=classification,
+        release=release,
+    )
+    before = {"classification": case.classification, "release": case.release_list}
+    case.classification, case.release = classification, encoded
+    record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:protection:change",
+        detail={
+            "reason": _reason(reason),
+            "before": before,
+            "after": {"classification": classification, "release": case.release_list},
+        },
+    )
+    session.flush()
+    return case
+
+
+def _reason(text: str, field_name: str = "reason", limit: int = 2000) -> str:
+    text = text.strip()
+    if not text:
+        raise BadInput(field_name, "say why")
+    if len(text) > limit:
+        raise BadInput(field_name, f"longer than {limit} characters")
+    return text

@@ -1,0 +1,88 @@
+"""The stages of a case and the guarded transitions between them.
+
+Each transition names the roles that may make it and what must be on file; anything not listed
+here is refused with the reason, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from homeward.policy.roles import Role
+
+
+class Stage(enum.StrEnum):
+    NEW = "new"
+    IN_CONTACT = "in_contact"
+    IDENTITY_VERIFIED = "identity_verified"
+    CLEARED = "cleared"
+    PASSAGE_PLANNED = "passage_planned"
+    HANDED_OVER = "handed_over"
+    IN_CUSTODY = "in_custody"
+    REPATRIATED = "repatriated"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    LOST_CONTACT = "lost_contact"
+    DECLINED = "declined"
+    DECEASED = "deceased"
+
+
+PATH = (
+    Stage.NEW,
+    Stage.IN_CONTACT,
+    Stage.IDENTITY_VERIFIED,
+    Stage.CLEARED,
+    Stage.PASSAGE_PLANNED,
+    Stage.HANDED_OVER,
+    Stage.IN_CUSTODY,
+    Stage.REPATRIATED,
+    Stage.CLOSED,
+)
+EXITS = (Stage.WITHDRAWN, Stage.LOST_CONTACT, Stage.DECLINED, Stage.DECEASED)
+FINAL = frozenset({Stage.CLOSED, Stage.DECEASED})
+"""Nothing leaves these: a closed or deceased case is history."""
+REOPENABLE = frozenset({Stage.WITHDRAWN, Stage.LOST_CONTACT, Stage.DECLINED})
+
+DESK = frozenset({Role.DESK_OFFICER, Role.SUPERVISOR})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    needs_note: bool = True
+    needs_verifier: bool = False
+    """`identity_verified` needs the officer who checked the identity."""
+
+
+def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
+    rules: dict[tuple[Stage, Stage], Rule] = {
+        (Stage.NEW, Stage.IN_CONTACT): Rule(DESK, needs_note=False),
+        (Stage.IN_CONTACT, Stage.IDENTITY_VERIFIED): Rule(DESK, needs_verifier=True),
+        (Stage.IDENTITY_VERIFIED, Stage.CLEARED): Rule(SUPERVISOR),
+        (Stage.CLEARED, Stage.PASSAGE_PLANNED): Rule(DESK),
+        (Stage.PASSAGE_PLANNED, Stage.HANDED_OVER): Rule(DESK),
+        (Stage.HANDED_OVER, Stage.IN_CUSTODY): Rule(DESK),
+        (Stage.IN_CUSTODY, Stage.REPATRIATED): Rule(DESK),
+        (Stage.REPATRIATED, Stage.CLOSED): Rule(SUPERVISOR),
+    }
+    for stage in PATH[:-1]:
+        for exit_stage in EXITS:
+            rules[(stage, exit_stage)] = Rule(DESK)
+    for stage in REOPENABLE:
+        rules[(stage, Stage.IN_CONTACT)] = Rule(SUPERVISOR)
+    return rules
+
+
+TRANSITIONS = _path_rules()
+
+
+def allowed_next(stage: Stage, role: Role) -> list[Stage]:
+    """The stages this role may move a case to from `stage`, in a stable order."""
+    order = [*PATH, *EXITS]
+    return [
+        target
+        for target in order
+        if (rule := TRANSITIONS.get((stage, target))) is not None and role in rule.roles
+    ]

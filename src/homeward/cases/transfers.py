@@ -1,0 +1,229 @@
+"""Handing a case to another nation's desk (a dual national): requested by the owner with a
+reason, accepted or refused by the receiving desk.
+
+At the request, the sending officer (who holds the owner's desk key) seals every note's key to
+the receiving desk as well: a key wrap, never a copy. On acceptance the case changes owner and
+the old desk's wraps are removed, unless the release list still names the old nation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
+from homeward.cases import service as case_service
+from homeward.cases.exceptions import TransferConflict
+from homeward.cases.models import Case, CaseAssignee, CaseNoteWrap, CaseTransfer
+from homeward.core.db import utcnow
+from homeward.core.errors import BadInput, NotFound
+from homeward.crypto import sealing
+from homeward.crypto.keys import ServerSecrets
+from homeward.policy import binding, roles
+from homeward.policy.check import Principal, require_permission
+from homeward.policy.labels import encode_release
+
+PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
+
+
+@dataclass(frozen=True)
+class IncomingTransfer:
+    id: str
+    reference: str
+    from_nation: str
+    reason: str
+    requested_at: datetime
+
+
+def _desk_key_ids(session: Session, desk_code: str) -> set[str]:
+    return {key.id for key in accounts_service.desk_keys(session=session, desk_code=desk_code)}
+
+
+def request_transfer(
+    *,
+    session: Session,
+    keyring: Keyring,
+    secrets: ServerSecrets,
+    case_id: str,
+    to_nation: str,
+    reason: str,
+) -> CaseTransfer:
+    principal = keyring.principal
+    case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_TRANSFER
+    )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")
+    target = to_nation.strip().upper()
+    desks = {desk.code: desk for desk in accounts_service.list_desks(session=session)}
+    if target not in desks or desks[target].is_coordination:
+        raise BadInput("to_nation", f"{target or 'nothing'} is not a national desk")
+    if target == case.owner_nation:
+        raise BadInput("to_nation", "the case is already with this desk")
+    target_key = accounts_service.current_desk_key(session=session, desk_code=target)
+    if target_key is None:
+        raise BadInput("to_nation", f"{target} has no desk key yet")
+    why = reason.strip()
+    if not why or len(why) > 2000:
+        raise BadInput("reason", "say why, in at most 2000 characters")
+    pending = session.scalar(
+        select(CaseTransfer.id).where(
+            CaseTransfer.case_id == case.id, CaseTransfer.status == PENDING
+        )
+    )
+    if pending is not None:
+        raise TransferConflict("a transfer of this case is already waiting for an answer")
+    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    for note in case.notes:
+        content_key = next(
+            (
+                sealing.unseal(held[wrap.desk_key_id], wrap.sealed_key)
+                for wrap in note.wraps
+                if wrap.desk_key_id in held
+            ),
+            None,
+        )
+        if content_key is None:
+            raise BadInput("notes", "a note of this case does not open with your desk's keys")
+        note.wraps.append(
+            CaseNoteWrap(
+                desk_key_id=target_key.id,
+                sealed_key=sealing.seal(target_key.public_key, content_key),
+            )
+        )
+    transfer = CaseTransfer(
+        case_id=case.id,
+        from_nation=case.owner_nation,
+        to_nation=target,
+        reason_sealed=secrets.seal_field(json.dumps({"reason": why, "reference": case.reference})),
+        requested_by=principal.officer_id,
+        requested_at=utcnow(),
+    )
+    session.add(transfer)
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:transfer:request",
+        detail={"to": target, "reason": why},
+    )
+    session.flush()
+    return transfer
+
+
+def incoming(
+    *, session: Session, principal: Principal, secrets: ServerSecrets
+) -> list[IncomingTransfer]:
+    """Transfers waiting for this officer's desk: what it needs to decide, no more."""
+    require_permission(principal, roles.CASE_ACCEPT)
+    rows = session.scalars(
+        select(CaseTransfer)
+        .where(CaseTransfer.to_nation == principal.nation, CaseTransfer.status == PENDING)
+        .order_by(CaseTransfer.requested_at)
+    )
+    found = []
+    for row in rows:
+        detail = json.loads(secrets.open_field(row.reason_sealed))
+        found.append(
+            IncomingTransfer(
+                row.id, detail["reference"], row.from_nation, detail["reason"], row.requested_at
+            )
+        )
+    return found
+
+
+def _pending_for(session: Session, principal: Principal, transfer_id: str) -> CaseTransfer:
+    require_permission(principal, roles.CASE_ACCEPT)
+    transfer = session.get(CaseTransfer, transfer_id)
+    if transfer is None or transfer.to_nation != principal.nation:
+        raise NotFound("transfer")
+    if transfer.status != PENDING:
+        raise TransferConflict(f"this transfer was already {transfer.status}")
+    return transfer
+
+
+def _case_of(session: Session, transfer: CaseTransfer) -> Case:
+    # The receiving desk cannot see the case until it accepts: the transfer addressed to its
+    # nation, checked in _pending_for, is what authorises this one unfiltered load.
+    with binding.unfiltered(session, "a transfer addressed to the officer's desk"):
+        case = session.get(Case, transfer.case_id)
+    if case is None:
+        raise NotFound("case")
+    return case
+
+
+def accept_transfer(
+    *, session: Session, keyring: Keyring, secrets: ServerSecrets, transfer_id: str
+) -> Case:
+    principal = keyring.principal
+    transfer = _pending_for(session, principal, transfer_id)
+    case = _case_of(session, transfer)
+    old_owner = case.owner_nation
+    release = [nation for nation in case.release_list if nation != principal.nation]
+    if old_owner not in release:
+        old_keys = _desk_key_ids(session, old_owner)
+        for note in case.notes:
+            note.wraps = [wrap for wrap in note.wraps if wrap.desk_key_id not in old_keys]
+    case.owner_nation = principal.nation
+    case.release = encode_release(release)
+    case.assignees = [CaseAssignee(officer_id=principal.officer_id)]
+    transfer.status, transfer.decided_by, transfer.decided_at = (
+        ACCEPTED,
+        principal.officer_id,
+        utcnow(),
+    )
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:transfer:accept",
+        detail={"from": old_owner},
+    )
+    session.flush()
+    return case
+
+
+def refuse_transfer(
+    *,
+    session: Session,
+    keyring: Keyring,
+    secrets: ServerSecrets,
+    transfer_id: str,
+    reason: str,
+) -> None:
+    principal = keyring.principal
+    transfer = _pending_for(session, principal, transfer_id)
+    why = reason.strip()
+    if not why or len(why) > 2000:
+        raise BadInput("reason", "say why, in at most 2000 characters")
+    case = _case_of(session, transfer)
+    new_keys = _desk_key_ids(session, transfer.to_nation)
+    note_ids = [note.id for note in case.notes]
+    if note_ids and new_keys:
+        session.execute(
+            delete(CaseNoteWrap).where(
+                CaseNoteWrap.note_id.in_(note_ids), CaseNoteWrap.desk_key_id.in_(new_keys)
+            )
+        )
+    transfer.status, transfer.decided_by, transfer.decided_at = (
+        REFUSED,
+        principal.officer_id,
+        utcnow(),
+    )
+    transfer.decision_sealed = secrets.seal_field(why)
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="case:transfer:refuse",
+        detail={"by": principal.nation, "reason": why},
+    )
+    session.flush()
