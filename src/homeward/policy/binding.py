@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, false
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from homeward.core.errors import HomewardError
-from homeward.policy.check import Principal, visible
+from homeward.policy.check import Principal, labels_clause
+from homeward.policy.roles import may
 
 PRINCIPAL_KEY = "homeward.policy.principal"
 SYSTEM_KEY = "homeward.policy.system"
@@ -62,9 +63,14 @@ def _attach_criteria(state: ORMExecuteState) -> None:
 
 
 def _criteria(model: type[Any], principal: Principal, permission: str) -> Any:
+    """check.visible as loader criteria. The lambda sees only plain values, which SQLAlchemy
+    turns into bound parameters, so the statement's shape is cached once."""
+    if not may(principal.role, permission):
+        return with_loader_criteria(model, lambda _cls: false(), include_aliases=True)
+    clearance, nation = principal.clearance, principal.nation
     return with_loader_criteria(
         model,
-        lambda cls: visible(principal, permission, cls),
+        lambda cls: labels_clause(cls, clearance, nation),
         include_aliases=True,
         track_closure_variables=True,
     )

@@ -56,10 +56,12 @@ def visible(principal: Principal, permission: str, model: Any) -> ColumnElement[
     """The same rule as `allows`, as a WHERE clause over any Labelled model."""
     if not may(principal.role, permission):
         return false()
+    return labels_clause(model, principal.clearance, principal.nation)
+
+
+def labels_clause(model: Any, clearance: Any, nation: Any) -> ColumnElement[bool]:
+    """Cleared to the level, and of the owning nation or on the release list."""
     return and_(
-        model.classification <= principal.clearance,
-        or_(
-            model.owner_nation == principal.nation,
-            model.release.like(f"%,{principal.nation},%"),
-        ),
+        model.classification <= clearance,
+        or_(model.owner_nation == nation, model.release.like("%," + nation + ",%")),
     )
