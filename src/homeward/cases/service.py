@@ -226,6 +226,18 @@ def get_case(
     return case
 
 
+def record_read(*, session: Session, principal: policy.Principal, case: Case) -> None:
+    """Opening a case shows its identity: every such read is in the audit log."""
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action="case:read",
+        resource_type="case",
+        resource_id=case.id,
+        nation=case.owner_nation,
+    )
+
+
 def identity_of(secrets: ServerSecrets, case: Case) -> ClaimedIdentity:
     return ClaimedIdentity.open(secrets, case.identity_sealed)
 

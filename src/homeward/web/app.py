@@ -23,7 +23,14 @@ from homeward.accounts.exceptions import SessionExpired
 from homeward.audit import checkpoints
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
-from homeward.web import api_audit, api_v1, auditor_pages, contact_pages, officer_pages
+from homeward.web import (
+    api_audit,
+    api_cases,
+    api_v1,
+    auditor_pages,
+    contact_pages,
+    officer_pages,
+)
 from homeward.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -81,6 +88,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_pages.router)
     app.include_router(api_v1.router)
     app.include_router(api_audit.router)
+    app.include_router(api_cases.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)

@@ -1,0 +1,157 @@
+"""API shapes of cases, kept apart from the tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from homeward.cases.identity import ClaimedIdentity
+
+
+class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given_names: str = Field(default="", max_length=200)
+    family_name: str = Field(default="", max_length=200)
+    aliases: list[str] = Field(default_factory=list, max_length=20)
+    date_of_birth: str = Field(
+        default="", max_length=10, description="YYYY-MM-DD, YYYY-MM, YYYY or ~YYYY"
+    )
+    place_of_birth: str = Field(default="", max_length=200)
+    nationalities: list[str] = Field(default_factory=list, max_length=10)
+
+    def to_identity(self) -> ClaimedIdentity:
+        return ClaimedIdentity(**self.model_dump())
+
+
+class IdentityOut(IdentityIn):
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
+
+class CaseCreateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    identity: IdentityIn
+    conversation_ids: list[str] = Field(default_factory=list, max_length=20)
+    labels: list[str] = Field(default_factory=list, max_length=20)
+    classification: int = Field(default=1, ge=0, le=3)
+    release: list[str] = Field(default_factory=list, max_length=10)
+
+
+class CaseRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    reference: str
+    owner_nation: str
+    stage: str
+    display_name: str
+    stage_entered_at: datetime
+    updated_at: datetime
+    classification: int
+    stale: bool
+    labels: list[str]
+
+
+class CasePageOut(BaseModel):
+    items: list[CaseRowOut]
+    total: int
+    page: int
+    page_size: int
+    counts: dict[str, int]
+    stale_total: int
+
+
+class EventOut(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    from_stage: str | None
+    to_stage: str | None
+    detail: dict[str, object] | None
+
+
+class NoteOut(BaseModel):
+    id: str
+    author_id: str
+    created_at: datetime
+    text: str
+
+
+class CaseOut(BaseModel):
+    id: str
+    reference: str
+    owner_nation: str
+    stage: str
+    stage_entered_at: datetime
+    stale: bool
+    classification: int
+    release: list[str]
+    labels: list[str]
+    assignees: list[str]
+    conversation_ids: list[str]
+    identity: IdentityOut
+    timeline: list[EventOut]
+    notes: list[NoteOut]
+    allowed_stages: list[str]
+    """The stages this officer may move the case to now."""
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: str = Field(min_length=1, max_length=30)
+    note: str = Field(default="", max_length=20_000)
+    verified_by: str = Field(default="", max_length=64)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class IdentityChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    identity: IdentityIn
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LabelsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(default_factory=list, max_length=20)
+    assignee_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ProtectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    classification: int = Field(ge=0, le=3)
+    release: list[str] = Field(default_factory=list, max_length=10)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_nation: str = Field(min_length=1, max_length=3)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TransferOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    reference: str
+    from_nation: str
+    reason: str
+    requested_at: datetime
+
+
+class RefuseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)

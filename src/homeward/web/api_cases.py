@@ -1,0 +1,265 @@
+"""Cases under /api/v1/cases: the same operations as the officer pages, with bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from homeward.cases import service as case_service
+from homeward.cases import transfers, transitions, views
+from homeward.cases.schemas import (
+    CaseCreateIn,
+    CaseOut,
+    CasePageOut,
+    CaseRowOut,
+    IdentityChangeIn,
+    LabelsIn,
+    NoteIn,
+    ProtectionIn,
+    RefuseIn,
+    TransferIn,
+    TransferOut,
+    TransitionIn,
+)
+from homeward.web.api_v1 import ERRORS, Officer
+from homeward.web.deps import runtime_of
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+CASE_ERRORS: dict[int | str, dict[str, str]] = {
+    **ERRORS,
+    400: {"description": "Bad input; the message names the field"},
+    409: {"description": "Not possible from the case's current state"},
+}
+Sort = Literal["updated", "oldest-in-stage", "reference", "stage"]
+
+
+def _view(request: Request, keyring: Officer, case_id: str) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        return views.case_view(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            case_id=case_id,
+        )
+
+
+@router.get("/cases", operation_id="list_cases", responses=CASE_ERRORS)
+def list_cases(
+    request: Request,
+    *,
+    keyring: Officer,
+    stage: Annotated[str | None, Query(max_length=30)] = None,
+    nation: Annotated[str | None, Query(max_length=3)] = None,
+    label: Annotated[str | None, Query(max_length=40)] = None,
+    assignee: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words of a name")] = None,
+    stale: bool = False,
+    sort: Sort = "updated",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> CasePageOut:
+    runtime = runtime_of(request)
+    query = case_service.CaseQuery(
+        stage=stage,
+        nation=nation,
+        label=label,
+        assignee=assignee,
+        text=q,
+        stale_only=stale,
+        sort=sort,
+        page=page,
+    )
+    with runtime.db.transaction() as session:
+        found = case_service.list_cases(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            query=query,
+        )
+    return CasePageOut(
+        items=[CaseRowOut.model_validate(row) for row in found.rows],
+        total=found.total,
+        page=found.page,
+        page_size=case_service.PAGE_SIZE,
+        counts=found.counts,
+        stale_total=found.stale_total,
+    )
+
+
+@router.post("/cases", status_code=201, operation_id="open_case", responses=CASE_ERRORS)
+def open_case(request: Request, body: CaseCreateIn, keyring: Officer) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        case = case_service.open_case(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            data=case_service.CaseOpen(
+                identity=body.identity.to_identity(),
+                conversation_ids=body.conversation_ids,
+                labels=body.labels,
+                classification=body.classification,
+                release=body.release,
+            ),
+        )
+        case_id = case.id
+    return _view(request, keyring, case_id)
+
+
+@router.get("/cases/{case_id}", operation_id="read_case", responses=CASE_ERRORS)
+def read_case(request: Request, case_id: str, keyring: Officer) -> CaseOut:
+    return _view(request, keyring, case_id)
+
+
+@router.post("/cases/{case_id}/stage", operation_id="move_case", responses=CASE_ERRORS)
+def move(request: Request, case_id: str, body: TransitionIn, keyring: Officer) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transitions.transition(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_stage=body.stage,
+            note=body.note,
+            verified_by=body.verified_by,
+        )
+    return _view(request, keyring, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/notes",
+    status_code=201,
+    operation_id="add_case_note",
+    responses=CASE_ERRORS,
+)
+def add_note(request: Request, case_id: str, body: NoteIn, keyring: Officer) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transitions.add_note(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            text=body.text,
+        )
+    return _view(request, keyring, case_id)
+
+
+@router.put("/cases/{case_id}/identity", operation_id="change_case_identity", responses=CASE_ERRORS)
+def change_identity(
+    request: Request, case_id: str, body: IdentityChangeIn, keyring: Officer
+) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        case_service.update_identity(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            identity=body.identity.to_identity(),
+            reason=body.reason,
+        )
+    return _view(request, keyring, case_id)
+
+
+@router.put("/cases/{case_id}/labels", operation_id="change_case_labels", responses=CASE_ERRORS)
+def change_labels(request: Request, case_id: str, body: LabelsIn, keyring: Officer) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        case_service.set_labels_and_assignees(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            labels=body.labels,
+            assignee_ids=body.assignee_ids,
+        )
+    return _view(request, keyring, case_id)
+
+
+@router.put(
+    "/cases/{case_id}/protection", operation_id="change_case_protection", responses=CASE_ERRORS
+)
+def change_protection(
+    request: Request, case_id: str, body: ProtectionIn, keyring: Officer
+) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        case_service.set_protection(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            case_id=case_id,
+            classification=body.classification,
+            release=body.release,
+            reason=body.reason,
+        )
+    return _view(request, keyring, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/transfer",
+    status_code=201,
+    operation_id="request_case_transfer",
+    responses=CASE_ERRORS,
+)
+def request_transfer(request: Request, case_id: str, body: TransferIn, keyring: Officer) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transfers.request_transfer(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_nation=body.to_nation,
+            reason=body.reason,
+        )
+    return _view(request, keyring, case_id)
+
+
+@router.get("/transfers", operation_id="list_incoming_transfers", responses=CASE_ERRORS)
+def incoming(request: Request, keyring: Officer) -> list[TransferOut]:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        waiting = transfers.incoming(
+            session=session, principal=keyring.principal, secrets=runtime.secrets
+        )
+    return [TransferOut.model_validate(item) for item in waiting]
+
+
+@router.post(
+    "/transfers/{transfer_id}/accept", operation_id="accept_case_transfer", responses=CASE_ERRORS
+)
+def accept(request: Request, transfer_id: str, keyring: Officer) -> CaseOut:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        case = transfers.accept_transfer(
+            session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
+        )
+        case_id = case.id
+    return _view(request, keyring, case_id)
+
+
+@router.post(
+    "/transfers/{transfer_id}/refuse",
+    status_code=204,
+    operation_id="refuse_case_transfer",
+    responses=CASE_ERRORS,
+)
+def refuse(request: Request, transfer_id: str, body: RefuseIn, keyring: Officer) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transfers.refuse_transfer(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            transfer_id=transfer_id,
+            reason=body.reason,
+        )
+    return Response(status_code=204)
