@@ -134,12 +134,21 @@ def _check_labels(labels: list[str]) -> list[str]:
 
 
 def check_protection(
-    *, session: Session, settings: Settings, owner: str, classification: int, release: list[str]
+    *,
+    session: Session,
+    settings: Settings,
+    principal: policy.Principal,
+    owner: str,
+    classification: int,
+    release: list[str],
 ) -> str:
-    """The owner's policy: a floor on classification, release only to known other nations,
-    and to the coordination cell only at low levels. Returns the encoded release list."""
+    """The owner's policy: a floor on classification, no level above the officer's own
+    clearance, release only to known other nations, and to the coordination cell only at low
+    levels. Returns the encoded release list."""
     if classification not in {int(level) for level in Classification}:
         raise BadInput("classification", "unknown level")
+    if classification > principal.clearance:
+        raise BadInput("classification", "above your own clearance")
     if classification < settings.case_min_classification:
         floor = Classification(settings.case_min_classification).name
         raise BadInput("classification", f"cases are never marked below {floor}")
@@ -175,6 +184,7 @@ def open_case(
     release = check_protection(
         session=session,
         settings=settings,
+        principal=principal,
         owner=principal.nation,
         classification=data.classification,
         release=data.release,
@@ -373,6 +383,8 @@ def update_identity(
     case = get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
     )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")  # a nation it was released to reads it, never edits it
     checked = identity.checked()
     case.identity_sealed = checked.seal(secrets)
     case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, checked)]
@@ -400,6 +412,8 @@ def set_labels_and_assignees(
     case = get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
     )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")  # a nation it was released to reads it, never edits it
     cleaned = _check_labels(labels)
     for officer_id in assignee_ids:
         officer = accounts_service.get_officer(session=session, officer_id=officer_id)
@@ -438,6 +452,7 @@ def set_protection(
     encoded = check_protection(
         session=session,
         settings=settings,
+        principal=principal,
         owner=case.owner_nation,
         classification=classification,
         release=release,
