@@ -1,6 +1,7 @@
 """The world the authorization tests act in: two conversations (FRA's with a file, and an
-'I don't know' one held by the coordination cell), audit checkpoints, a FRA witness, and
-officers signed in through the pages on first use (the same session token serves the API)."""
+'I don't know' one held by the coordination cell), two FRA cases (one opened from FRA's
+conversation, one waiting for DEU to accept its transfer), audit checkpoints, a FRA witness,
+and officers signed in through the pages on first use (the same session token serves the API)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import checkpoints, notes
 from homeward.audit import service as audit
+from homeward.cases import service as case_service
+from homeward.cases import transfers
+from homeward.cases.identity import ClaimedIdentity
 from homeward.core.runtime import Runtime
 from homeward.crypto import sealing
 from homeward.policy.labels import Classification
@@ -32,6 +36,7 @@ BASE_URL = "http://127.0.0.1"
 LETTER = "Je veux rentrer en France avec ma famille."
 FILE = b"\x89PNG synthetic scan of a document " * 40
 WITNESS = "fra-witness.example"
+FAMILY_NAME = "Haddadi"
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -64,11 +69,24 @@ class Conversation(NamedTuple):
     message_count: int
 
 
+class CaseState(NamedTuple):
+    owner_nation: str
+    stage: str
+    classification: int
+    release: str
+    updated_at: object
+
+
 class State(NamedTuple):
     conversations: dict[str, Conversation]
     content_rows: tuple[int, ...]
     """message, attachment and key_wrap rows."""
     sessions: int
+    cases: dict[str, CaseState]
+    case_rows: tuple[int, ...]
+    """case_event, case_note, case_label and case_assignee rows."""
+    transfers: dict[str, str]
+    """Status by transfer id."""
 
 
 @dataclass
@@ -84,6 +102,9 @@ class World:
     """An audit entry about FRA's conversation, covered by a checkpoint."""
     sizes: dict[str, int]
     """Sizes of two checkpoints, 'old' and 'new'."""
+    cases: dict[str, str]
+    """'FRA': a FRA case opened from FRA's conversation; 'moving': a FRA case whose transfer
+    to DEU waits ('transfer' is that transfer's id)."""
     clients: dict[str, TestClient] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
 
@@ -108,7 +129,14 @@ class World:
         ids: defaultdict[str, object] = defaultdict(lambda: "0" * 32)
         ids.update(conversation_id=self.conversations[target], attachment_id=self.attachment_id)
         ids.update(leaf_index=self.leaf_index, **self.sizes)
+        ids.update(case_id=self.cases["FRA"], transfer_id=self.cases["transfer"])
         return template.format_map(ids)
+
+    def hidden(self, template: str, target: str) -> list[str]:
+        """What a refused answer must not contain: the record it was about."""
+        if template.startswith(("/api/v1/cases", "/api/v1/transfers")):
+            return [*(case_id[:12] for case_id in self.cases.values()), FAMILY_NAME]
+        return [self.conversations[target][:12]]
 
     def call(
         self,
@@ -138,8 +166,26 @@ class World:
                 int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
                 for table in ("message", "attachment", "key_wrap", "web_session")
             )
+            cases = connection.execute(
+                text(
+                    "SELECT id, owner_nation, stage, classification, release, updated_at"
+                    " FROM case_file"
+                )
+            ).all()
+            case_rows = tuple(
+                int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+                for table in ("case_event", "case_note", "case_label", "case_assignee")
+            )
+            statuses = connection.execute(text("SELECT id, status FROM case_transfer")).all()
         conversations = {row[0]: Conversation(row[1], bool(row[2]), row[3]) for row in rows}
-        return State(conversations, counts[:3], counts[3])
+        return State(
+            conversations,
+            counts[:3],
+            counts[3],
+            {str(row[0]): CaseState(*row[1:]) for row in cases},
+            case_rows,
+            {str(row[0]): str(row[1]) for row in statuses},
+        )
 
     def close(self) -> None:
         for made in self.clients.values():
@@ -174,7 +220,39 @@ def make_world(runtime: Runtime, personas: helpers.Personas) -> World:
             ),
             {"id": owners["FRA"]},
         ).scalar_one()
-    return World(runtime, app, personas, owners, attachment_id, int(leaf), sizes)
+    cases = open_cases(runtime, personas, owners["FRA"])
+    return World(runtime, app, personas, owners, attachment_id, int(leaf), sizes, cases)
+
+
+def open_cases(
+    runtime: Runtime, personas: helpers.Personas, conversation_id: str
+) -> dict[str, str]:
+    """A FRA case from FRA's conversation, and another whose transfer to DEU waits."""
+    keyring = helpers.keyring(runtime, personas["fra_officer"])
+    ids = {}
+    with runtime.db.transaction() as session:
+        for key, conversations in (("FRA", [conversation_id]), ("moving", [])):
+            case = case_service.open_case(
+                session=session,
+                keyring=keyring,
+                secrets=runtime.secrets,
+                settings=runtime.settings,
+                data=case_service.CaseOpen(
+                    identity=ClaimedIdentity(given_names="Yacine", family_name=FAMILY_NAME),
+                    conversation_ids=conversations,
+                ),
+            )
+            ids[key] = case.id
+        transfer = transfers.request_transfer(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=ids["moving"],
+            to_nation="DEU",
+            reason="Synthetic: holds German papers.",
+        )
+        ids["transfer"] = transfer.id
+    return ids
 
 
 def add_officer(runtime: Runtime, username: str, role: Role, nation: str) -> helpers.Persona:

@@ -18,6 +18,7 @@ from homeward.web.app import create_app
 from tests import helpers
 from tests.web.authorization_world import (
     BASE_URL,
+    FAMILY_NAME,
     FILE,
     LETTER,
     WITNESS,
@@ -100,12 +101,32 @@ def auditing(ok: int, *, other_status: int | None = None, **more: Any) -> Case:
     )
 
 
+def case_work(ok: int, payload: dict[str, object]) -> Case:
+    """FRA's case changed by its desk: DEU gets 404, and the cell, whose role only reads, 403."""
+    return Case(ok, wrong_roles=("coordinator", *WRONG_ROLES), payload=payload)
+
+
+def receiving(ok: int, **more: Any) -> Case:
+    """The transfer waits for DEU; FRA, which asked, cannot answer it for DEU."""
+    wrong = ("coordinator", *WRONG_ROLES)
+    return Case(ok, owner="deu_officer", other="fra_officer", wrong_roles=wrong, **more)
+
+
+def opening(world: World) -> dict[str, object]:
+    """A case from FRA's conversation: out of DEU's reach, so DEU gets 404."""
+    identity = {"given_names": "Yacine", "family_name": FAMILY_NAME, "date_of_birth": "1990-04"}
+    return {"identity": identity, "conversation_ids": [world.conversations["FRA"]]}
+
+
 def verdict(world: World) -> dict[str, object]:
     return {"witness": WITNESS, "checkpoint_size": world.sizes["new"], "reason": "Synthetic."}
 
 
 CONV = "/conversations/{conversation_id}"
 PROOF = "/audit/entries/{leaf_index}/proof"
+CASE = "/api/v1/cases/{case_id}"
+TRANSFER = "/api/v1/transfers/{transfer_id}"
+NEW_IDENTITY = {"given_names": "Yacine", "family_name": FAMILY_NAME, "date_of_birth": "1990-04"}
 
 CASES: dict[tuple[str, str], Case] = {
     # The officer home page lists nothing for roles without an inbox: 200, not 403.
@@ -136,6 +157,22 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/audit/entries"): auditing(200, listing=True),
     ("GET", "/api/v1" + PROOF): auditing(200, other_status=404),
     ("POST", "/api/v1/audit/verdicts"): auditing(201, other_status=404, payload=verdict),
+    ("GET", "/api/v1/cases"): Case(200, listing=True),
+    ("POST", "/api/v1/cases"): Case(
+        201, wrong_roles=("coordinator", *WRONG_ROLES), payload=opening
+    ),
+    ("GET", CASE): Case(200),
+    ("POST", CASE + "/stage"): case_work(200, {"stage": "in_contact"}),
+    ("POST", CASE + "/notes"): case_work(201, {"text": REPLY}),
+    ("PUT", CASE + "/identity"): case_work(200, {"identity": NEW_IDENTITY, "reason": "Sister."}),
+    ("PUT", CASE + "/labels"): case_work(200, {"labels": ["priority"]}),
+    ("PUT", CASE + "/protection"): case_work(
+        200, {"classification": 2, "release": ["GBR"], "reason": "Shared with GBR."}
+    ),
+    ("POST", CASE + "/transfer"): case_work(201, {"to_nation": "DEU", "reason": "Dual national."}),
+    ("GET", "/api/v1/transfers"): receiving(200, listing=True),
+    ("POST", TRANSFER + "/accept"): receiving(200),
+    ("POST", TRANSFER + "/refuse"): receiving(204, payload={"reason": "Not ours."}),
 }
 
 
@@ -161,6 +198,9 @@ def check_success(world: World, key: tuple[str, str], who: str, response: httpx2
     fra, irq = world.conversations["FRA"], world.conversations["IRQ"]
     if "/audit" in template:
         check_audit_success(world, template, response)
+        return
+    if template.startswith(("/api/v1/cases", "/api/v1/transfers")):
+        check_case_success(world, key, response)
         return
     changed = {
         "/reply": lambda now: now[fra].message_count == 2,
@@ -223,6 +263,40 @@ def check_audit_success(world: World, template: str, response: httpx2.Response) 
         pytest.fail(f"no success check for {template}")
 
 
+def check_case_success(world: World, key: tuple[str, str], response: httpx2.Response) -> None:
+    method, template = key
+    fra, moving, transfer = world.cases["FRA"], world.cases["moving"], world.cases["transfer"]
+    now = world.state()
+    body = response.json() if response.content else None
+    expected: dict[tuple[str, str], Callable[[], bool]] = {
+        ("GET", "/api/v1/cases"): lambda: {i["id"] for i in body["items"]} == {fra, moving},
+        ("POST", "/api/v1/cases"): lambda: (
+            len(now.cases) == 3 and body["conversation_ids"] == [world.conversations["FRA"]]
+        ),
+        ("GET", CASE): lambda: body["id"] == fra and body["identity"]["family_name"] == FAMILY_NAME,
+        ("POST", CASE + "/stage"): lambda: now.cases[fra].stage == "in_contact",
+        ("POST", CASE + "/notes"): lambda: [n["text"] for n in body["notes"]] == [REPLY],
+        ("PUT", CASE + "/identity"): lambda: body["identity"]["date_of_birth"] == "1990-04",
+        ("PUT", CASE + "/labels"): lambda: body["labels"] == ["priority"],
+        ("PUT", CASE + "/protection"): lambda: (
+            (now.cases[fra].classification, body["release"]) == (2, ["GBR"])
+        ),
+        ("POST", CASE + "/transfer"): lambda: (
+            sorted(now.transfers.values()) == ["pending", "pending"]
+        ),
+        ("GET", "/api/v1/transfers"): lambda: [item["id"] for item in body] == [transfer],
+        ("POST", TRANSFER + "/accept"): lambda: (
+            now.cases[moving].owner_nation == "DEU" and body["id"] == moving
+        ),
+        ("POST", TRANSFER + "/refuse"): lambda: (
+            now.transfers[transfer] == "refused" and now.cases[moving].owner_nation == "FRA"
+        ),
+    }
+    if key not in expected:  # pragma: no cover - a new route needs its own check here
+        pytest.fail(f"no success check for {method} {template}")
+    assert expected[key](), f"{method} {template} did not do its work: {response.text[:300]}"
+
+
 def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None:
     routes = app_routes(create_app(runtime))
     assert routes - PUBLIC - set(CASES) == set(), "routes without an authorization case"
@@ -251,15 +325,22 @@ def test_route_authorization(world: World, key: tuple[str, str]) -> None:
     for who in case.wrong_roles:
         response = world.call(method, route, who, case.target, case.payload)
         assert response.status_code == case.wrong_role_status, (who, response.text)
-        assert world.conversations[case.target][:12] not in response.text
+        for hidden in world.hidden(template, case.target):
+            assert hidden not in response.text, (who, hidden)
     other = world.call(method, route, case.other, case.other_target, case.payload)
     assert other.status_code == (200 if case.listing else case.other_status), other.text
     assert LETTER not in other.text
     if case.listing or case.other_status == 404:
-        assert world.conversations[case.other_target][:12] not in other.text
+        for hidden in world.hidden(template, case.other_target):
+            assert hidden not in other.text, hidden
     after = world.state()
     assert after.conversations == before.conversations
     assert after.content_rows == before.content_rows
+    assert (after.cases, after.case_rows, after.transfers) == (
+        before.cases,
+        before.case_rows,
+        before.transfers,
+    )
     signed_in = len(world.clients) - 1  # the anonymous client holds no session
     assert after.sessions == before.sessions + signed_in
 
