@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -86,8 +87,18 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        # One connection per process. Every transaction takes the write lock at BEGIN, so a
+        # second connection could only wait in SQLite's busy handler, which sleeps and retries
+        # (up to 100 ms a try) and lets newcomers overtake: seconds of tail latency under load.
+        # Waiting for the pool's one connection is a queue that wakes waiters in turn instead,
+        # bounded like busy_timeout.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 10, "isolation_level": None}
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10, "isolation_level": None},
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=10,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)

@@ -50,6 +50,11 @@ def normalise(text: str) -> str:
     return " ".join(word for word in _SPLIT.split(text.lower()) if word)
 
 
+def is_word(word: str) -> bool:
+    """Whether a normalised word is on the list, so could be part of a codename."""
+    return word in _word_set()
+
+
 def is_well_formed(text: str) -> bool:
     words = normalise(text).split(" ")
     return len(words) == WORDS_PER_CODENAME and all(word in _word_set() for word in words)
