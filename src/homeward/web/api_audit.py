@@ -6,7 +6,7 @@ import base64
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from homeward.audit import checkpoints
 from homeward.audit import service as audit_service
@@ -106,7 +106,8 @@ def entries(
     "/entries/{leaf_index}/proof",
     operation_id="audit_inclusion_proof",
     responses={**ERRORS, 200: {"content": {"text/plain": {}}}},
-    response_class=PlainTextResponse,
+    # Response, not PlainTextResponse: refusals are JSON, and the document must say so.
+    response_class=Response,
 )
 def inclusion(request: Request, leaf_index: int, keyring: Officer) -> PlainTextResponse:
     """The entry's inclusion proof against the latest checkpoint (C2SP tlog-proof)."""

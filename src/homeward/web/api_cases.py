@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -22,14 +22,14 @@ from homeward.cases.schemas import (
     TransferOut,
     TransitionIn,
 )
-from homeward.web.api_v1 import ERRORS, Officer
+from homeward.web.api_v1 import ERRORS, Officer, Problem
 from homeward.web.deps import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
-CASE_ERRORS: dict[int | str, dict[str, str]] = {
+CASE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    400: {"description": "Bad input; the message names the field"},
-    409: {"description": "Not possible from the case's current state"},
+    400: {"model": Problem, "description": "Bad input; the message names the field"},
+    409: {"model": Problem, "description": "Not possible from the case's current state"},
 }
 Sort = Literal["updated", "oldest-in-stage", "reference", "stage"]
 

@@ -6,10 +6,11 @@ POST /api/v1/auth/token with the same password and TOTP as the pages.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.exceptions import SessionExpired
@@ -31,10 +32,20 @@ from homeward.web.officer_pages import download_response
 
 router = APIRouter(prefix="/api/v1", tags=["officer"])
 bearer = HTTPBearer(auto_error=False)
-ERRORS: dict[int | str, dict[str, str]] = {
-    401: {"description": "No valid session"},
-    403: {"description": "The role may not do this"},
-    404: {"description": "Not found, or not visible to this officer"},
+
+
+class Problem(BaseModel):
+    """Every refusal's body: one message, safe to show, naming the field at fault."""
+
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Bad input; the message names the field"},
+    401: {"model": Problem, "description": "No valid session"},
+    403: {"model": Problem, "description": "The role may not do this"},
+    404: {"model": Problem, "description": "Not found, or not visible to this officer"},
+    422: {"model": Problem, "description": "Malformed request; the message names the field"},
 }
 
 
@@ -50,7 +61,11 @@ def api_keyring(
 Officer = Annotated[Keyring, Depends(api_keyring)]
 
 
-@router.post("/auth/token", operation_id="create_token", responses={401: ERRORS[401]})
+@router.post(
+    "/auth/token",
+    operation_id="create_token",
+    responses={code: ERRORS[code] for code in (400, 401, 422)},
+)
 def create_token(request: Request, body: TokenIn) -> TokenOut:
     runtime = runtime_of(request)
     _keyring, token = officer_auth.sign_in(runtime, body.username, body.password, body.code)
