@@ -17,6 +17,9 @@ from sqlalchemy import func, select, text, update
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import Officer, WebSession
+from homeward.cases import service as case_service
+from homeward.cases import transfers
+from homeward.cases.identity import ClaimedIdentity
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
@@ -144,15 +147,60 @@ def snapshot(runtime: Runtime) -> tuple[object, ...]:
             text("SELECT id, owner_nation, starred, message_count FROM conversation ORDER BY id")
         ).all()
         steps = connection.execute(text("SELECT id, last_totp_step FROM officer ORDER BY id")).all()
+        cases = connection.execute(
+            text(
+                "SELECT id, owner_nation, stage, classification, release FROM case_file ORDER BY id"
+            )
+        ).all()
+        transfers = connection.execute(text("SELECT id, status FROM case_transfer")).all()
         counts = [
             connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
-            for table in ("message", "key_wrap", "web_session", "audit_event")
+            for table in (
+                "message",
+                "key_wrap",
+                "web_session",
+                "audit_event",
+                "case_event",
+                "case_note",
+                "case_note_wrap",
+                "case_label",
+            )
         ]
     return (
         [tuple(row) for row in conversations],
         [tuple(row) for row in steps],
+        [tuple(row) for row in cases],
+        [tuple(row) for row in transfers],
         *counts,
     )
+
+
+def case_and_transfer(runtime: Runtime, personas: helpers.Personas) -> tuple[str, str]:
+    """A FRA case, and a DEU case waiting to be transferred to FRA."""
+    made = []
+    for key in ("fra_officer", "deu_officer"):
+        keyring = helpers.keyring(runtime, personas[key])
+        with runtime.db.transaction() as session:
+            case = case_service.open_case(
+                session=session,
+                keyring=keyring,
+                secrets=runtime.secrets,
+                settings=runtime.settings,
+                data=case_service.CaseOpen(identity=ClaimedIdentity(family_name="Saidi")),
+            )
+            if key == "deu_officer":
+                transfer = transfers.request_transfer(
+                    session=session,
+                    keyring=keyring,
+                    secrets=runtime.secrets,
+                    case_id=case.id,
+                    to_nation="FRA",
+                    reason="holds French papers",
+                )
+                made.append(transfer.id)
+            else:
+                made.append(case.id)
+    return made[0], made[1]
 
 
 def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
@@ -166,6 +214,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
     with runtime.db.engine.connect() as connection:
         rows = connection.execute(text("SELECT owner_nation, id FROM conversation")).all()
         owners = {str(nation): str(conversation) for nation, conversation in rows}
+    case_id, transfer_id = case_and_transfer(runtime, personas)
 
     clients: dict[str | None, TestClient] = {None: TestClient(app, base_url=BASE_URL)}
     for key in ("fra_officer", "coordinator"):
@@ -182,6 +231,17 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/conversations/{conversation_id}/reply": ("fra_officer", {"text": "Bien recu."}),
         "/officer/conversations/{conversation_id}/star": ("fra_officer", {"starred": "1"}),
         "/officer/conversations/{conversation_id}/route": ("coordinator", {"desk": "FRA"}),
+        "/officer/conversations/{conversation_id}/case": ("fra_officer", {"family_name": "Saidi"}),
+        "/officer/cases/{case_id}/stage": ("fra_officer", {"stage": "in_contact"}),
+        "/officer/cases/{case_id}/notes": ("fra_officer", {"text": "Vu la mere."}),
+        "/officer/cases/{case_id}/labels": ("fra_officer", {"labels": "priority"}),
+        "/officer/cases/{case_id}/protection": (
+            "fra_officer",
+            {"classification": "2", "release": "DEU", "reason": "shared"},
+        ),
+        "/officer/cases/{case_id}/transfer": ("fra_officer", {"to_nation": "DEU", "reason": "x"}),
+        "/officer/transfers/{transfer_id}/accept": ("fra_officer", {}),
+        "/officer/transfers/{transfer_id}/refuse": ("fra_officer", {"reason": "not ours"}),
     }
     posted = {
         context.path
@@ -197,7 +257,9 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
     before = snapshot(runtime)
     for template, (who, fields) in forms.items():
         desk = "IRQ" if who == "coordinator" else "FRA"
-        path = template.format(conversation_id=owners[desk])
+        path = template.format(
+            conversation_id=owners[desk], case_id=case_id, transfer_id=transfer_id
+        )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}
             response = clients[who].post(path, data=data, follow_redirects=False)

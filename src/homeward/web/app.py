@@ -28,8 +28,10 @@ from homeward.web import (
     api_cases,
     api_v1,
     auditor_pages,
+    case_pages,
     contact_pages,
     officer_pages,
+    transfer_pages,
 )
 from homeward.web.security import SecurityHeaders
 
@@ -86,6 +88,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(auditor_pages.router)
     app.include_router(officer_pages.router)
+    app.include_router(case_pages.router)
+    app.include_router(transfer_pages.router)
     app.include_router(api_v1.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)

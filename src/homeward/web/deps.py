@@ -8,8 +8,11 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from homeward.core.runtime import Runtime
+from homeward.policy.roles import may
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The officer nav bar offers only what the role may do, decided by the policy, not the template.
+TEMPLATES.env.globals["may"] = may
 
 
 def runtime_of(request: Request) -> Runtime:

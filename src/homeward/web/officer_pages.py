@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
+from homeward.cases import service as case_service
+from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as inbox_service
 from homeward.core.errors import BadInput, HomewardError
+from homeward.core.runtime import Runtime
 from homeward.policy import roles
+from homeward.policy.check import Principal
 from homeward.web import officer_auth
 from homeward.web.deps import TEMPLATES, runtime_of
 from homeward.web.security import (
@@ -109,8 +115,10 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 def inbox(request: Request, keyring: SignedIn, page: int = 1, starred: int = 0) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
+    with runtime.db.transaction() as session:
+        desk = desk_summary(session, runtime, principal)
     if not roles.may(principal.role, roles.CONVERSATION_LIST):
-        return render(request, "home.html", principal=principal)
+        return render(request, "home.html", principal=principal, desk=desk)
     with runtime.db.transaction() as session:
         rows, total = inbox_service.inbox(
             session=session, principal=principal, page=page, starred_only=bool(starred)
@@ -125,7 +133,31 @@ def inbox(request: Request, keyring: SignedIn, page: int = 1, starred: int = 0) 
         page=page,
         pages=pages,
         starred=bool(starred),
+        desk=desk,
     )
+
+
+@dataclass(frozen=True)
+class DeskSummary:
+    stale_cases: int | None
+    incoming_transfers: int | None
+    """None where the role may not see them at all."""
+
+
+def desk_summary(session: Session, runtime: Runtime, principal: Principal) -> DeskSummary:
+    """What the start page flags so that nobody is forgotten: cases that sat in their stage
+    too long, and transfers waiting for this desk's answer."""
+    stale = None
+    if roles.may(principal.role, roles.CASE_LIST):
+        stale = case_service.count_stale(
+            session=session, principal=principal, settings=runtime.settings
+        )
+    waiting = None
+    if roles.may(principal.role, roles.CASE_ACCEPT):
+        waiting = len(
+            case_transfers.incoming(session=session, principal=principal, secrets=runtime.secrets)
+        )
+    return DeskSummary(stale, waiting)
 
 
 @router.get("/conversations/{conversation_id}")

@@ -1,0 +1,77 @@
+"""A filtered case list as CSV, for the officer pages and the API alike.
+
+Only fields every reader of the list may read; no identity beyond the display name already on
+the list. Cells a spreadsheet would take for a formula are defused with a leading quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from fastapi.responses import StreamingResponse
+
+from homeward.cases.service import CaseExport, CaseRow
+from homeward.core.db import utcnow
+from homeward.policy.labels import Classification
+
+COLUMNS = (
+    "reference",
+    "owner_nation",
+    "stage",
+    "stage_entered_at",
+    "stale",
+    "classification",
+    "labels",
+    "display_name",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 500
+MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def safe_cell(value: str) -> str:
+    """OWASP's CSV injection advice: a cell that starts like a formula is prefixed with '."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _cells(row: CaseRow) -> list[str]:
+    values = [
+        row.reference,
+        row.owner_nation,
+        row.stage,
+        row.stage_entered_at.replace(microsecond=0).isoformat(),
+        "yes" if row.stale else "no",
+        Classification(row.classification).name,
+        ";".join(row.labels),
+        row.display_name,
+    ]
+    return [safe_cell(value) for value in values]
+
+
+def _lines(rows: list[CaseRow]) -> Iterator[bytes]:
+    # A byte-order mark, so that a spreadsheet opens Arabic and accented names as UTF-8.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    for start in range(0, len(rows), CHUNK_ROWS):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows(_cells(row) for row in rows[start : start + CHUNK_ROWS])
+        yield buffer.getvalue().encode()
+
+
+def csv_response(export: CaseExport, nation: str) -> StreamingResponse:
+    """A download, never shown inline; the headers say how many rows matched and were sent."""
+    name = f"cases-{nation}-{utcnow():%Y%m%d-%H%M}.csv"
+    return StreamingResponse(
+        _lines(export.rows),
+        media_type=MEDIA_TYPE,
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "x-homeward-rows": str(len(export.rows)),
+            "x-homeward-matching": str(export.total),
+        },
+    )

@@ -1,0 +1,374 @@
+"""Officer pages for cases: the list with its filters, stage counts and CSV export; one case
+with only the actions this officer may take; opening a case from a conversation (transfers
+waiting for the desk are in transfer_pages.py). Every form carries the CSRF token, as on the
+other officer pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from homeward.accounts import service as accounts_service
+from homeward.cases import service as case_service
+from homeward.cases import transfers, transitions, views
+from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.states import EXITS, PATH
+from homeward.core.errors import BadInput
+from homeward.policy import roles
+from homeward.policy.labels import Classification
+from homeward.web.case_csv import csv_response
+from homeward.web.case_timeline import describe, officer_ids
+from homeward.web.deps import runtime_of
+from homeward.web.officer_pages import SignedIn, render
+from homeward.web.officer_pages import _require_csrf as require_csrf
+
+router = APIRouter(prefix="/officer", include_in_schema=False)
+
+SORT_LABELS = {
+    "updated": "Last change",
+    "oldest-in-stage": "Longest in stage",
+    "reference": "Reference",
+    "stage": "Stage",
+}
+Csrf = Annotated[str, Form()]
+Line = Annotated[str, Form(max_length=200)]
+Text = Annotated[str, Form(max_length=20_000)]
+
+
+def _split(text: str) -> list[str]:
+    """Form fields that hold lists are comma separated."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's filters as the officer typed them; links keep them while changing one."""
+
+    stage: str = ""
+    nation: str = ""
+    label: str = ""
+    assignee: str = ""
+    q: str = ""
+    stale: bool = False
+    sort: str = "updated"
+
+    def params(self, **changes: object) -> dict[str, str]:
+        values = {**self.__dict__, **changes}
+        return {
+            name: "1" if value is True else str(value)
+            for name, value in values.items()
+            if value not in ("", False, None) and not (name == "sort" and value == "updated")
+        }
+
+    def link(self, path: str = "/officer/cases", **changes: object) -> str:
+        query = urlencode(self.params(**changes))
+        return f"{path}?{query}" if query else path
+
+    def query(self, session: Session, page: int = 1) -> case_service.CaseQuery:
+        assignee_id = None
+        if self.assignee:
+            officer = accounts_service.find_officer(session=session, username=self.assignee)
+            if officer is None:
+                raise BadInput("assignee", f"no officer is called {self.assignee!r}")
+            assignee_id = officer.id
+        return case_service.CaseQuery(
+            stage=self.stage or None,
+            nation=self.nation or None,
+            label=self.label or None,
+            assignee=assignee_id,
+            text=self.q or None,
+            stale_only=self.stale,
+            sort=self.sort,
+            page=page,
+        )
+
+
+def list_filters(
+    *,
+    stage: Annotated[str, Query(max_length=30)] = "",
+    nation: Annotated[str, Query(max_length=3)] = "",
+    label: Annotated[str, Query(max_length=40)] = "",
+    assignee: Annotated[str, Query(max_length=64)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    stale: bool = False,
+    sort: Annotated[str, Query(max_length=20)] = "updated",
+) -> Filters:
+    return Filters(
+        stage.strip(), nation.strip().upper(), label.strip(), assignee.strip(), q, stale, sort
+    )
+
+
+ListFilters = Annotated[Filters, Depends(list_filters)]
+
+
+@router.get("/cases")
+def case_list(
+    request: Request,
+    keyring: SignedIn,
+    filters: ListFilters,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    runtime = runtime_of(request)
+    principal = keyring.principal
+    with runtime.db.transaction() as session:
+        found = case_service.list_cases(
+            session=session,
+            principal=principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            query=filters.query(session, page),
+        )
+        nations = [desk.code for desk in accounts_service.list_desks(session=session)]
+    everything = sum(found.counts.values())
+    chips = [("All", everything, filters.link(stage=""), not filters.stage)]
+    for stage in (*PATH, *EXITS):
+        count = found.counts.get(stage.value, 0)
+        if stage in PATH or count:
+            label = stage.value.replace("_", " ")
+            chips.append((label, count, filters.link(stage=stage.value), filters.stage == stage))
+    return render(
+        request,
+        "cases.html",
+        principal=principal,
+        found=found,
+        filters=filters,
+        chips=chips,
+        pages=max(1, -(-found.total // case_service.PAGE_SIZE)),
+        nations=nations,
+        stages=[stage.value for stage in (*PATH, *EXITS)],
+        sorts=SORT_LABELS,
+        levels={int(level): level.name for level in Classification},
+        may_export=roles.may(principal.role, roles.CASE_EXPORT),
+    )
+
+
+@router.get("/cases/export.csv")
+def case_export(request: Request, keyring: SignedIn, filters: ListFilters) -> Response:
+    """Declared before /cases/{case_id}, which would otherwise take `export.csv` for an id."""
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        export = case_service.export_cases(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            query=filters.query(session),
+        )
+    return csv_response(export, keyring.principal.nation)
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: str, keyring: SignedIn) -> Response:
+    runtime = runtime_of(request)
+    principal = keyring.principal
+    with runtime.db.transaction() as session:
+        view = views.case_view(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            case_id=case_id,
+        )
+        names = {}
+        for officer_id in officer_ids(view):
+            officer = accounts_service.get_officer(session=session, officer_id=officer_id)
+            names[officer_id] = officer.username if officer else "former officer"
+        desks = accounts_service.list_desks(session=session)
+    owner = view.owner_nation == principal.nation
+    return render(
+        request,
+        "case.html",
+        principal=principal,
+        view=view,
+        names=names,
+        timeline=[describe(event, names) for event in reversed(view.timeline)],
+        levels={int(level): level.name for level in Classification},
+        may_note=owner and roles.may(principal.role, roles.CASE_NOTE),
+        may_edit=owner and roles.may(principal.role, roles.CASE_EDIT),
+        may_transfer=owner and roles.may(principal.role, roles.CASE_TRANSFER),
+        release_choices=[desk.code for desk in desks if desk.code != view.owner_nation],
+        transfer_choices=[
+            desk.code
+            for desk in desks
+            if not desk.is_coordination and desk.code != view.owner_nation
+        ],
+        settable_levels=[
+            level
+            for level in Classification
+            if runtime.settings.case_min_classification <= level <= principal.clearance
+        ],
+    )
+
+
+def _back(case_id: str, anchor: str = "") -> Response:
+    return RedirectResponse(f"/officer/cases/{case_id}{anchor}", status_code=303)
+
+
+@router.post("/conversations/{conversation_id}/case")
+def open_from_conversation(
+    request: Request,
+    conversation_id: str,
+    *,
+    keyring: SignedIn,
+    given_names: Line = "",
+    family_name: Line = "",
+    aliases: Annotated[str, Form(max_length=4000)] = "",
+    date_of_birth: Annotated[str, Form(max_length=10)] = "",
+    place_of_birth: Line = "",
+    nationalities: Line = "",
+    labels: Line = "",
+    classification: Annotated[int, Form(ge=0, le=3)] = int(Classification.RESTRICTED),
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    if not (given_names.strip() or family_name.strip() or aliases.strip()):
+        raise BadInput("family_name", "give at least one name or alias")
+    runtime = runtime_of(request)
+    identity = ClaimedIdentity(
+        given_names=given_names,
+        family_name=family_name,
+        aliases=_split(aliases),
+        date_of_birth=date_of_birth,
+        place_of_birth=place_of_birth,
+        nationalities=_split(nationalities),
+    )
+    with runtime.db.transaction() as session:
+        case = case_service.open_case(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            data=case_service.CaseOpen(
+                identity=identity,
+                conversation_ids=[conversation_id],
+                labels=_split(labels),
+                classification=classification,
+            ),
+        )
+        case_id = case.id
+    return _back(case_id)
+
+
+@router.post("/cases/{case_id}/stage")
+def move(
+    request: Request,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    stage: Annotated[str, Form(max_length=30)] = "",
+    note: Text = "",
+    verified_by: Annotated[str, Form(max_length=64)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transitions.transition(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_stage=stage,
+            note=note,
+            verified_by=verified_by,
+        )
+    return _back(case_id)
+
+
+@router.post("/cases/{case_id}/notes")
+def add_note(
+    request: Request, case_id: str, keyring: SignedIn, text: Text = "", csrf: Csrf = ""
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transitions.add_note(
+            session=session, keyring=keyring, secrets=runtime.secrets, case_id=case_id, text=text
+        )
+    return _back(case_id, "#notes")
+
+
+@router.post("/cases/{case_id}/labels")
+def change_labels(
+    request: Request,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    labels: Annotated[str, Form(max_length=1000)] = "",
+    assignees: Annotated[str, Form(max_length=1500)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        assignee_ids = []
+        for username in _split(assignees):
+            officer = accounts_service.find_officer(session=session, username=username)
+            if officer is None:
+                raise BadInput("assignees", f"no officer is called {username!r}")
+            assignee_ids.append(officer.id)
+        case_service.set_labels_and_assignees(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            labels=_split(labels),
+            assignee_ids=assignee_ids,
+        )
+    return _back(case_id)
+
+
+@router.post("/cases/{case_id}/protection")
+def change_protection(
+    request: Request,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    classification: Annotated[int, Form(ge=0, le=3)],
+    release: Annotated[list[str] | None, Form(max_length=10)] = None,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        case_service.set_protection(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            case_id=case_id,
+            classification=classification,
+            release=release or [],
+            reason=reason,
+        )
+    return _back(case_id)
+
+
+@router.post("/cases/{case_id}/transfer")
+def request_transfer(
+    request: Request,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    to_nation: Annotated[str, Form(max_length=3)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        transfers.request_transfer(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_nation=to_nation,
+            reason=reason,
+        )
+    return _back(case_id)

@@ -1,0 +1,82 @@
+"""A case's events told in words for its page: who, when, what, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from homeward.cases.schemas import CaseOut, EventOut
+from homeward.policy.labels import Classification
+
+WHAT = {
+    "case:open": "Case opened",
+    "case:stage:change": "Stage changed",
+    "case:note:add": "Note added",
+    "case:identity:change": "Identity changed",
+    "case:labels:change": "Labels and assignees changed",
+    "case:protection:change": "Protection changed",
+    "case:transfer:request": "Transfer requested",
+    "case:transfer:accept": "Transfer accepted",
+    "case:transfer:refuse": "Transfer refused",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who: str
+    what: str
+    why: str = ""
+    facts: list[str] = field(default_factory=list)
+    from_stage: str | None = None
+    to_stage: str | None = None
+
+
+def officer_ids(view: CaseOut) -> set[str]:
+    """Officers the page names: assignees, note authors, and those assigned in the history."""
+    found = set(view.assignees) | {note.author_id for note in view.notes}
+    for event in view.timeline:
+        assigned = (event.detail or {}).get("assignees")
+        if isinstance(assigned, list):
+            found.update(str(officer_id) for officer_id in assigned)
+    return found
+
+
+def _protection(value: object) -> str:
+    if not isinstance(value, dict):
+        return ""
+    level = value.get("classification")
+    name = Classification(level).name if isinstance(level, int) else "?"
+    release = value.get("release") or []
+    nations = ", ".join(str(nation) for nation in release) if isinstance(release, list) else ""
+    return f"{name}{' REL TO ' + nations if nations else ''}"
+
+
+def describe(event: EventOut, names: dict[str, str]) -> Entry:
+    detail = event.detail or {}
+    facts: list[str] = []
+    if verifier := detail.get("verified_by"):
+        facts.append(f"identity verified by {verifier}")
+    if target := detail.get("to"):
+        facts.append(f"to the {target} desk")
+    if source := detail.get("from"):
+        facts.append(f"from the {source} desk")
+    if isinstance(labels := detail.get("labels"), list):
+        facts.append("labels: " + (", ".join(str(label) for label in labels) or "none"))
+    if isinstance(assigned := detail.get("assignees"), list):
+        people = ", ".join(names.get(str(officer_id), "?") for officer_id in assigned)
+        facts.append("assigned: " + (people or "nobody"))
+    if isinstance(linked := detail.get("conversations"), list):
+        facts.append(f"linked to {len(linked)} conversation{'' if len(linked) == 1 else 's'}")
+    if "after" in detail:
+        facts.append(f"{_protection(detail.get('before'))} → {_protection(detail['after'])}")
+    why = detail.get("note") or detail.get("reason") or ""
+    return Entry(
+        at=event.at,
+        who=event.actor,
+        what=WHAT.get(event.kind, event.kind),
+        why=str(why),
+        facts=facts,
+        from_stage=event.from_stage,
+        to_stage=event.to_stage,
+    )
