@@ -23,6 +23,7 @@ from homeward.cases.schemas import (
     TransitionIn,
 )
 from homeward.web.api_v1 import ERRORS, Officer, Problem
+from homeward.web.case_csv import csv_response
 from homeward.web.deps import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -108,6 +109,52 @@ def open_case(request: Request, body: CaseCreateIn, keyring: Officer) -> CaseOut
         )
         case_id = case.id
     return _view(request, keyring, case_id)
+
+
+@router.get(
+    "/cases/export.csv",
+    operation_id="export_cases",
+    response_class=Response,
+    responses={
+        **CASE_ERRORS,
+        200: {
+            "description": "The filtered list as CSV (at most 10,000 rows), audited",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
+)
+def export_cases(
+    request: Request,
+    *,
+    keyring: Officer,
+    stage: Annotated[str | None, Query(max_length=30)] = None,
+    nation: Annotated[str | None, Query(max_length=3)] = None,
+    label: Annotated[str | None, Query(max_length=40)] = None,
+    assignee: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words of a name")] = None,
+    stale: bool = False,
+    sort: Sort = "updated",
+) -> Response:
+    """Declared before /cases/{case_id}, which would otherwise take `export.csv` for an id."""
+    runtime = runtime_of(request)
+    query = case_service.CaseQuery(
+        stage=stage,
+        nation=nation,
+        label=label,
+        assignee=assignee,
+        text=q,
+        stale_only=stale,
+        sort=sort,
+    )
+    with runtime.db.transaction() as session:
+        export = case_service.export_cases(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            query=query,
+        )
+    return csv_response(export, keyring.principal.nation)
 
 
 @router.get("/cases/{case_id}", operation_id="read_case", responses=CASE_ERRORS)
