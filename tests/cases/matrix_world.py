@@ -58,7 +58,10 @@ ACTIONS: dict[str, Action] = {
     "protect": Action("PUT", "/api/v1/cases/{id}/protection", roles.CASE_EDIT, changes=True),
     "transfer": Action("POST", "/api/v1/cases/{id}/transfer", roles.CASE_TRANSFER, changes=True),
     "open": Action("POST", "/api/v1/cases", roles.CASE_OPEN, changes=True),
+    "export": Action("GET", "/api/v1/cases/export.csv", roles.CASE_EXPORT, changes=False),
 }
+LISTINGS = ("list", "export")
+"""Actions over the whole list: 404 in the matrix means the case is not in it."""
 Officer = tuple[Role, str, int]
 
 
@@ -182,7 +185,7 @@ class MatrixWorld:
         action = ACTIONS[row.action]
         path = action.path.format(id=self.cases.get(row.line, ""))
         headers = self.headers_for(row.officer)
-        if row.action == "list":
+        if row.action in LISTINGS:
             return self.client.get(path, headers=headers, params={"q": row.name})
         body = payload(row)
         return self.client.request(action.method, path, headers=headers, json=body or None)

@@ -26,6 +26,7 @@ from homeward.policy.roles import Role, may
 from tests import helpers
 from tests.cases.matrix_world import (
     ACTIONS,
+    LISTINGS,
     NATIONAL_DESKS,
     MatrixWorld,
     Row,
@@ -74,7 +75,7 @@ def test_matrix_agrees_with_the_policy_module(row: Row) -> None:
     """A row that contradicts homeward.policy.check is a wrong row, whatever the app says."""
     principal = policy.Principal("o", "someone", row.role, row.nation, row.clearance)
     permission = ACTIONS[row.action].permission
-    if row.action in ("read", "list"):
+    if row.action in ("read", *LISTINGS):
         if not may(row.role, permission):
             assert row.expected == 403
         else:
@@ -92,13 +93,20 @@ def test_matrix_agrees_with_the_policy_module(row: Row) -> None:
 
 def observed(row: Row, case_id: str | None, response: httpx2.Response) -> int:
     """The status, except for a list: 200 when the case is in it, 404 when it is not."""
-    if row.action != "list" or response.status_code != 200:
+    if row.action not in LISTINGS or response.status_code != 200:
         return response.status_code
+    if row.action == "export":
+        return 200 if row.name.upper() in response.text else 404
     return 200 if case_id in {item["id"] for item in response.json()["items"]} else 404
 
 
 def check_answer(row: Row, case_id: str | None, response: httpx2.Response) -> None:
     """Beyond the status: the answer says what happened, and a refusal reveals nothing."""
+    if row.action == "export" and response.status_code == 200:
+        rows = response.text.splitlines()[1:]
+        assert len(rows) == (row.expected == 200), row
+        assert response.headers["x-homeward-rows"] == str(len(rows)), row
+        return
     body = response.json()
     if row.expected == 403:
         assert ACTIONS[row.action].permission in body["detail"], row
