@@ -37,6 +37,7 @@ LETTER = "Je veux rentrer en France avec ma famille."
 FILE = b"\x89PNG synthetic scan of a document " * 40
 WITNESS = "fra-witness.example"
 FAMILY_NAME = "Haddadi"
+CASE_PREFIXES = ("/api/v1/cases", "/api/v1/transfers", "/officer/cases", "/officer/transfers")
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -134,8 +135,9 @@ class World:
 
     def hidden(self, template: str, target: str) -> list[str]:
         """What a refused answer must not contain: the record it was about."""
-        if template.startswith(("/api/v1/cases", "/api/v1/transfers")):
-            return [*(case_id[:12] for case_id in self.cases.values()), FAMILY_NAME]
+        if template.startswith(CASE_PREFIXES):
+            ids = [case_id[:12] for case_id in self.cases.values()]
+            return [*ids, FAMILY_NAME, FAMILY_NAME.upper()]
         return [self.conversations[target][:12]]
 
     def call(

@@ -16,9 +16,20 @@ from fastapi.testclient import TestClient
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
 from tests import helpers
+from tests.web.authorization_cases import (
+    API_BODIES,
+    API_CASE,
+    API_TRANSFER,
+    PAGE_CASE,
+    PAGE_FORMS,
+    PAGE_TRANSFER,
+    api_opening,
+    check_case_success,
+    is_case_route,
+    page_opening,
+)
 from tests.web.authorization_world import (
     BASE_URL,
-    FAMILY_NAME,
     FILE,
     LETTER,
     WITNESS,
@@ -106,16 +117,20 @@ def case_work(ok: int, payload: dict[str, object]) -> Case:
     return Case(ok, wrong_roles=("coordinator", *WRONG_ROLES), payload=payload)
 
 
+def opening(ok: int, payload: Callable[[World], dict[str, object]]) -> Case:
+    """A case opened from FRA's conversation, which DEU cannot see: 404; the cell may not open."""
+    return Case(ok, wrong_roles=("coordinator", *WRONG_ROLES), payload=payload)
+
+
+def exporting() -> Case:
+    """The CSV of the list: only desk roles export; DEU's holds none of FRA's cases."""
+    return Case(200, listing=True, wrong_roles=("coordinator", *WRONG_ROLES))
+
+
 def receiving(ok: int, **more: Any) -> Case:
     """The transfer waits for DEU; FRA, which asked, cannot answer it for DEU."""
     wrong = ("coordinator", *WRONG_ROLES)
     return Case(ok, owner="deu_officer", other="fra_officer", wrong_roles=wrong, **more)
-
-
-def opening(world: World) -> dict[str, object]:
-    """A case from FRA's conversation: out of DEU's reach, so DEU gets 404."""
-    identity = {"given_names": "Yacine", "family_name": FAMILY_NAME, "date_of_birth": "1990-04"}
-    return {"identity": identity, "conversation_ids": [world.conversations["FRA"]]}
 
 
 def verdict(world: World) -> dict[str, object]:
@@ -124,9 +139,6 @@ def verdict(world: World) -> dict[str, object]:
 
 CONV = "/conversations/{conversation_id}"
 PROOF = "/audit/entries/{leaf_index}/proof"
-CASE = "/api/v1/cases/{case_id}"
-TRANSFER = "/api/v1/transfers/{transfer_id}"
-NEW_IDENTITY = {"given_names": "Yacine", "family_name": FAMILY_NAME, "date_of_birth": "1990-04"}
 
 CASES: dict[tuple[str, str], Case] = {
     # The officer home page lists nothing for roles without an inbox: 200, not 403.
@@ -158,21 +170,30 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1" + PROOF): auditing(200, other_status=404),
     ("POST", "/api/v1/audit/verdicts"): auditing(201, other_status=404, payload=verdict),
     ("GET", "/api/v1/cases"): Case(200, listing=True),
-    ("POST", "/api/v1/cases"): Case(
-        201, wrong_roles=("coordinator", *WRONG_ROLES), payload=opening
-    ),
-    ("GET", CASE): Case(200),
-    ("POST", CASE + "/stage"): case_work(200, {"stage": "in_contact"}),
-    ("POST", CASE + "/notes"): case_work(201, {"text": REPLY}),
-    ("PUT", CASE + "/identity"): case_work(200, {"identity": NEW_IDENTITY, "reason": "Sister."}),
-    ("PUT", CASE + "/labels"): case_work(200, {"labels": ["priority"]}),
-    ("PUT", CASE + "/protection"): case_work(
-        200, {"classification": 2, "release": ["GBR"], "reason": "Shared with GBR."}
-    ),
-    ("POST", CASE + "/transfer"): case_work(201, {"to_nation": "DEU", "reason": "Dual national."}),
+    ("POST", "/api/v1/cases"): opening(201, api_opening),
+    ("GET", "/api/v1/cases/export.csv"): exporting(),
+    ("GET", API_CASE): Case(200),
+    ("POST", API_CASE + "/stage"): case_work(200, API_BODIES["stage"]),
+    ("POST", API_CASE + "/notes"): case_work(201, API_BODIES["notes"]),
+    ("PUT", API_CASE + "/identity"): case_work(200, API_BODIES["identity"]),
+    ("PUT", API_CASE + "/labels"): case_work(200, API_BODIES["labels"]),
+    ("PUT", API_CASE + "/protection"): case_work(200, API_BODIES["protection"]),
+    ("POST", API_CASE + "/transfer"): case_work(201, API_BODIES["transfer"]),
     ("GET", "/api/v1/transfers"): receiving(200, listing=True),
-    ("POST", TRANSFER + "/accept"): receiving(200),
-    ("POST", TRANSFER + "/refuse"): receiving(204, payload={"reason": "Not ours."}),
+    ("POST", API_TRANSFER + "/accept"): receiving(200),
+    ("POST", API_TRANSFER + "/refuse"): receiving(204, payload=API_BODIES["refuse"]),
+    ("GET", "/officer/cases"): Case(200, listing=True),
+    ("GET", "/officer/cases/export.csv"): exporting(),
+    ("GET", PAGE_CASE): Case(200),
+    ("POST", "/officer" + CONV + "/case"): opening(303, page_opening),
+    ("POST", PAGE_CASE + "/stage"): case_work(303, PAGE_FORMS["stage"]),
+    ("POST", PAGE_CASE + "/notes"): case_work(303, PAGE_FORMS["notes"]),
+    ("POST", PAGE_CASE + "/labels"): case_work(303, PAGE_FORMS["labels"]),
+    ("POST", PAGE_CASE + "/protection"): case_work(303, PAGE_FORMS["protection"]),
+    ("POST", PAGE_CASE + "/transfer"): case_work(303, PAGE_FORMS["transfer"]),
+    ("GET", "/officer/transfers"): receiving(200, listing=True),
+    ("POST", PAGE_TRANSFER + "/accept"): receiving(303),
+    ("POST", PAGE_TRANSFER + "/refuse"): receiving(303, payload=PAGE_FORMS["refuse"]),
 }
 
 
@@ -199,7 +220,7 @@ def check_success(world: World, key: tuple[str, str], who: str, response: httpx2
     if "/audit" in template:
         check_audit_success(world, template, response)
         return
-    if template.startswith(("/api/v1/cases", "/api/v1/transfers")):
+    if is_case_route(template):
         check_case_success(world, key, response)
         return
     changed = {
@@ -261,40 +282,6 @@ def check_audit_success(world: World, template: str, response: httpx2.Response) 
         assert response.json()["verdict"] == "refused"
     else:  # pragma: no cover - a new route needs its own check here
         pytest.fail(f"no success check for {template}")
-
-
-def check_case_success(world: World, key: tuple[str, str], response: httpx2.Response) -> None:
-    method, template = key
-    fra, moving, transfer = world.cases["FRA"], world.cases["moving"], world.cases["transfer"]
-    now = world.state()
-    body = response.json() if response.content else None
-    expected: dict[tuple[str, str], Callable[[], bool]] = {
-        ("GET", "/api/v1/cases"): lambda: {i["id"] for i in body["items"]} == {fra, moving},
-        ("POST", "/api/v1/cases"): lambda: (
-            len(now.cases) == 3 and body["conversation_ids"] == [world.conversations["FRA"]]
-        ),
-        ("GET", CASE): lambda: body["id"] == fra and body["identity"]["family_name"] == FAMILY_NAME,
-        ("POST", CASE + "/stage"): lambda: now.cases[fra].stage == "in_contact",
-        ("POST", CASE + "/notes"): lambda: [n["text"] for n in body["notes"]] == [REPLY],
-        ("PUT", CASE + "/identity"): lambda: body["identity"]["date_of_birth"] == "1990-04",
-        ("PUT", CASE + "/labels"): lambda: body["labels"] == ["priority"],
-        ("PUT", CASE + "/protection"): lambda: (
-            (now.cases[fra].classification, body["release"]) == (2, ["GBR"])
-        ),
-        ("POST", CASE + "/transfer"): lambda: (
-            sorted(now.transfers.values()) == ["pending", "pending"]
-        ),
-        ("GET", "/api/v1/transfers"): lambda: [item["id"] for item in body] == [transfer],
-        ("POST", TRANSFER + "/accept"): lambda: (
-            now.cases[moving].owner_nation == "DEU" and body["id"] == moving
-        ),
-        ("POST", TRANSFER + "/refuse"): lambda: (
-            now.transfers[transfer] == "refused" and now.cases[moving].owner_nation == "FRA"
-        ),
-    }
-    if key not in expected:  # pragma: no cover - a new route needs its own check here
-        pytest.fail(f"no success check for {method} {template}")
-    assert expected[key](), f"{method} {template} did not do its work: {response.text[:300]}"
 
 
 def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None:
