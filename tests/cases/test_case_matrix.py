@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from homeward.accounts.service import Keyring
+from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
@@ -223,12 +224,12 @@ def visible_to(runtime: Runtime, principal: policy.Principal, name: str) -> bool
     """Whether list_cases, the real service, shows this officer the case of that name."""
     with runtime.db.transaction() as session:
         try:
-            page = case_service.list_cases(
+            page = case_listing.list_cases(
                 session=session,
                 principal=principal,
                 secrets=runtime.secrets,
                 settings=runtime.settings,
-                query=case_service.CaseQuery(text=name),
+                query=case_listing.CaseQuery(text=name),
             )
         except Forbidden:
             return False

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import CaseEvent, CaseNote
@@ -88,7 +89,7 @@ def test_list_filters_counts_and_stale_cases(
 def test_the_list_pages_by_fifty(runtime: Runtime, personas: helpers.Personas) -> None:
     keyring = helpers.keyring(runtime, personas["fra_officer"])
     with runtime.db.transaction() as session:
-        for number in range(case_service.PAGE_SIZE + 1):
+        for number in range(case_listing.PAGE_SIZE + 1):
             case_service.open_case(
                 session=session,
                 keyring=keyring,

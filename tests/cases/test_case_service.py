@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
 from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
@@ -43,14 +44,14 @@ def _open(
         return case.id
 
 
-def _list(runtime: Runtime, persona: helpers.Persona, **query: object) -> case_service.CasePage:
+def _list(runtime: Runtime, persona: helpers.Persona, **query: object) -> case_listing.CasePage:
     with runtime.db.transaction() as session:
-        return case_service.list_cases(
+        return case_listing.list_cases(
             session=session,
             principal=helpers.keyring(runtime, persona).principal,
             secrets=runtime.secrets,
             settings=runtime.settings,
-            query=case_service.CaseQuery(**query),  # type: ignore[arg-type]
+            query=case_listing.CaseQuery(**query),  # type: ignore[arg-type]
         )
 
 

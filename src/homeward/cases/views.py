@@ -8,6 +8,7 @@ from dataclasses import asdict
 from sqlalchemy.orm import Session
 
 from homeward.accounts.service import Keyring
+from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transitions
 from homeward.cases.schemas import CaseOut, EventOut, IdentityOut, NoteOut
@@ -59,7 +60,7 @@ def case_view(
         owner_nation=case.owner_nation,
         stage=case.stage,
         stage_entered_at=case.stage_entered_at,
-        stale=case_service.is_stale(case, settings, utcnow()),
+        stale=case_listing.is_stale(case, settings, utcnow()),
         classification=case.classification,
         release=case.release_list,
         labels=sorted(label.label for label in case.labels),

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
 from homeward.cases.schemas import (
@@ -62,7 +63,7 @@ def list_cases(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> CasePageOut:
     runtime = runtime_of(request)
-    query = case_service.CaseQuery(
+    query = case_listing.CaseQuery(
         stage=stage,
         nation=nation,
         label=label,
@@ -73,7 +74,7 @@ def list_cases(
         page=page,
     )
     with runtime.db.transaction() as session:
-        found = case_service.list_cases(
+        found = case_listing.list_cases(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,
@@ -84,7 +85,7 @@ def list_cases(
         items=[CaseRowOut.model_validate(row) for row in found.rows],
         total=found.total,
         page=found.page,
-        page_size=case_service.PAGE_SIZE,
+        page_size=case_listing.PAGE_SIZE,
         counts=found.counts,
         stale_total=found.stale_total,
     )
@@ -137,7 +138,7 @@ def export_cases(
 ) -> Response:
     """Declared before /cases/{case_id}, which would otherwise take `export.csv` for an id."""
     runtime = runtime_of(request)
-    query = case_service.CaseQuery(
+    query = case_listing.CaseQuery(
         stage=stage,
         nation=nation,
         label=label,
@@ -147,7 +148,7 @@ def export_cases(
         sort=sort,
     )
     with runtime.db.transaction() as session:
-        export = case_service.export_cases(
+        export = case_listing.export_cases(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,

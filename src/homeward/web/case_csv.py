@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from fastapi.responses import StreamingResponse
 
-from homeward.cases.service import CaseExport, CaseRow
+from homeward.cases.listing import CaseExport, CaseRow
 from homeward.core.db import utcnow
 from homeward.policy.labels import Classification
 

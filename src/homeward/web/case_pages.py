@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
+from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
 from homeward.cases.identity import ClaimedIdentity
@@ -24,8 +25,7 @@ from homeward.policy.labels import Classification
 from homeward.web.case_csv import csv_response
 from homeward.web.case_timeline import describe, officer_ids
 from homeward.web.deps import runtime_of
-from homeward.web.officer_pages import SignedIn, render
-from homeward.web.officer_pages import _require_csrf as require_csrf
+from homeward.web.officer_pages import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
@@ -69,14 +69,14 @@ class Filters:
         query = urlencode(self.params(**changes))
         return f"{path}?{query}" if query else path
 
-    def query(self, session: Session, page: int = 1) -> case_service.CaseQuery:
+    def query(self, session: Session, page: int = 1) -> case_listing.CaseQuery:
         assignee_id = None
         if self.assignee:
             officer = accounts_service.find_officer(session=session, username=self.assignee)
             if officer is None:
                 raise BadInput("assignee", f"no officer is called {self.assignee!r}")
             assignee_id = officer.id
-        return case_service.CaseQuery(
+        return case_listing.CaseQuery(
             stage=self.stage or None,
             nation=self.nation or None,
             label=self.label or None,
@@ -116,7 +116,7 @@ def case_list(
     runtime = runtime_of(request)
     principal = keyring.principal
     with runtime.db.transaction() as session:
-        found = case_service.list_cases(
+        found = case_listing.list_cases(
             session=session,
             principal=principal,
             secrets=runtime.secrets,
@@ -138,7 +138,7 @@ def case_list(
         found=found,
         filters=filters,
         chips=chips,
-        pages=max(1, -(-found.total // case_service.PAGE_SIZE)),
+        pages=max(1, -(-found.total // case_listing.PAGE_SIZE)),
         nations=nations,
         stages=[stage.value for stage in (*PATH, *EXITS)],
         sorts=SORT_LABELS,
@@ -152,7 +152,7 @@ def case_export(request: Request, keyring: SignedIn, filters: ListFilters) -> Re
     """Declared before /cases/{case_id}, which would otherwise take `export.csv` for an id."""
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        export = case_service.export_cases(
+        export = case_listing.export_cases(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
-from homeward.cases import service as case_service
+from homeward.cases import listing as case_listing
 from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as inbox_service
 from homeward.core.errors import BadInput, HomewardError
@@ -66,7 +66,7 @@ def error_page(request: Request, exc: HomewardError) -> Response:
     return render(request, "error.html", status_code=exc.status_code, message=str(exc))
 
 
-def _require_csrf(request: Request, submitted: str) -> None:
+def require_csrf(request: Request, submitted: str) -> None:
     cookie = request.cookies.get(OFFICER_COOKIE) or request.cookies.get(ANON_COOKIE)
     if not csrf_valid(runtime_of(request).secrets, cookie, submitted):
         raise BadInput("csrf", "the form has expired; reload the page and try again")
@@ -85,7 +85,7 @@ def signin(
     code: Annotated[str, Form(max_length=12)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    _require_csrf(request, csrf)
+    require_csrf(request, csrf)
     runtime = runtime_of(request)
     _keyring, token = officer_auth.sign_in(runtime, username, password, code)
     response = RedirectResponse("/officer/", status_code=303)
@@ -103,7 +103,7 @@ def signin(
 
 @router.post("/signout")
 def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    _require_csrf(request, csrf)
+    require_csrf(request, csrf)
     officer_auth.sign_out(runtime_of(request), request.cookies.get(OFFICER_COOKIE))
     response = RedirectResponse("/officer/signin", status_code=303)
     response.delete_cookie(OFFICER_COOKIE, path="/officer")
@@ -149,7 +149,7 @@ def desk_summary(session: Session, runtime: Runtime, principal: Principal) -> De
     too long, and transfers waiting for this desk's answer."""
     stale = None
     if roles.may(principal.role, roles.CASE_LIST):
-        stale = case_service.count_stale(
+        stale = case_listing.count_stale(
             session=session, principal=principal, settings=runtime.settings
         )
     waiting = None
@@ -189,7 +189,7 @@ def reply(
     text: Annotated[str, Form(max_length=40_000)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    _require_csrf(request, csrf)
+    require_csrf(request, csrf)
     with runtime_of(request).db.transaction() as session:
         inbox_service.reply(
             session=session, keyring=keyring, conversation_id=conversation_id, text=text
@@ -205,7 +205,7 @@ def star(
     starred: Annotated[str, Form()] = "1",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    _require_csrf(request, csrf)
+    require_csrf(request, csrf)
     with runtime_of(request).db.transaction() as session:
         inbox_service.set_starred(
             session=session,
@@ -224,7 +224,7 @@ def route(
     desk: Annotated[str, Form(max_length=3)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    _require_csrf(request, csrf)
+    require_csrf(request, csrf)
     with runtime_of(request).db.transaction() as session:
         inbox_service.route(
             session=session, keyring=keyring, conversation_id=conversation_id, desk_code=desk

@@ -10,8 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from homeward.cases import transfers
 from homeward.web.deps import runtime_of
-from homeward.web.officer_pages import SignedIn, render
-from homeward.web.officer_pages import _require_csrf as require_csrf
+from homeward.web.officer_pages import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 Csrf = Annotated[str, Form()]
