@@ -1,0 +1,1 @@
+"""Identity resolution: person reports, normalised keys, synthetic data."""

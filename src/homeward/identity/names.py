@@ -1,0 +1,250 @@
+"""Name keys: Arabic script to Latin, then every Latin spelling habit to one key.
+
+Arabic script goes through arabic-name-romanizer's dictionary (86,000 attested Arabic→Latin
+pairs; its ONNX model is not loaded: keys must be deterministic and fast, and the folding
+below absorbs the vowel spellings the model would guess). What no library does is fold the
+Latin spellings of one Arabic name together (rigour's name symbols are sets of Wikidata ids
+that miss "Jussuf" and "Mouhamed"; jellyfish's phonetic codes were made for English surnames
+and keep the German j/French ou apart): that is `fold_word`.
+
+The rules of `fold_word`, in order (each written for a spelling habit seen in real lists):
+1. `abd` compounds lose their article and doubled sun letter: Abdelkader, Abdulkadir,
+   Abd al-Qadir → abd+kadir; Abderrahmane, Abdul Rahman → abd+rahman.
+2. `iya`/`iyya` → `ia` (Aliya, Alia); final `h` after a vowel is dropped (Fatimah, Abdallah).
+3. A word-initial French `ou` before a vowel is `w` (Oualid = Walid).
+4. Consonant spellings: German `dsch`, French `dj`, English `j` and German `j`/English `y`
+   share one class `y` (Jamal/Djamel/Dschamal, Jussuf/Yusuf, Jasmin/Yasmin); German `sch`,
+   French `ch`, English `sh` and `kh` share `x` (Shukri/Choukri/Schukri; Khaled/Chaled);
+   `q`, `ck`, hard `c` → `k`; soft `c`, `ç` → `s`; `gh` → `g`; `th` → `t`; `dh` → `d`;
+   `ph`, `v` → `f`; `x` → `ks`.
+5. Vowels: `ou`/`oo`/`o`/`u` → u, `a`/`e` → a, `i`/`ee`/vowel `y` → i; a French silent final
+   `e` after a consonant is dropped (Yassine = Yasin).
+6. Doubled letters collapse; then only the first vowel (class) and a final vowel are kept:
+   inner vowels are where transliterations disagree (Mohamed/Muhammad → muhmd), while the
+   first vowel and the ending tell names apart (Mahmoud → mahmd, Ali → ali, Alia → ala,
+   Karim → karm, Karima → karma, Hassan → hasn, Hussein → husn).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from homeward.identity.tables import NISBAS
+
+if TYPE_CHECKING:
+    from arabic_name_romanizer import Transliterator
+
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_TASHKEEL = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+_VOWELS = frozenset("aeiou")
+_ARABIC_LETTERS = str.maketrans("أإآٱى", "ااااي")
+# Articles before a word (al-Faransi, el Masri, as-Suri, at-Tunisi).
+ARTICLES = frozenset(
+    {"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "er", "es", "et", "ech"}
+)
+# Son/daughter of: joined to the next word under one spelling (Ben Ali = Bin Ali = Benali).
+FILIATION = frozenset({"ben", "bin", "ibn", "bn", "ould", "bent", "bint"})
+KUNYA = frozenset({"abu", "abou", "abo", "abi", "umm", "oum", "um", "om"})
+ABD = frozenset({"abd", "abdel", "abdul", "abdal", "abdoul", "abdelal"})
+ARABIC_KUNYA = frozenset({"ابو", "ام", "ابي"})
+_DIGRAPHS = (
+    ("dsch", "y"),
+    ("tsch", "x"),
+    ("sch", "x"),
+    ("dzh", "y"),
+    ("dj", "y"),
+    ("kh", "x"),
+    ("sh", "x"),
+    ("ch", "x"),
+    ("gh", "g"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ou", "u"),
+    ("oo", "u"),
+    ("ee", "i"),
+)
+_LETTERS = str.maketrans("qjvoe", "kyfua")
+
+
+def is_arabic(text: str) -> bool:
+    """True when the text holds Arabic-script letters."""
+    return bool(_ARABIC.search(text))
+
+
+def normalise_arabic(text: str) -> str:
+    """Arabic without vowel marks or tatweel, alef and yeh forms unified."""
+    text = _TASHKEEL.sub("", unicodedata.normalize("NFKC", text))
+    return text.translate(_ARABIC_LETTERS)
+
+
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII: diacritics removed (ç kept as s), ß → ss, apostrophes and ʿayn gone."""
+    text = text.lower().replace("ç", "s").replace("ß", "ss").replace("æ", "ae").replace("œ", "oe")
+    text = re.sub(r"[’'`ʿʾ´‘]", "", text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=1)
+def _transliterator() -> Transliterator:
+    from arabic_name_romanizer import Transliterator
+
+    return Transliterator(auto_load_model=False)
+
+
+@lru_cache(maxsize=65536)
+def romanise(text: str) -> str:
+    """The most attested Latin spelling of an Arabic-script name (dictionary, then rules)."""
+    if not is_arabic(text):
+        return text
+    result = _transliterator().transliterate(normalise_arabic(text))
+    return str(getattr(result, "text", result))
+
+
+@lru_cache(maxsize=262144)
+def fold_word(word: str) -> str:
+    """The key of one Latin word (see the module's rules)."""
+    word = re.sub(r"[^a-z]", "", ascii_fold(word))
+    if word.startswith("abd") and len(word) > 4:
+        rest = re.sub(r"^[aeiouy]+", "", word[3:])
+        if rest.startswith("l") and len(rest) > 2:
+            rest = rest[1:]
+        if len(rest) > 2 and rest[0] == rest[1] and rest[0] not in _VOWELS:
+            rest = rest[1:]
+        word = "abd" + rest
+    word = re.sub(r"iy+a", "ia", word)
+    word = re.sub(r"(?<=[aeiouy])h$", "", word)
+    word = re.sub(r"^ou(?=[aeiy])", "w", word)
+    word = word.replace("x", "ks")
+    for spelled, sound in _DIGRAPHS:
+        word = word.replace(spelled, sound)
+    word = re.sub(r"c(?=[eiy])", "s", word).replace("c", "k")
+    # y is a consonant at the start and between vowels (Sayed, Ayoub), else a vowel (Maryam).
+    word = re.sub(r"y+", "y", word)
+    word = re.sub(r"(?<=[^aeiou])y|(?<=.)y(?![aeiou])", "i", word)
+    if len(word) > 3 and word.endswith("e") and word[-2] not in _VOWELS:
+        word = word[:-1]
+    word = word.translate(_LETTERS)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    return _keep_edge_vowels(word)
+
+
+def _keep_edge_vowels(word: str) -> str:
+    """Drop inner vowels: keep the first vowel run's first letter and the final run's last."""
+    runs = list(re.finditer(r"[aiu]+", word))
+    if not runs:
+        return word
+    out = []
+    position = 0
+    for index, run in enumerate(runs):
+        out.append(word[position : run.start()])
+        if index == 0:
+            out.append(run.group()[0])
+        elif run.end() == len(word):
+            out.append(run.group()[-1])
+        position = run.end()
+    out.append(word[position:])
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class ParsedName:
+    """A name split into its own words and its kunya and nisba, which are not his names."""
+
+    words: list[str] = field(default_factory=list)
+    kunya: str = ""
+    nisba_nation: str = ""
+
+    @property
+    def keys(self) -> list[str]:
+        return [fold_word(word) for word in self.words if fold_word(word)]
+
+
+def _nisba_index() -> tuple[dict[str, str], dict[str, str]]:
+    latin: dict[str, str] = {}
+    arabic: dict[str, str] = {}
+    for nation, spellings in NISBAS.items():
+        for spelling in spellings:
+            if is_arabic(spelling):
+                arabic[normalise_arabic(spelling)] = nation
+            else:
+                latin[fold_word(spelling)] = nation
+    return latin, arabic
+
+
+_NISBA_LATIN, _NISBA_ARABIC = _nisba_index()
+
+
+def nisba_nation(word: str) -> str:
+    """ISO alpha-3 code a nisba points at (al-Faransi → FRA, الألماني → DEU), else ''."""
+    if is_arabic(word):
+        word = normalise_arabic(word)
+        return _NISBA_ARABIC.get(word.removeprefix("ال"), "")
+    return _NISBA_LATIN.get(fold_word(word), "")
+
+
+def _arabic_to_latin(text: str, parsed: ParsedName) -> str:
+    """Take the kunya and nisba out of Arabic-script words; romanise the rest."""
+    words = normalise_arabic(text).split()
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in ARABIC_KUNYA and index + 1 < len(words):
+            parsed.kunya = fold_word(romanise(words[index + 1]))
+            index += 2
+            continue
+        nation = nisba_nation(word) if word.startswith("ال") else ""
+        if nation:
+            parsed.nisba_nation = nation
+        else:
+            kept.append(word)
+        index += 1
+    return romanise(" ".join(kept)) if kept else ""
+
+
+def parse_name(text: str) -> ParsedName:
+    """Split a name of any script into words, with particles joined and articles dropped."""
+    parsed = ParsedName()
+    if is_arabic(text):
+        text = _arabic_to_latin(text, parsed)
+    raw = [word for word in re.split(r"[^a-z]+", ascii_fold(text)) if word]
+    article_before: set[int] = set()
+    words: list[str] = []
+    for word in raw:
+        if word in ARTICLES:
+            article_before.add(len(words))
+            continue
+        words.append(word)
+    had_kunya = False
+    index = 0
+    while index < len(words):
+        word = words[index]
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in KUNYA and following:
+            parsed.kunya, had_kunya = fold_word(following), True
+            index += 2
+            continue
+        nation = nisba_nation(word)
+        if nation and (index in article_before or had_kunya or word.startswith("al")):
+            parsed.nisba_nation = nation
+        elif nation == "" and word.startswith("al") and nisba_nation(word[2:]):
+            parsed.nisba_nation = nisba_nation(word[2:])
+        elif word in FILIATION and following:
+            parsed.words.append("ben" + following)
+            index += 2
+            continue
+        elif word in ABD and following:
+            parsed.words.append("abd" + word[3:] + following)
+            index += 2
+            continue
+        else:
+            parsed.words.append(word)
+        index += 1
+    return parsed

@@ -1,0 +1,101 @@
+"""Small reference tables for normalisation: nisbas (nationality adjectives used in noms de
+guerre) and places of birth under their names in several languages.
+
+No library ships these: rigour and pycountry know country names, not the Arabic adjective a
+fighter takes as a nisba, nor "Monaco di Baviera". Each table is short and hand-checked."""
+
+from __future__ import annotations
+
+# Nisba → ISO 3166 alpha-3. Latin spellings without the article (normalise strips al-/el-);
+# Arabic forms without ال. Latin spellings are folded at import, so only spellings that fold
+# differently need listing.
+NISBAS: dict[str, tuple[str, ...]] = {
+    "FRA": ("faransi", "fransi", "firansi", "faranci", "fransawi", "faransawi", "فرنسي"),
+    "DEU": ("almani", "almaani", "almany", "elmani", "ألماني", "الماني", "المانى"),
+    "GBR": ("britani", "baritani", "biritani", "bretani", "inglizi", "ingilizi", "بريطاني"),
+    "USA": ("amriki", "amreeki", "amiriki", "amreki", "amerki", "amriky", "أمريكي", "امريكي"),
+    "CAN": ("kanadi", "canadi", "kanady", "kanadee", "كندي"),
+    "BEL": ("beljiki", "baljiki", "belgiki", "بلجيكي"),
+    "NLD": ("holandi", "hollandi", "هولندي"),
+    "SWE": ("swidi", "swedi", "سويدي"),
+    "AUS": ("ustrali", "australi", "أسترالي"),
+    "TUN": ("tunisi", "tounsi", "tunsi", "تونسي"),
+    "MAR": ("maghribi", "maghrebi", "مغربي"),
+    "DZA": ("jazairi", "djazairi", "dzairi", "جزائري"),
+    "EGY": ("masri", "misri", "مصري"),
+    "IRQ": ("iraqi", "iraki", "عراقي"),
+    "SYR": ("suri", "souri", "سوري"),
+    "LBY": ("libi", "liby", "ليبي"),
+    "TUR": ("turki", "torki", "تركي"),
+}
+
+# Canonical place key → names in several languages and scripts (ASCII-folded at import).
+PLACES: dict[str, tuple[str, ...]] = {
+    # France
+    "paris": ("Paris", "Parigi", "باريس"),
+    "marseille": ("Marseille", "Marseilles", "Marsiglia", "مرسيليا"),
+    "lyon": ("Lyon", "Lyons", "Lione", "ليون"),
+    "toulouse": ("Toulouse", "Tolosa", "تولوز"),
+    "nice": ("Nice", "Nizza", "نيس"),
+    "lille": ("Lille", "Rijsel", "ليل"),
+    "roubaix": ("Roubaix", "روبيه"),
+    "strasbourg": ("Strasbourg", "Straßburg", "Strassburg", "Strasburgo", "ستراسبورغ"),
+    "toulon": ("Toulon", "Tolone", "تولون"),
+    "nantes": ("Nantes", "نانت"),
+    "bordeaux": ("Bordeaux", "بوردو"),
+    "trappes": ("Trappes", "تراب"),
+    # Germany
+    "berlin": ("Berlin", "Berlino", "برلين"),
+    "hamburg": ("Hamburg", "Hambourg", "Amburgo", "هامبورغ"),
+    "munich": ("Munich", "München", "Muenchen", "Monaco di Baviera", "Munique", "ميونخ"),
+    "cologne": ("Cologne", "Köln", "Koeln", "Colonia", "كولونيا"),
+    "frankfurt": ("Frankfurt", "Frankfurt am Main", "Francfort", "Francoforte", "فرانكفورت"),
+    "dusseldorf": ("Düsseldorf", "Duesseldorf", "Dusseldorf", "دوسلدورف"),
+    "dortmund": ("Dortmund", "دورتموند"),
+    "bonn": ("Bonn", "بون"),
+    "solingen": ("Solingen", "زولينغن"),
+    "wuppertal": ("Wuppertal", "فوبرتال"),
+    # United Kingdom
+    "london": ("London", "Londres", "Londra", "لندن"),
+    "birmingham": ("Birmingham", "برمنغهام"),
+    "manchester": ("Manchester", "مانشستر"),
+    "cardiff": ("Cardiff", "Caerdydd", "كارديف"),
+    "portsmouth": ("Portsmouth", "بورتسموث"),
+    "luton": ("Luton", "لوتون"),
+    "leeds": ("Leeds", "ليدز"),
+    # United States
+    "minneapolis": ("Minneapolis", "مينيابوليس"),
+    "new york": ("New York", "New York City", "NYC", "Nueva York", "نيويورك"),
+    "chicago": ("Chicago", "شيكاغو"),
+    "houston": ("Houston", "هيوستن"),
+    "seattle": ("Seattle", "سياتل"),
+    # Canada
+    "toronto": ("Toronto", "تورونتو"),
+    "montreal": ("Montreal", "Montréal", "مونتريال"),
+    "calgary": ("Calgary", "كالغاري"),
+    "ottawa": ("Ottawa", "أوتاوا"),
+    # Elsewhere in Europe
+    "brussels": ("Brussels", "Bruxelles", "Brüssel", "Brussel", "Bruxelas", "بروكسل"),
+    "antwerp": ("Antwerp", "Antwerpen", "Anvers", "أنتويرب"),
+    "vienna": ("Vienna", "Wien", "Vienne", "فيينا"),
+    "geneva": ("Geneva", "Genève", "Genf", "Ginevra", "جنيف"),
+    "rome": ("Rome", "Roma", "Rom", "روما"),
+    "milan": ("Milan", "Milano", "Mailand", "ميلانو"),
+    "the hague": ("The Hague", "Den Haag", "'s-Gravenhage", "La Haye", "لاهاي"),
+    "copenhagen": ("Copenhagen", "København", "Kopenhagen", "Copenhague", "كوبنهاغن"),
+    "amsterdam": ("Amsterdam", "أمستردام"),
+    "stockholm": ("Stockholm", "Stoccolma", "ستوكهولم"),
+    # North Africa and the Middle East
+    "algiers": ("Algiers", "Alger", "Algier", "Argel", "El Djazair", "الجزائر"),
+    "oran": ("Oran", "Wahran", "وهران"),
+    "tunis": ("Tunis", "Tunisi", "تونس"),
+    "casablanca": ("Casablanca", "Dar el Beida", "Dar al-Bayda", "الدار البيضاء"),
+    "tangier": ("Tangier", "Tanger", "Tangeri", "Tanja", "طنجة"),
+    "cairo": ("Cairo", "Le Caire", "Kairo", "El Qahira", "القاهرة"),
+    "damascus": ("Damascus", "Damas", "Damaskus", "Damasco", "Dimashq", "دمشق"),
+    "aleppo": ("Aleppo", "Alep", "Halab", "حلب"),
+    "beirut": ("Beirut", "Beyrouth", "Bairut", "بيروت"),
+    "baghdad": ("Baghdad", "Bagdad", "بغداد"),
+    "mosul": ("Mosul", "Mossoul", "Mossul", "Al-Mawsil", "الموصل"),
+    "raqqa": ("Raqqa", "Rakka", "Raqqah", "الرقة"),
+}
