@@ -8,7 +8,8 @@ that miss "Jussuf" and "Mouhamed"; jellyfish's phonetic codes were made for Engl
 and keep the German j/French ou apart): that is `fold_word`.
 
 The rules of `fold_word`, in order (each written for a spelling habit seen in real lists):
-1. `abd` compounds lose their article and doubled sun letter: Abdelkader, Abdulkadir,
+1. `ben` compounds fold their two halves apart (Benyoussef, Ben Youssef, Benjussuf); `abd`
+   compounds lose their article and doubled sun letter: Abdelkader, Abdulkadir,
    Abd al-Qadir → abd+kadir; Abderrahmane, Abdul Rahman → abd+rahman.
 2. `iya`/`iyya` → `ia` (Aliya, Alia); final `h` after a vowel is dropped (Fatimah, Abdallah).
 3. A word-initial French `ou` before a vowel is `w` (Oualid = Walid).
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from homeward.identity.tables import NISBAS
+from homeward.identity.tables import DEMONYMS, DESCRIPTORS, NISBAS, SHORT_FORMS
 
 if TYPE_CHECKING:
     from arabic_name_romanizer import Transliterator
@@ -118,6 +119,8 @@ def fold_word(word: str) -> str:
         if len(rest) > 2 and rest[0] == rest[1] and rest[0] not in _VOWELS:
             rest = rest[1:]
         word = "abd" + rest
+    if word.startswith("ben") and len(word) > 5:
+        return "ban" + fold_word(word[3:])  # Benyoussef = Ben Youssef = Benjussuf
     word = re.sub(r"iy+a", "ia", word)
     word = re.sub(r"(?<=[aeiouy])h$", "", word)
     word = re.sub(r"^ou(?=[aeiy])", "w", word)
@@ -179,6 +182,7 @@ def _nisba_index() -> tuple[dict[str, str], dict[str, str]]:
 
 
 _NISBA_LATIN, _NISBA_ARABIC = _nisba_index()
+_DEMONYMS = {ascii_fold(word): nation for nation, words in DEMONYMS.items() for word in words}
 
 
 def nisba_nation(word: str) -> str:
@@ -190,58 +194,75 @@ def nisba_nation(word: str) -> str:
 
 
 def _arabic_to_latin(text: str, parsed: ParsedName) -> str:
-    """Take the kunya and nisba out of Arabic-script words; romanise the rest."""
+    """Take the kunya and nisba out of Arabic-script words; romanise the rest, each word
+    without its article (الرحماني is Rahmani, as the Latin lists write it), except in
+    compounds (عبد القادر) and الله."""
     words = normalise_arabic(text).split()
     kept: list[str] = []
     index = 0
     while index < len(words):
         word = words[index]
         if word in ARABIC_KUNYA and index + 1 < len(words):
-            parsed.kunya = fold_word(romanise(words[index + 1]))
-            index += 2
+            take = 3 if words[index + 1] == "عبد" and index + 2 < len(words) else 2
+            parsed.kunya = fold_word(romanise(" ".join(words[index + 1 : index + take])))
+            index += take
             continue
         nation = nisba_nation(word) if word.startswith("ال") else ""
         if nation:
             parsed.nisba_nation = nation
+        elif word.startswith("ال") and len(word) > 3 and word != "الله" and kept[-1:] != ["عبد"]:
+            kept.append(word[2:])
         else:
             kept.append(word)
         index += 1
     return romanise(" ".join(kept)) if kept else ""
 
 
+def _strip_fused_article(word: str) -> str:
+    """Essaidi, Errahmani, Ezziani: an article fused to a sun letter it doubled (French
+    habit). Only before a long enough rest, and never before n, so Anna stays Anna."""
+    match = re.match(r"^[ae]([dlrstz])\1(.{4,})$", word)
+    return word[2:] if match else word
+
+
+def _words(text: str) -> tuple[list[str], set[int]]:
+    """ASCII words without articles; the positions that had an article before them."""
+    article_before: set[int] = set()
+    words: list[str] = []
+    for word in re.split(r"[^a-z]+", ascii_fold(text)):
+        if word in ARTICLES:
+            article_before.add(len(words))
+        elif word:
+            words.append(SHORT_FORMS.get(word, _strip_fused_article(word)))
+    return words, article_before
+
+
 def parse_name(text: str) -> ParsedName:
-    """Split a name of any script into words, with particles joined and articles dropped."""
+    """Split a name of any script into words: particles joined (Ben Ali → benali, Abd
+    al-Qadir → abdqadir), articles dropped, the kunya and nisba set apart."""
     parsed = ParsedName()
     if is_arabic(text):
         text = _arabic_to_latin(text, parsed)
-    raw = [word for word in re.split(r"[^a-z]+", ascii_fold(text)) if word]
-    article_before: set[int] = set()
-    words: list[str] = []
-    for word in raw:
-        if word in ARTICLES:
-            article_before.add(len(words))
-            continue
-        words.append(word)
-    had_kunya = False
+    words, article_before = _words(text)
+    has_kunya = any(word in KUNYA for word in words[:-1])
     index = 0
     while index < len(words):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word in KUNYA and following:
-            parsed.kunya, had_kunya = fold_word(following), True
-            index += 2
-            continue
         nation = nisba_nation(word)
-        if nation and (index in article_before or had_kunya or word.startswith("al")):
-            parsed.nisba_nation = nation
-        elif nation == "" and word.startswith("al") and nisba_nation(word[2:]):
-            parsed.nisba_nation = nisba_nation(word[2:])
-        elif word in FILIATION and following:
-            parsed.words.append("ben" + following)
-            index += 2
+        if word in KUNYA and following:
+            take = 3 if following in ABD and index + 2 < len(words) else 2
+            parsed.kunya = fold_word("".join(words[index + 1 : index + take]))
+            index += take
             continue
-        elif word in ABD and following:
-            parsed.words.append("abd" + word[3:] + following)
+        if nation and (index in article_before or has_kunya):
+            parsed.nisba_nation = nation
+        elif word.startswith("al") and nisba_nation(word[2:]):
+            parsed.nisba_nation = nisba_nation(word[2:])
+        elif has_kunya and (word in DESCRIPTORS or word in _DEMONYMS):
+            parsed.nisba_nation = parsed.nisba_nation or _DEMONYMS.get(word, "")
+        elif (word in FILIATION or word in ABD) and following:
+            parsed.words.append(("ben" if word in FILIATION else word) + following)
             index += 2
             continue
         else:

@@ -9,7 +9,6 @@ scripts (`tables.PLACES`), else the ASCII-folded text."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -110,13 +109,8 @@ def birth_date(value: str) -> BirthDate:
     month = int(month_text) if month_text else None
     day = int(day_text) if day_text else None
     swapped = ""
-    if (
-        month is not None
-        and day is not None
-        and day != month
-        and day <= 12
-        and month <= calendar.monthrange(year, day)[1]
-    ):
+    # A month number is always a valid day, so the swap is a date whenever the day is <= 12.
+    if month is not None and day is not None and day != month and day <= 12:
         swapped = f"{year:04d}-{day:02d}-{month:02d}"
     key = value.strip().lstrip("~")
     return BirthDate(key, year, month, day, bool(approx), swapped)

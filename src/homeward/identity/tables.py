@@ -99,3 +99,29 @@ PLACES: dict[str, tuple[str, ...]] = {
     "mosul": ("Mosul", "Mossoul", "Mossul", "Al-Mawsil", "الموصل"),
     "raqqa": ("Raqqa", "Rakka", "Raqqah", "الرقة"),
 }
+
+# Words a partner's note puts before a nom de guerre ("the Frenchman Abu Mariam"): dropped
+# from the name; a demonym hints at the nation as a nisba does. Only read beside a kunya,
+# since French, German or Allemand are also family names.
+DEMONYMS: dict[str, tuple[str, ...]] = {
+    "FRA": ("frenchman", "french", "français", "franzose", "französische"),
+    "DEU": ("german", "allemand", "deutsche", "deutscher"),
+    "GBR": ("briton", "british", "englishman", "britannique", "anglais", "brite", "engländer"),
+    "USA": ("american", "américain", "amerikaner"),
+    "CAN": ("canadian", "canadien", "kanadier"),
+    "BEL": ("belgian", "belge", "belgier"),
+}
+DESCRIPTORS = frozenset(
+    {"the", "le", "la", "l", "der", "die", "das", "known", "as", "dit", "genannt", "alias", "aka"}
+)
+
+# Maghrebi short forms that drop the first syllable: the same name as the full form.
+SHORT_FORMS: dict[str, str] = {
+    "brahim": "ibrahim",
+    "brahimi": "ibrahimi",
+    "mhamed": "mohamed",
+    "hmed": "ahmed",
+    "smail": "ismail",
+    "slimane": "suleiman",
+    "sliman": "suleiman",
+}
