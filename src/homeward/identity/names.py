@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -156,17 +156,14 @@ def _keep_edge_vowels(word: str) -> str:
     return "".join(out)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ParsedName:
     """A name split into its own words and its kunya and nisba, which are not his names."""
 
-    words: list[str] = field(default_factory=list)
+    words: tuple[str, ...] = ()
     kunya: str = ""
     nisba_nation: str = ""
-
-    @property
-    def keys(self) -> list[str]:
-        return [fold_word(word) for word in self.words if fold_word(word)]
+    keys: tuple[str, ...] = ()  # fold_word of each word
 
 
 def _nisba_index() -> tuple[dict[str, str], dict[str, str]]:
@@ -193,29 +190,30 @@ def nisba_nation(word: str) -> str:
     return _NISBA_LATIN.get(fold_word(word), "")
 
 
-def _arabic_to_latin(text: str, parsed: ParsedName) -> str:
+def _arabic_to_latin(text: str) -> tuple[str, str, str]:
     """Take the kunya and nisba out of Arabic-script words; romanise the rest, each word
     without its article (الرحماني is Rahmani, as the Latin lists write it), except in
-    compounds (عبد القادر) and الله."""
+    compounds (عبد القادر) and الله. Returns the Latin text, the kunya and the nisba."""
     words = normalise_arabic(text).split()
+    kunya = nation = ""
     kept: list[str] = []
     index = 0
     while index < len(words):
         word = words[index]
         if word in ARABIC_KUNYA and index + 1 < len(words):
             take = 3 if words[index + 1] == "عبد" and index + 2 < len(words) else 2
-            parsed.kunya = fold_word(romanise(" ".join(words[index + 1 : index + take])))
+            kunya = fold_word(romanise(" ".join(words[index + 1 : index + take])))
             index += take
             continue
-        nation = nisba_nation(word) if word.startswith("ال") else ""
-        if nation:
-            parsed.nisba_nation = nation
+        nisba = nisba_nation(word) if word.startswith("ال") else ""
+        if nisba:
+            nation = nisba
         elif word.startswith("ال") and len(word) > 3 and word != "الله" and kept[-1:] != ["عبد"]:
             kept.append(word[2:])
         else:
             kept.append(word)
         index += 1
-    return romanise(" ".join(kept)) if kept else ""
+    return (romanise(" ".join(kept)) if kept else ""), kunya, nation
 
 
 def _strip_fused_article(word: str) -> str:
@@ -237,35 +235,38 @@ def _words(text: str) -> tuple[list[str], set[int]]:
     return words, article_before
 
 
+@lru_cache(maxsize=262144)
 def parse_name(text: str) -> ParsedName:
     """Split a name of any script into words: particles joined (Ben Ali → benali, Abd
     al-Qadir → abdqadir), articles dropped, the kunya and nisba set apart."""
-    parsed = ParsedName()
+    kunya = nation = ""
     if is_arabic(text):
-        text = _arabic_to_latin(text, parsed)
+        text, kunya, nation = _arabic_to_latin(text)
     words, article_before = _words(text)
     has_kunya = any(word in KUNYA for word in words[:-1])
+    kept: list[str] = []
     index = 0
     while index < len(words):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
-        nation = nisba_nation(word)
+        nisba = nisba_nation(word)
         if word in KUNYA and following:
             take = 3 if following in ABD and index + 2 < len(words) else 2
-            parsed.kunya = fold_word("".join(words[index + 1 : index + take]))
+            kunya = fold_word("".join(words[index + 1 : index + take]))
             index += take
             continue
-        if nation and (index in article_before or has_kunya):
-            parsed.nisba_nation = nation
+        if nisba and (index in article_before or has_kunya):
+            nation = nisba
         elif word.startswith("al") and nisba_nation(word[2:]):
-            parsed.nisba_nation = nisba_nation(word[2:])
+            nation = nisba_nation(word[2:])
         elif has_kunya and (word in DESCRIPTORS or word in _DEMONYMS):
-            parsed.nisba_nation = parsed.nisba_nation or _DEMONYMS.get(word, "")
+            nation = nation or _DEMONYMS.get(word, "")
         elif (word in FILIATION or word in ABD) and following:
-            parsed.words.append(("ben" if word in FILIATION else word) + following)
+            kept.append(("ben" if word in FILIATION else word) + following)
             index += 2
             continue
         else:
-            parsed.words.append(word)
+            kept.append(word)
         index += 1
-    return parsed
+    keys = tuple(key for key in map(fold_word, kept) if key)
+    return ParsedName(tuple(kept), kunya, nation, keys)

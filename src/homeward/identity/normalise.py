@@ -142,9 +142,9 @@ def normalise(report: PersonReport) -> NormalisedReport:
     for parsed in (full, arabic, *aliases, given, family):
         kunya = kunya or parsed.kunya
         nisba = nisba or parsed.nisba_nation
-    own = given.keys + family.keys
+    own = [*given.keys, *family.keys]
     if not own:
-        own = full.keys or arabic.keys
+        own = list(full.keys or arabic.keys)
     tokens = sorted({*own, *full.keys, *arabic.keys, *(k for a in aliases for k in a.keys)})
     dob = birth_date(report.dob)
     return NormalisedReport(

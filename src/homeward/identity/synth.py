@@ -133,7 +133,8 @@ def _place(rng: random.Random, city: str, other_language: float) -> str:
 
 def _kunya(rng: random.Random, person: Person) -> str:
     """A nom de guerre: Abu (Umm for a woman) + a child's name + the nisba of his nation."""
-    nisba = rng.choice(data.NISBA_SPELLINGS[person.nation])
+    spellings = data.NISBA_SPELLINGS_FEMININE if person.sex == "F" else data.NISBA_SPELLINGS
+    nisba = rng.choice(spellings[person.nation])
     if nisba.startswith("ال"):
         prefix = "أم" if person.sex == "F" else "أبو"
         return f"{prefix} {person.child.arabic} {nisba}"

@@ -117,6 +117,13 @@ NISBA_SPELLINGS = {
     "USA": ("al-Amriki", "al-Amreeki", "el-Amriki", "الأمريكي"),
     "CAN": ("al-Kanadi", "al-Canadi", "el-Kanadi", "الكندي"),
 }
+NISBA_SPELLINGS_FEMININE = {
+    "FRA": ("al-Faransiya", "al-Fransiya", "الفرنسية"),
+    "DEU": ("al-Almaniya", "el-Almaniya", "الألمانية"),
+    "GBR": ("al-Britaniya", "البريطانية"),
+    "USA": ("al-Amrikiya", "الأمريكية"),
+    "CAN": ("al-Kanadiya", "الكندية"),
+}
 ROLE_WORDS = {
     "FRA": "the Frenchman",
     "DEU": "the German",

@@ -6,15 +6,47 @@ fighter takes as a nisba, nor "Monaco di Baviera". Each table is short and hand-
 
 from __future__ import annotations
 
-# Nisba → ISO 3166 alpha-3. Latin spellings without the article (normalise strips al-/el-);
-# Arabic forms without ال. Latin spellings are folded at import, so only spellings that fold
-# differently need listing.
+# Nisba → ISO 3166 alpha-3, masculine and feminine (al-Faransiya for a woman). Latin
+# spellings without the article (normalise strips al-/el-), Arabic ones without ال; both
+# are normalised at import (folded, alef forms unified), so only spellings that would
+# normalise differently need listing.
 NISBAS: dict[str, tuple[str, ...]] = {
-    "FRA": ("faransi", "fransi", "firansi", "faranci", "fransawi", "faransawi", "فرنسي"),
-    "DEU": ("almani", "almaani", "almany", "elmani", "ألماني", "الماني", "المانى"),
-    "GBR": ("britani", "baritani", "biritani", "bretani", "inglizi", "ingilizi", "بريطاني"),
-    "USA": ("amriki", "amreeki", "amiriki", "amreki", "amerki", "amriky", "أمريكي", "امريكي"),
-    "CAN": ("kanadi", "canadi", "kanady", "kanadee", "كندي"),
+    "FRA": (
+        "faransi",
+        "fransi",
+        "firansi",
+        "faranci",
+        "fransawi",
+        "faransawi",
+        "فرنسي",
+        "faransiya",
+        "fransiya",
+        "فرنسية",
+    ),
+    "DEU": ("almani", "almaani", "almany", "elmani", "ألماني", "المانى", "almaniya", "ألمانية"),
+    "GBR": (
+        "britani",
+        "baritani",
+        "biritani",
+        "bretani",
+        "inglizi",
+        "ingilizi",
+        "بريطاني",
+        "britaniya",
+        "بريطانية",
+    ),
+    "USA": (
+        "amriki",
+        "amreeki",
+        "amiriki",
+        "amreki",
+        "amerki",
+        "amriky",
+        "أمريكي",
+        "amrikiya",
+        "أمريكية",
+    ),
+    "CAN": ("kanadi", "canadi", "kanady", "kanadee", "كندي", "kanadiya", "كندية"),
     "BEL": ("beljiki", "baljiki", "belgiki", "بلجيكي"),
     "NLD": ("holandi", "hollandi", "هولندي"),
     "SWE": ("swidi", "swedi", "سويدي"),
