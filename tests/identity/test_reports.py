@@ -110,6 +110,8 @@ def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
         "line 3, dob: '04.05.1990' is not YYYY-MM-DD, YYYY-MM, YYYY or ~YYYY"
     ]
     sheet.delete_rows(3)
+    sheet.cell(row=1, column=20, value=None)
+    sheet.cell(row=2, column=18, value=" ")  # used range wider than the header, blank cells
     workbook.save(path)
     (report,) = read_reports(path)
     assert (report.dob, report.document_number) == ("1990-05-04", "1234")

@@ -89,10 +89,13 @@ def _text(value: str, name: str) -> str:
     return value
 
 
+_ALPHA3 = frozenset(country.alpha_3 for country in pycountry.countries)
+
+
 def _nations(value: str) -> tuple[str, ...]:
     codes = [code.strip().upper() for code in value.split(";") if code.strip()]
     for code in codes:
-        if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
+        if code not in _ALPHA3:
             raise BadInput("nationality", f"{code!r} is not an ISO 3166 alpha-3 code")
     return tuple(dict.fromkeys(codes))
 
@@ -205,6 +208,22 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _trim_empty_columns(rows: list[list[str]]) -> list[list[str]]:
+    """A sheet's used range often runs past the header: drop columns empty in every row,
+    and pad short rows, so only real extra cells count as errors."""
+    if not rows:
+        return rows
+    width = len(rows[0])
+    while width and not rows[0][width - 1].strip():
+        width -= 1
+    return [
+        (row[:width] + [""] * (width - len(row)))
+        if not any(c.strip() for c in row[width:])
+        else row
+        for row in rows
+    ]
+
+
 def read_reports(path: Path) -> list[PersonReport]:
     """Validate a CSV (UTF-8) or XLSX (first sheet) file of reports; all or nothing."""
     if path.suffix.lower() == ".xlsx":
@@ -218,7 +237,7 @@ def read_reports(path: Path) -> list[PersonReport]:
             ]
         finally:
             workbook.close()
-        return parse_reports(rows)
+        return parse_reports(_trim_empty_columns(rows))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
