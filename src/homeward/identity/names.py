@@ -70,7 +70,7 @@ _DIGRAPHS = (
     ("oo", "u"),
     ("ee", "i"),
 )
-_LETTERS = str.maketrans("qjvoe", "kyfua")
+_LETTERS = str.maketrans("qvoe", "kfua")
 
 
 def is_arabic(text: str) -> bool:
@@ -128,8 +128,9 @@ def fold_word(word: str) -> str:
     for spelled, sound in _DIGRAPHS:
         word = word.replace(spelled, sound)
     word = re.sub(r"c(?=[eiy])", "s", word).replace("c", "k")
-    # y is a consonant at the start and between vowels (Sayed, Ayoub), else a vowel (Maryam).
-    word = re.sub(r"y+", "y", word)
+    # j (German, and English after a digraph) joins y, which is a consonant at the start and
+    # after a vowel before a vowel (Sayed, Ayoub, Hajar), else a vowel (Maryam = Marjam).
+    word = re.sub(r"y+", "y", word.replace("j", "y"))
     word = re.sub(r"(?<=[^aeiou])y|(?<=.)y(?![aeiou])", "i", word)
     if len(word) > 3 and word.endswith("e") and word[-2] not in _VOWELS:
         word = word[:-1]
