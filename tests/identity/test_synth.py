@@ -34,6 +34,7 @@ def test_counts_truth_and_noise() -> None:
     assert any(alias.startswith(("Abu ", "Abou ", "أبو")) for r in reports for alias in r.aliases)
     assert any(report.full_name[:3].isupper() for report in reports)  # "BENALI Mohamed"
     assert any(report.father_name for report in reports)
+    assert any(len(report.aliases) == 2 for report in reports)  # nom de guerre + new name
 
 
 def test_hard_negatives_namesakes_and_brothers() -> None:

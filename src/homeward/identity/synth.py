@@ -40,6 +40,7 @@ class Person:
     child: data.ArabicName  # the X of his or her kunya
     document: str
     address: str
+    adopted: data.ArabicName | None = None  # a convert's Muslim name
 
 
 def _spell(rng: random.Random, name: Name, habit: str, vary: float) -> str:
@@ -83,6 +84,9 @@ def _new_person(rng: random.Random, person_id: str) -> Person:
         given = rng.choice(data.FEMALE_ARABIC if sex == "F" else data.MALE_ARABIC)
         family = rng.choice(data.FAMILY_ARABIC)
         father = rng.choice(data.MALE_ARABIC)
+    adopted = None
+    if convert and rng.random() < 0.6:
+        adopted = rng.choice(data.FEMALE_ARABIC if sex == "F" else data.MALE_ARABIC)
     born = date(1975, 1, 1) + timedelta(days=rng.randrange(365 * 30))
     return Person(
         person_id=person_id,
@@ -94,6 +98,7 @@ def _new_person(rng: random.Random, person_id: str) -> Person:
         born=born,
         city=rng.choice(data.CITIES[nation]),
         child=rng.choice(data.MALE_ARABIC + data.FEMALE_ARABIC),
+        adopted=adopted,
         document="".join(rng.choices(string.ascii_uppercase + string.digits, k=9)),
         address=f"{rng.randrange(1, 200)} {rng.choice(data.STREETS)}",
     )
@@ -103,7 +108,10 @@ def _relative(rng: random.Random, person_id: str, other: Person, brother: bool) 
     """A namesake (same names, another life) or a brother (same family, father and city)."""
     fresh = _new_person(rng, person_id)
     if brother:
-        given = rng.choice([name for name in data.MALE_ARABIC if name != other.given])
+        pool: tuple[Name, ...] = (
+            data.WESTERN_MALE[other.nation] if isinstance(other.given, str) else data.MALE_ARABIC
+        )
+        given = rng.choice([name for name in pool if name != other.given])
         shift = timedelta(days=rng.choice((-1, 1)) * rng.randrange(300, 4 * 365))
         return replace(
             fresh,
@@ -140,6 +148,14 @@ def _kunya(rng: random.Random, person: Person) -> str:
         return f"{prefix} {person.child.arabic} {nisba}"
     prefix = "Umm" if person.sex == "F" else rng.choice(("Abu", "Abou", "Abu"))
     return f"{prefix} {_spell(rng, person.child, 'en', 0.5)} {nisba}"
+
+
+def _aliases(rng: random.Random, person: Person) -> tuple[str, ...]:
+    """What a man calls himself besides his name: his nom de guerre, a convert's new name."""
+    aliases = [_kunya(rng, person)] if rng.random() < 0.8 else []
+    if person.adopted is not None and rng.random() < 0.7:
+        aliases.append(_spell(rng, person.adopted, data.HABIT[person.nation], 0.5))
+    return tuple(aliases)
 
 
 def _dob(rng: random.Random, born: date, full: float, swap: float) -> str:
@@ -205,7 +221,7 @@ def _reports(rng: random.Random, person: Person) -> Iterator[PersonReport]:
                 given_name=(family if swap else given) if latin else "",
                 family_name=(given if swap else family) if latin else "",
                 name_arabic=arabic if not latin or rng.random() < 0.3 else "",
-                aliases=(_kunya(rng, person),) if rng.random() < 0.8 else (),
+                aliases=_aliases(rng, person),
                 dob=_dob(rng, person.born, 0.4, 0.2) if rng.random() < 0.8 else "",
                 nationality=(person.nation,) if rng.random() < 0.6 else (),
             )
