@@ -26,6 +26,8 @@ VARIANTS = [
     ("Maryam", "Mariam", "Meriem", "Marjam", "مريم"),
     ("Sufyan", "Soufiane", "Sufjan", "سفيان"),
     ("Hajar", "Hadjer", "Hadjar"),
+    ("Alia", "Aliya", "Aliyah", "Aliyya"),
+    ("Zakaria", "Zakariya", "Zakariyya", "Zakariyah", "زكريا"),
     ("Fatima", "Fatma", "Fatimah", "فاطمة"),
     ("Oualid", "Walid", "وليد"),
     ("Ayoub", "Ayub", "Ayyoub", "أيوب"),

@@ -28,6 +28,8 @@ def test_counts_truth_and_noise() -> None:
     assert len(people) == 500
     assert 500 < len(reports) <= 4 * 500
     assert len({report.record_id for report in reports}) == len(reports)
+    first = [report.person_id for report in reports[:50]]
+    assert first != sorted(first), "shuffled: the order of records gives no identity away"
     assert any(report.name_arabic for report in reports)
     assert any(report.dob.startswith("~") for report in reports)
     assert any(len(report.dob) == 4 for report in reports)
