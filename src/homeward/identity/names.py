@@ -7,6 +7,13 @@ Latin spellings of one Arabic name together (rigour's name symbols are sets of W
 that miss "Jussuf" and "Mouhamed"; jellyfish's phonetic codes were made for English surnames
 and keep the German j/French ou apart): that is `fold_word`.
 
+`parse_name` first splits a name into words: articles dropped (al-, el-, as-, ...; fused
+ones before a doubled sun letter too: Essaidi = Saidi); `ben`/`bin`/`ibn`/`bint`/`ould` joined
+to the next word as `ben...` (Ben Ali = Bin Ali = Benali); `abd`/`abdel`/`abdul` joined to the
+next word; "Abu X"/"Umm X" taken out as the kunya (X is a child's name, never his own); a
+nisba (al-Faransi) or, beside a kunya, a demonym ("the Frenchman") taken out as a nation hint;
+Maghrebi short forms (Brahim) expanded.
+
 The rules of `fold_word`, in order (each written for a spelling habit seen in real lists):
 1. `ben` compounds fold their two halves apart (Benyoussef, Ben Youssef, Benjussuf); `abd`
    compounds lose their article and doubled sun letter: Abdelkader, Abdulkadir,
