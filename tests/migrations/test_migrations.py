@@ -47,12 +47,20 @@ def test_each_revision_goes_down_and_up(
         script = ScriptDirectory.from_config(migrations.alembic_config(url))
         down_to = script.get_revision(revision).down_revision or "base"
         migrations.downgrade(url, str(down_to))
-        engine = make_engine(url)
-        tables_after_down = set(sa.inspect(engine).get_table_names())
-        engine.dispose()
+        schema_after_down = _schema(url)
         migrations.upgrade(url, revision)
-        engine = make_engine(url)
-        tables_after_up = set(sa.inspect(engine).get_table_names())
-        engine.dispose()
-    assert tables_after_up - tables_after_down, "the revision added no table"
-    assert {"audit_event", "message", "contact"} <= tables_after_up
+        schema_after_up = _schema(url)
+    assert schema_after_up - schema_after_down, "the revision added no table or index"
+    assert {"audit_event", "message", "contact"} <= schema_after_up
+
+
+def _schema(url: str) -> set[str]:
+    """Table names, and `table.index` for each index: what a revision adds."""
+    engine = make_engine(url)
+    inspector = sa.inspect(engine)
+    names = set(inspector.get_table_names())
+    indexes = {
+        f"{table}.{index['name']}" for table in names for index in inspector.get_indexes(table)
+    }
+    engine.dispose()
+    return names | indexes

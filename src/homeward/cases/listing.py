@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from homeward.audit import service as audit
@@ -35,6 +35,13 @@ SORTS: dict[str, Any] = {
     "reference": Case.reference.asc(),
     "stage": Case.stage.asc(),
 }
+READ_ONCE_SORTS: dict[str, tuple[Any, bool]] = {
+    "updated": (Case.updated_at, True),
+    "oldest-in-stage": (Case.stage_entered_at, False),
+}
+"""Sorts by a time, which Python orders exactly as the database does (text sorts stay with the
+database's collation): (column, descending)."""
+READ_ONCE_MAX = 20_000
 
 
 @dataclass
@@ -85,14 +92,18 @@ def _stale_clause(settings: Settings, now: datetime) -> Any:
     return or_(*clauses) if clauses else false()
 
 
-def _filters(
+def _stage_filter(query: CaseQuery) -> list[Any]:
+    if not query.stage:
+        return []
+    if query.stage not in {stage.value for stage in Stage}:
+        raise BadInput("stage", f"unknown stage {query.stage!r}")
+    return [Case.stage == query.stage]
+
+
+def _filters_but_stage(
     query: CaseQuery, secrets: ServerSecrets, settings: Settings, now: datetime
 ) -> list[Any]:
     where: list[Any] = []
-    if query.stage:
-        if query.stage not in {stage.value for stage in Stage}:
-            raise BadInput("stage", f"unknown stage {query.stage!r}")
-        where.append(Case.stage == query.stage)
     if query.nation:
         where.append(Case.owner_nation == query.nation.strip().upper())
     if query.label:
@@ -115,6 +126,12 @@ def _filters(
     return where
 
 
+def _filters(
+    query: CaseQuery, secrets: ServerSecrets, settings: Settings, now: datetime
+) -> list[Any]:
+    return [*_stage_filter(query), *_filters_but_stage(query, secrets, settings, now)]
+
+
 def list_cases(
     *,
     session: Session,
@@ -132,36 +149,81 @@ def list_cases(
         raise BadInput("sort", f"one of {', '.join(SORTS)}")
     binding.bind(session, principal)
     now = utcnow()
-    where = _filters(query, secrets, settings, now)
-    total = int(session.scalar(select(func.count(Case.id)).where(*where)) or 0)
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(*where)
-            .order_by(SORTS[query.sort], Case.id)
-            .limit(PAGE_SIZE)
-            .offset((query.page - 1) * PAGE_SIZE)
+    by_stage = _stage_filter(query)
+    without_stage = _filters_but_stage(query, secrets, settings, now)
+    stale = _stale_clause(settings, now)
+    selective = query.label or query.assignee or query.stale_only or name_words(query.text or "")
+    read = _read_once(session, query, without_stage, stale) if selective else None
+    if read is not None:
+        counts, stale_total, cases = read
+    else:
+        counts, stale_total = _counts(session, without_stage, stale)
+        cases = list(
+            session.scalars(
+                select(Case)
+                .where(*by_stage, *without_stage)
+                .order_by(SORTS[query.sort], Case.id)
+                .limit(PAGE_SIZE)
+                .offset((query.page - 1) * PAGE_SIZE)
+            )
         )
-    )
-    without_stage = where
-    if query.stage:
-        without_stage = _filters(
-            CaseQuery(**{**query.__dict__, "stage": None}), secrets, settings, now
-        )
-    counts = {
-        stage: int(count)
-        for stage, count in session.execute(
-            select(Case.stage, func.count(Case.id)).where(*without_stage).group_by(Case.stage)
-        )
-    }
-    stale_total = int(
-        session.scalar(
-            select(func.count(Case.id)).where(*without_stage, _stale_clause(settings, now))
-        )
-        or 0
-    )
+    total = counts.get(query.stage, 0) if query.stage else sum(counts.values())
     rows = _rows(session, cases, secrets, settings, now)
     return CasePage(rows=rows, total=total, page=query.page, counts=counts, stale_total=stale_total)
+
+
+def _counts(session: Session, without_stage: list[Any], stale: Any) -> tuple[dict[str, int], int]:
+    """Counts per stage and stale cases in one pass over the readable cases (the total is the
+    count of the chosen stage, or of all), rather than a pass for each."""
+    counts: dict[str, int] = {}
+    stale_total = 0
+    for stage, count, stale_count in session.execute(
+        select(Case.stage, func.count(Case.stage), func.sum(case((stale, 1), else_=0)))
+        .where(*without_stage)
+        .group_by(Case.stage)
+    ):
+        counts[stage] = int(count)
+        stale_total += int(stale_count or 0)
+    return counts, stale_total
+
+
+def _read_once(
+    session: Session, query: CaseQuery, without_stage: list[Any], stale: Any
+) -> tuple[dict[str, int], int, list[Case]] | None:
+    """A label, an assignee, a name or stale-only leaves few cases: read their keys once and
+    take the counts, the stale cases and the page from that read, then load the page's 50.
+    Asking the database twice made it find those cases twice, and its planners walk the sort
+    index past thousands of other cases to fill a page of scattered matches. None when the
+    sort is by text or the cases are too many: the caller asks the database as usual."""
+    if query.sort not in READ_ONCE_SORTS:
+        return None
+    column, descending = READ_ONCE_SORTS[query.sort]
+    found = session.execute(
+        select(Case.id, Case.stage, column, case((stale, 1), else_=0))
+        .where(*without_stage)
+        # In the SQL text, not a parameter: PostgreSQL plans a prepared statement's repeats
+        # for any LIMIT, guesses a small one, and picks a nested loop ten times slower.
+        .limit(literal(READ_ONCE_MAX + 1, literal_execute=True))
+    ).all()
+    if len(found) > READ_ONCE_MAX:
+        return None
+    counts: dict[str, int] = {}
+    stale_total = 0
+    for _id, stage, _key, is_stale in found:
+        counts[stage] = counts.get(stage, 0) + 1
+        stale_total += int(is_stale)
+    chosen = [row for row in found if not query.stage or row[1] == query.stage]
+    # The database's order: the time, then the id ascending (sorts are stable, also reversed).
+    chosen.sort(key=lambda row: row[0])
+    chosen.sort(key=lambda row: row[2], reverse=descending)
+    start = (query.page - 1) * PAGE_SIZE
+    ids = [row[0] for row in chosen[start : start + PAGE_SIZE]]
+    loaded = (
+        {item.id: item for item in session.scalars(select(Case).where(Case.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    return counts, stale_total, [loaded[case_id] for case_id in ids if case_id in loaded]
 
 
 def _rows(
@@ -198,7 +260,10 @@ def count_stale(*, session: Session, principal: policy.Principal, settings: Sett
     policy.require_permission(principal, roles.CASE_LIST)
     binding.bind(session, principal)
     stale = _stale_clause(settings, utcnow())
-    return int(session.scalar(select(func.count(Case.id)).where(stale)) or 0)
+    # count(stage) rather than count(id): the same number (stage is never null), read from the
+    # (stage, stage_entered_at, ...) index alone. Not count(*): a column of Case is what
+    # attaches the policy filter.
+    return int(session.scalar(select(func.count(Case.stage)).where(stale)) or 0)
 
 
 @dataclass(frozen=True)
