@@ -96,7 +96,7 @@ def seed(runtime: Runtime) -> bool:
     with runtime.db.transaction() as session:
         accounts_service.ensure_default_desks(session=session)
         for demo in DEMO_OFFICERS:
-            password = "-".join(secrets.token_hex(3) for _ in range(4))
+            password = secrets.token_urlsafe(12)  # 96 bits, short enough to show unwrapped
             accounts_service.add_officer(
                 session=session,
                 secrets=runtime.secrets,
