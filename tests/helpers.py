@@ -195,8 +195,12 @@ def totp_code(runtime: Runtime, persona: Persona) -> str:
         totp = pyotp.TOTP(runtime.secrets.open_field(officer.totp_secret_sealed))
         last = officer.last_totp_step
     while True:
-        current = int(time.time()) // totp.interval
-        step = max(current - 1, last + 1)
+        now = time.time()
+        current = int(now) // totp.interval
+        # The previous step is taken only while the current one has seconds to run: chosen
+        # just before a boundary, it would be two steps old by the time the server checks it.
+        earliest = current - 1 if totp.interval - now % totp.interval > 3 else current
+        step = max(earliest, last + 1)
         if step <= current + 1:
             return totp.generate_otp(step)
         time.sleep(1)
