@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -20,9 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from bench.intake import machine
+from bench.intake import database, machine
 from homeward import migrations
 from homeward.audit import checkpoints, log, proofs, verify
 from homeward.audit import service as audit
@@ -42,20 +39,8 @@ AIM_VERIFY_SECONDS = 10.0
 
 @contextmanager
 def fresh_database(engine: str, folder: Path) -> Iterator[tuple[str, str | None]]:
-    if engine == "sqlite":
-        yield f"sqlite:///{folder / 'bench.sqlite3'}", None
-        return
-    if "127.0.0.1" not in POSTGRES_URL and "localhost" not in POSTGRES_URL:
-        raise SystemExit("the benchmark only talks to a database on loopback")
-    name = f"hw_bench_audit_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        version = str(admin.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, version
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database(engine, POSTGRES_URL, folder, label="audit") as made:
+        yield made
 
 
 def _record(session: Any, number: int) -> None:

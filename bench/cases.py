@@ -30,13 +30,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import psycopg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Table, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bench.intake import machine
+from bench.intake import database, machine
 from homeward import migrations
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import Officer
@@ -854,20 +853,8 @@ def measure_http(
 
 @contextmanager
 def fresh_database(engine: str, folder: Path) -> Iterator[tuple[str, str | None]]:
-    if engine == "sqlite":
-        yield f"sqlite:///{folder / 'bench.sqlite3'}", None
-        return
-    if "127.0.0.1" not in POSTGRES_URL and "localhost" not in POSTGRES_URL:
-        raise SystemExit("the benchmark only talks to a database on loopback")
-    name = f"hw_bench_cases_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        version = str(admin.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, version
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database(engine, POSTGRES_URL, folder, label="cases") as made:
+        yield made
 
 
 def _busy_share(seconds: float = 2.0) -> float:

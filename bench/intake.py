@@ -369,13 +369,16 @@ def _with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def database(engine: str, postgres_url: str, data_dir: Path) -> Iterator[tuple[str, str | None]]:
-    """A fresh database for one run: (url, postgres server version); dropped afterwards."""
+def database(
+    engine: str, postgres_url: str, data_dir: Path, label: str = "intake"
+) -> Iterator[tuple[str, str | None]]:
+    """A fresh database for one run: (url, postgres server version); dropped afterwards.
+    Shared by every benchmark (`label` names its PostgreSQL database)."""
     if engine == "sqlite":
         yield f"sqlite:///{(data_dir / 'homeward.sqlite3').as_posix()}", None
         return
     _check_loopback(postgres_url)
-    name = f"hw_bench_intake_{secrets.token_hex(4)}"
+    name = f"hw_bench_{label}_{secrets.token_hex(4)}"
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         version = str(admin.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
         admin.execute(f'CREATE DATABASE "{name}"')
