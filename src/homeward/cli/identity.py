@@ -2,18 +2,80 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from homeward.core.errors import BadInput
 from homeward.identity import synth as synth_data
-from homeward.identity.reports import write_reports
+from homeward.identity.features import Features
+from homeward.identity.linkage import CLUSTER_THRESHOLD, feature_rows
+from homeward.identity.linkage import dedupe as dedupe_rows
+from homeward.identity.matching import match_all
+from homeward.identity.model import LinkageModel
+from homeward.identity.reports import PersonReport, read_reports, write_reports
+from homeward.identity.training import train as train_model
 
 app = typer.Typer(help="Identity resolution: person reports and their keys.", no_args_is_help=True)
 console = Console(stderr=True)
+
+InputFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX.")]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", exists=True, dir_okay=False, help="A saved model; default: train on the input."
+    ),
+]
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@contextmanager
+def _refusing() -> Iterator[None]:
+    """Bad input ends the command with its message and exit code 2, nothing written."""
+    try:
+        yield
+    except BadInput as exc:
+        console.print(f"[red]error:[/red] {exc.field}: {exc.problem}")
+        raise typer.Exit(2) from exc
+
+
+def _read(path: Path, progress: Progress) -> list[PersonReport]:
+    task = progress.add_task(f"reading {path.name}", total=None)
+    reports = read_reports(path)
+    progress.update(task, total=len(reports), completed=len(reports))
+    return reports
+
+
+def _rows(reports: list[PersonReport], progress: Progress, what: str) -> list[Features]:
+    task = progress.add_task(f"normalising {what}", total=len(reports))
+    return feature_rows(reports, advance=lambda done: progress.advance(task, done))
+
+
+def _steps(progress: Progress, steps: list[str]) -> tuple[int, list[str]]:
+    return progress.add_task("linking", total=len(steps)), steps
 
 
 @app.command()
@@ -34,3 +96,94 @@ def synth(
         )
     count = write_reports(out, reports, truth=truth)
     console.print(f"{count} reports of {people} people written to {out}.")
+
+
+@app.command()
+def train(
+    input_file: InputFile,
+    out: Annotated[Path, typer.Option(help="Model file (JSON) to write.", dir_okay=False)],
+) -> None:
+    """Train the linkage model on a file of reports, without labels, and save it."""
+    with _refusing(), _progress() as progress:
+        rows = _rows(_read(input_file, progress), progress, "reports")
+        task = progress.add_task("training", total=None)
+        model = train_model(rows, step=lambda part: progress.update(task, description=part))
+        progress.update(task, total=1, completed=1, description="trained")
+    model.save(out)
+    console.print(f"Model trained on {len(rows)} reports written to {out}.")
+
+
+@app.command()
+def dedupe(
+    input_file: InputFile,
+    out: Annotated[Path, typer.Option(help="CSV of record_id,cluster_id.", dir_okay=False)],
+    model_file: ModelOption = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Match probability that joins a cluster.")
+    ] = CLUSTER_THRESHOLD,
+    save_model: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Also save the model trained here.")
+    ] = None,
+) -> None:
+    """Deduplicate a registry: every record gets a cluster of reports of one person."""
+    with _refusing(), _progress() as progress:
+        model = LinkageModel.load(model_file) if model_file else None
+        rows = _rows(_read(input_file, progress), progress, "reports")
+        task = progress.add_task("linking", total=None)
+        result = dedupe_rows(
+            rows,
+            model=model,
+            threshold=threshold,
+            step=lambda part: progress.update(task, description=part),
+        )
+        progress.update(task, total=1, completed=1, description="linked")
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("record_id", "cluster_id"))
+        for row in rows:
+            record_id = str(row["record_id"])
+            writer.writerow((record_id, result.cluster_of.get(record_id, record_id)))
+    if save_model:
+        result.model.save(save_model)
+    clusters = len(set(result.cluster_of.values()))
+    console.print(f"{len(rows)} records in {clusters} clusters written to {out}.")
+
+
+@app.command()
+def match(
+    registry: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV or XLSX.")],
+    query: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV or XLSX.")],
+    out: Annotated[
+        Path, typer.Option(help="CSV of query_id,record_id,probability,rank.", dir_okay=False)
+    ],
+    top: Annotated[int, typer.Option(min=1, max=100, help="Candidates per query.")] = 5,
+    model_file: ModelOption = None,
+) -> None:
+    """Who might each query report be: the registry's best candidates, ranked."""
+    with _refusing(), _progress() as progress:
+        model = LinkageModel.load(model_file) if model_file else None
+        registry_rows = _rows(_read(registry, progress), progress, "registry")
+        query_rows = _rows(_read(query, progress), progress, "queries")
+        if model is None:
+            task = progress.add_task("training", total=None)
+            model = train_model(
+                [*registry_rows, *query_rows],
+                step=lambda part: progress.update(task, description=part),
+            )
+            progress.update(task, total=1, completed=1, description="trained")
+        task = progress.add_task("matching", total=len(query_rows))
+        written = 0
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("query_id", "record_id", "probability", "rank"))
+            last = None
+            for found in match_all(model, registry_rows, query_rows, top=top):
+                writer.writerow(
+                    (found.query_id, found.record_id, f"{found.score.probability:.6f}", found.rank)
+                )
+                written += 1
+                if found.query_id != last:
+                    progress.advance(task)
+                    last = found.query_id
+            progress.update(task, completed=len(query_rows))
+    console.print(f"{written} candidates for {len(query_rows)} queries written to {out}.")

@@ -1,15 +1,33 @@
-"""The linkage model: a Splink Fellegi-Sunter model over the normalised keys, trained
-without labels (EM), saved as a versioned file and scored in process for online queries.
+"""The linkage model: Splink's Fellegi-Sunter model over the normalised keys, trained without
+labels (EM), saved as a versioned file, and scored in process for online queries.
 
-CONTRACT (being implemented): `LinkageModel.load(path)`, `LinkageModel.default()`,
-`model.score(left, right) -> PairScore`, `blocking_keys(report) -> frozenset[str]`."""
+The file holds Splink's own settings (comparisons with their m and u probabilities, blocking
+rules), so `splink.Linker(table, model["splink"])` runs it on DuckDB or Spark as it stands,
+and beside them what the in-process scorer needs: each level's match weight and the term
+frequencies of the adjusted columns."""
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from homeward.core.errors import BadInput
+from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS, Comparison
+from homeward.identity.features import BLOCKING_KEYS, Features, blocking_keys, features
 from homeward.identity.normalise import NormalisedReport
+
+__all__ = ["Evidence", "LinkageModel", "PairScore", "blocking_keys", "splink_settings"]
+
+MODEL_FORMAT = "homeward-identity-model"
+MODEL_VERSION = 1
+DEFAULT_MODEL = "default_model.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +35,8 @@ class Evidence:
     """One comparison's say on a pair: the level reached and its match weight (log2 Bayes
     factor, term-frequency adjustment included)."""
 
-    comparison: str  # e.g. "family_name"
-    level: str  # e.g. "exact", "phonetic", "Jaro-Winkler >= 0.92", "null"
+    comparison: str
+    level: str
     weight: float
 
 
@@ -32,25 +50,177 @@ class PairScore:
     probability: float
 
 
-class LinkageModel:
-    """A trained model (Splink settings with m and u probabilities, term frequencies)."""
+def splink_settings() -> dict[str, Any]:
+    """Untrained Splink settings: our comparisons, blocking on every blocking-key column."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "record_id",
+        "comparisons": [comparison.splink() for comparison in COMPARISONS],
+        "blocking_rules_to_generate_predictions": [
+            f"l.{column} = r.{column}" for column in BLOCKING_KEYS
+        ],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+    }
 
-    version: str
+
+def probability_of(weight: float) -> float:
+    """Match probability of a match weight (log2 odds)."""
+    if weight > 60:
+        return 1.0
+    odds: float = 2.0**weight
+    return odds / (1.0 + odds)
+
+
+@dataclass(frozen=True, slots=True)
+class _ScoredComparison:
+    comparison: Comparison
+    weights: tuple[float, ...]  # one per level, "else" last
+    tf_column: tuple[str, ...]  # per level: the column whose frequency adjusts it, or ""
+    tf_base: tuple[float, ...]  # per level: log2 u of the column's exact level
+
+
+class LinkageModel:
+    """A trained model. Build one with `training.train`, or load a saved file."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        _check_document(document)
+        self.document = dict(document)
+        self.prior_weight = float(document["prior_weight"])
+        self.term_frequencies: dict[str, dict[str, float]] = {
+            column: dict(table) for column, table in document["term_frequencies"].items()
+        }
+        scored = []
+        for comparison, saved in zip(COMPARISONS, document["comparisons"], strict=True):
+            scored.append(
+                _ScoredComparison(
+                    comparison,
+                    tuple(float(level["weight"]) for level in saved["levels"]),
+                    tuple(level.get("tf_column", "") for level in saved["levels"]),
+                    tuple(float(level.get("tf_base", 0.0)) for level in saved["levels"]),
+                )
+            )
+        self._comparisons = tuple(scored)
+
+    @property
+    def version(self) -> str:
+        """`format/version, trained <when> on <how many> reports`, for logs and the page."""
+        trained = self.document.get("trained", {})
+        return (
+            f"{MODEL_FORMAT}/{MODEL_VERSION}, trained {trained.get('at', '?')} "
+            f"on {trained.get('reports', '?')} reports"
+        )
+
+    @property
+    def splink(self) -> dict[str, Any]:
+        """Splink's own settings, trained: what `splink.Linker` takes (DuckDB or Spark)."""
+        settings: dict[str, Any] = self.document["splink"]
+        return settings
 
     @classmethod
     def load(cls, path: Path) -> LinkageModel:
-        raise NotImplementedError
+        """Read a model file; a file of another format or version is refused by name."""
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadInput("model", f"cannot read {path.name}: {exc}") from exc
+        return cls(document)
 
     @classmethod
     def default(cls) -> LinkageModel:
         """The model shipped with Homeward, trained on synthetic reports."""
-        raise NotImplementedError
+        return _default_model()
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.document, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def score(self, left: NormalisedReport, right: NormalisedReport) -> PairScore:
-        raise NotImplementedError
+        """Score one pair in process, exactly as Splink's prediction would."""
+        return self.score_rows(features(left), features(right))
+
+    def score_rows(self, left: Features, right: Features) -> PairScore:
+        """`score` on rows already built by `features`."""
+        evidence = []
+        total = self.prior_weight
+        for scored in self._comparisons:
+            index = scored.comparison.level_of(left, right)
+            weight = scored.weights[index] + self._tf_adjustment(scored, index, left, right)
+            total += weight
+            evidence.append(
+                Evidence(scored.comparison.name, scored.comparison.labels()[index], weight)
+            )
+        return PairScore(self.prior_weight, tuple(evidence), total, probability_of(total))
+
+    def _tf_adjustment(
+        self, scored: _ScoredComparison, index: int, left: Features, right: Features
+    ) -> float:
+        column = scored.tf_column[index]
+        if not column:
+            return 0.0
+        table = self.term_frequencies.get(column, {})
+        floor = table.get("", 0.0)  # the share of a value seen once (see training)
+        frequencies = [
+            table.get(value, floor)
+            for value in (left[column], right[column])
+            if isinstance(value, str) and value
+        ]
+        if not frequencies or max(frequencies) <= 0:
+            return 0.0
+        return scored.tf_base[index] - math.log2(max(frequencies))
 
 
-def blocking_keys(report: NormalisedReport) -> frozenset[str]:
-    """Every blocking key of a report ("full:…", "family_year:…|1994", …): two reports are
-    candidates when they share one. The same rules as the batch model's blocking."""
-    raise NotImplementedError
+def _check_document(document: Mapping[str, Any]) -> None:
+    if not isinstance(document, Mapping) or document.get("format") != MODEL_FORMAT:
+        raise BadInput("model", f"is not a {MODEL_FORMAT} file")
+    if document.get("version") != MODEL_VERSION:
+        raise BadInput(
+            "model",
+            f"is version {document.get('version')!r}; this Homeward reads version {MODEL_VERSION}",
+        )
+    saved = [c.get("name") for c in document.get("comparisons", [])]
+    expected = [c.name for c in COMPARISONS]
+    if saved != expected:
+        raise BadInput("model", f"compares {saved}, this Homeward compares {expected}")
+    for comparison, entry in zip(COMPARISONS, document["comparisons"], strict=True):
+        if len(entry.get("levels", [])) != len(comparison.levels) + 1:
+            raise BadInput("model", f"has other levels for {comparison.name}")
+
+
+@lru_cache(maxsize=1)
+def _default_model() -> LinkageModel:
+    text = resources.files("homeward.identity").joinpath(DEFAULT_MODEL).read_text("utf-8")
+    return LinkageModel(json.loads(text))
+
+
+def document_from_splink(
+    settings: Mapping[str, Any],
+    term_frequencies: Mapping[str, Mapping[str, float]],
+    *,
+    reports: int,
+    level_weights: Sequence[Sequence[float]],
+    tf_bases: Sequence[Sequence[float]],
+    prior_weight: float,
+) -> dict[str, Any]:
+    """The model file's content from a trained Splink model."""
+    comparisons = []
+    for comparison, weights, bases in zip(COMPARISONS, level_weights, tf_bases, strict=True):
+        levels = []
+        for index, label in enumerate(comparison.labels()):
+            level: dict[str, Any] = {"label": label, "weight": weights[index]}
+            tf = comparison.levels[index].tf if index < len(comparison.levels) else ""
+            if tf:
+                level["tf_column"] = tf
+                level["tf_base"] = bases[index]
+            levels.append(level)
+        comparisons.append({"name": comparison.name, "levels": levels})
+    return {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "trained": {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "reports": reports},
+        "prior_weight": prior_weight,
+        "comparisons": comparisons,
+        "term_frequencies": {
+            column: dict(term_frequencies.get(column, {})) for column in TF_COLUMNS
+        },
+        "splink": dict(settings),
+    }

@@ -52,6 +52,7 @@ class NormalisedReport:
     place_key: str = ""
     nationalities: list[str] = field(default_factory=list)
     document_key: str = ""
+    address_key: str = ""
 
     def as_row(self) -> dict[str, object]:
         """A flat dict for a data frame: one column per key."""
@@ -168,6 +169,7 @@ def normalise(report: PersonReport) -> NormalisedReport:
         place_key=place_key(report.place_of_birth) if report.place_of_birth else "",
         nationalities=sorted(report.nationality),
         document_key=re.sub(r"[^A-Z0-9]", "", report.document_number.upper()),
+        address_key=" ".join(re.findall(r"[a-z0-9]+", ascii_fold(report.address))),
     )
 
 

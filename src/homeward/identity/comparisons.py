@@ -1,0 +1,351 @@
+"""The model's comparisons, written once and read two ways: as Splink comparison levels (SQL,
+for training and batch prediction in DuckDB or Spark) and as Python predicates (for scoring
+one report against a few candidates in process, where a DuckDB round trip per query would
+cost more than the whole scoring).
+
+Splink's comparison library only emits SQL, so the levels are our own small expressions;
+`tests/identity/test_model.py` checks that both readings give the same level on every pair
+Splink scores. Each column is a key of `normalise.NormalisedReport` with "" and [] made NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jellyfish
+
+Row = Mapping[str, object]
+
+
+class Condition:
+    """A predicate on a pair of rows, with its SQL twin over Splink's `x_l`, `x_r` columns."""
+
+    def sql(self) -> str:
+        raise NotImplementedError
+
+    def test(self, left: Row, right: Row) -> bool:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Missing(Condition):
+    """Either side has no value in any of `columns` (the null level)."""
+
+    columns: tuple[str, ...]
+
+    def sql(self) -> str:
+        sides = [f"({c}_l IS NULL OR {c}_r IS NULL)" for c in self.columns]
+        return " AND ".join(sides)
+
+    def test(self, left: Row, right: Row) -> bool:
+        return all(left[c] is None or right[c] is None for c in self.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Same(Condition):
+    """`l.left_column = r.right_column` (and the mirror when the columns differ)."""
+
+    column: str
+    other: str = ""
+
+    def sql(self) -> str:
+        if not self.other:
+            return f"{self.column}_l = {self.column}_r"
+        return f"({self.column}_l = {self.other}_r OR {self.other}_l = {self.column}_r)"
+
+    def test(self, left: Row, right: Row) -> bool:
+        if not self.other:
+            return left[self.column] is not None and left[self.column] == right[self.column]
+        a, b = self.column, self.other
+        return (left[a] is not None and left[a] == right[b]) or (
+            left[b] is not None and left[b] == right[a]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JaroWinkler(Condition):
+    """Jaro-Winkler similarity at or above a threshold (DuckDB and jellyfish agree)."""
+
+    column: str
+    threshold: float
+
+    def sql(self) -> str:
+        return f"jaro_winkler_similarity({self.column}_l, {self.column}_r) >= {self.threshold}"
+
+    def test(self, left: Row, right: Row) -> bool:
+        a, b = left[self.column], right[self.column]
+        if not isinstance(a, str) or not isinstance(b, str):
+            return False
+        return jellyfish.jaro_winkler_similarity(a, b) >= self.threshold
+
+
+@dataclass(frozen=True, slots=True)
+class EditDistance(Condition):
+    """Damerau-Levenshtein distance at most `limit`."""
+
+    column: str
+    limit: int
+
+    def sql(self) -> str:
+        return f"damerau_levenshtein({self.column}_l, {self.column}_r) <= {self.limit}"
+
+    def test(self, left: Row, right: Row) -> bool:
+        a, b = left[self.column], right[self.column]
+        if not isinstance(a, str) or not isinstance(b, str):
+            return False
+        return jellyfish.damerau_levenshtein_distance(a, b) <= self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class InList(Condition):
+    """One side's `column` is an element of the other side's list `of` (an alias, a name
+    written in the other order, the Arabic spelling's key)."""
+
+    column: str
+    of: str
+
+    def sql(self) -> str:
+        c, o = self.column, self.of
+        return f"(list_contains({o}_r, {c}_l) OR list_contains({o}_l, {c}_r))"
+
+    def test(self, left: Row, right: Row) -> bool:
+        return _contains(right[self.of], left[self.column]) or _contains(
+            left[self.of], right[self.column]
+        )
+
+
+def _contains(values: object, value: object) -> bool:
+    return value is not None and isinstance(values, list) and value in values
+
+
+@dataclass(frozen=True, slots=True)
+class Shared(Condition):
+    """The two lists share at least `count` elements."""
+
+    column: str
+    count: int = 1
+
+    def sql(self) -> str:
+        c = self.column
+        return f"len(list_intersect({c}_l, {c}_r)) >= {self.count}"
+
+    def test(self, left: Row, right: Row) -> bool:
+        a, b = left[self.column], right[self.column]
+        if not isinstance(a, list) or not isinstance(b, list):
+            return False
+        return len(set(a) & set(b)) >= self.count
+
+
+@dataclass(frozen=True, slots=True)
+class YearsApart(Condition):
+    """Years of birth at most `years` apart; with `approx`, only when one side said "about"."""
+
+    years: int
+    approx: bool = False
+
+    def sql(self) -> str:
+        close = f"abs(dob_year_l - dob_year_r) <= {self.years}"
+        return f"({close} AND (dob_approx_l OR dob_approx_r))" if self.approx else close
+
+    def test(self, left: Row, right: Row) -> bool:
+        a, b = left["dob_year"], right["dob_year"]
+        if not isinstance(a, int) or not isinstance(b, int) or abs(a - b) > self.years:
+            return False
+        return bool(left["dob_approx"] or right["dob_approx"]) if self.approx else True
+
+
+@dataclass(frozen=True, slots=True)
+class All(Condition):
+    """Every part holds."""
+
+    parts: tuple[Condition, ...]
+
+    def sql(self) -> str:
+        return "(" + " AND ".join(part.sql() for part in self.parts) + ")"
+
+    def test(self, left: Row, right: Row) -> bool:
+        return all(part.test(left, right) for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One level of a comparison; `tf` names the column whose term frequency adjusts it."""
+
+    label: str
+    when: Condition
+    null: bool = False
+    tf: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A field's comparison: levels tried in order, the first that holds is the pair's; a
+    pair that reaches none is at the final "else" level."""
+
+    name: str
+    description: str
+    levels: tuple[Level, ...]
+
+    def level_of(self, left: Row, right: Row) -> int:
+        """Index of the pair's level, the "else" level being `len(levels)`."""
+        for index, level in enumerate(self.levels):
+            if level.when.test(left, right):
+                return index
+        return len(self.levels)
+
+    def labels(self) -> list[str]:
+        return [level.label for level in self.levels] + ["else"]
+
+    def splink(self) -> dict[str, object]:
+        """The comparison as a Splink settings dict."""
+        levels: list[dict[str, object]] = []
+        for level in self.levels:
+            entry: dict[str, object] = {
+                "sql_condition": level.when.sql(),
+                "label_for_charts": level.label,
+            }
+            if level.null:
+                entry["is_null_level"] = True
+            if level.tf:
+                entry["tf_adjustment_column"] = level.tf
+                entry["tf_adjustment_weight"] = 1.0
+            levels.append(entry)
+        levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
+        return {
+            "output_column_name": self.name,
+            "comparison_description": self.description,
+            "comparison_levels": levels,
+        }
+
+
+def _name(column: str, phonetic: str, label: str) -> Comparison:
+    return Comparison(
+        label,
+        f"{label.replace('_', ' ')} keys (spelling habits and scripts folded)",
+        (
+            Level("null", Missing((column,)), null=True),
+            Level("exact", Same(column), tf=column),
+            Level("same sound", Same(phonetic)),
+            Level("Jaro-Winkler >= 0.92", JaroWinkler(column, 0.92)),
+            Level("among the other's names", InList(column, "name_tokens")),
+            Level("Jaro-Winkler >= 0.80", JaroWinkler(column, 0.80)),
+        ),
+    )
+
+
+def _split_names_on_both_sides(left: Row, right: Row) -> bool:
+    return all(
+        side[column] is not None for side in (left, right) for column in ("given_key", "family_key")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BothSplit(Condition):
+    """Both reports give a given and a family name: the other name comparisons speak, so
+    the shared-words comparison stays silent rather than count the same words twice."""
+
+    def sql(self) -> str:
+        return (
+            "(given_key_l IS NOT NULL AND family_key_l IS NOT NULL"
+            " AND given_key_r IS NOT NULL AND family_key_r IS NOT NULL)"
+        )
+
+    def test(self, left: Row, right: Row) -> bool:
+        return _split_names_on_both_sides(left, right)
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    _name("given_key", "given_phonetic", "given_name"),
+    _name("family_key", "family_phonetic", "family_name"),
+    Comparison(
+        "other_names",
+        "name words shared when a report gives only a full, Arabic-script or alias name",
+        (
+            Level("null", BothSplit(), null=True),
+            Level("null", Missing(("name_tokens",)), null=True),
+            Level("same full name", Same("full_key"), tf="full_key"),
+            Level("3+ words shared", Shared("name_tokens", 3)),
+            Level("2 words shared", Shared("name_tokens", 2)),
+            Level("1 word shared", Shared("name_tokens", 1)),
+        ),
+    ),
+    Comparison(
+        "father_name",
+        "father's name keys",
+        (
+            Level("null", Missing(("father_key",)), null=True),
+            Level("exact", Same("father_key")),
+            Level("Jaro-Winkler >= 0.88", JaroWinkler("father_key", 0.88)),
+        ),
+    ),
+    Comparison(
+        "kunya",
+        "the X of a nom de guerre Abu X (his child's name)",
+        (
+            Level("null", Missing(("kunya",)), null=True),
+            Level("exact", Same("kunya"), tf="kunya"),
+        ),
+    ),
+    Comparison(
+        "nation",
+        "nationalities and the nation a nisba (al-Faransi) points to",
+        (
+            Level("null", Missing(("nations",)), null=True),
+            Level("shared", Shared("nations", 1)),
+        ),
+    ),
+    Comparison(
+        "date_of_birth",
+        "partial, approximate and day/month-swapped dates of birth",
+        (
+            Level("null", Missing(("dob_year",)), null=True),
+            Level("same full date", Same("dob_date")),
+            Level("day and month swapped", Same("dob_date", "dob_swapped")),
+            Level("same month", All((Same("dob_year"), Same("dob_month")))),
+            Level("same year", Same("dob_year")),
+            Level("about: within 2 years", YearsApart(2, approx=True)),
+            Level("within 1 year", YearsApart(1)),
+        ),
+    ),
+    Comparison(
+        "place_of_birth",
+        "place of birth, one key per city across languages",
+        (
+            Level("null", Missing(("place_key",)), null=True),
+            Level("exact", Same("place_key"), tf="place_key"),
+            Level("Jaro-Winkler >= 0.90", JaroWinkler("place_key", 0.90)),
+        ),
+    ),
+    Comparison(
+        "sex",
+        "sex",
+        (
+            Level("null", Missing(("sex",)), null=True),
+            Level("exact", Same("sex")),
+        ),
+    ),
+    Comparison(
+        "document",
+        "document number (letters and digits)",
+        (
+            Level("null", Missing(("document_key",)), null=True),
+            Level("exact", Same("document_key")),
+            Level("one edit", EditDistance("document_key", 1)),
+        ),
+    ),
+    Comparison(
+        "address",
+        "address (folded words)",
+        (
+            Level("null", Missing(("address_key",)), null=True),
+            Level("exact", Same("address_key")),
+            Level("Jaro-Winkler >= 0.90", JaroWinkler("address_key", 0.90)),
+            Level("Jaro-Winkler >= 0.75", JaroWinkler("address_key", 0.75)),
+        ),
+    ),
+)
+
+TF_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(level.tf for c in COMPARISONS for level in c.levels if level.tf)
+)

@@ -1,0 +1,91 @@
+"""A normalised report as the row the model reads: empty values made NULL, a few derived
+columns, and one column per blocking key.
+
+Blocking keys are computed here, in Python, rather than written as SQL join conditions, so
+that the batch model (Splink joins `l.bk_x = r.bk_x`) and the online index (a lookup of the
+same strings, hashed) find exactly the same candidates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from homeward.identity.normalise import NormalisedReport
+
+Features = dict[str, object]
+
+
+def _full(n: NormalisedReport) -> str | None:
+    # One word ("mohammed") would put every one-name report in one block.
+    return n.full_key if n.full_key.count(" ") >= 1 else None
+
+
+def _with_year(key: str, n: NormalisedReport) -> str | None:
+    return f"{key}|{n.dob_year}" if key and n.dob_year is not None else None
+
+
+def _sounds(n: NormalisedReport) -> str | None:
+    if not (n.given_phonetic and n.family_phonetic):
+        return None
+    return f"{n.given_phonetic}|{n.family_phonetic}"
+
+
+def _kunya(n: NormalisedReport) -> str | None:
+    if not n.kunya:
+        return None
+    nations = _nations(n)
+    return f"{n.kunya}|{nations[0]}" if len(nations) == 1 else None
+
+
+def _date_and_initial(n: NormalisedReport) -> str | None:
+    """Full date with day and month in either order, and the first letter of a name:
+    catches misspelt names of one birthday, and swapped day and month."""
+    if n.dob_day is None or n.dob_month is None:
+        return None
+    low, high = sorted((n.dob_day, n.dob_month))
+    initial = (n.family_key or n.full_key)[:1]
+    return f"{n.dob_year}-{low:02d}-{high:02d}|{initial}"
+
+
+def _tokens_and_year(n: NormalisedReport) -> str | None:
+    """The two rarest-looking name words (longest) with the year: an Arabic-script or
+    alias-only report against a report with split names."""
+    if n.dob_year is None or len(n.name_tokens) < 2:
+        return None
+    longest = sorted(n.name_tokens, key=lambda word: (-len(word), word))[:2]
+    return "|".join(sorted(longest)) + f"|{n.dob_year}"
+
+
+BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
+    "bk_full": _full,
+    "bk_given_year": lambda n: _with_year(n.given_key, n),
+    "bk_family_year": lambda n: _with_year(n.family_key, n),
+    "bk_sounds": _sounds,
+    "bk_document": lambda n: n.document_key or None,
+    "bk_kunya": _kunya,
+    "bk_date": _date_and_initial,
+    "bk_tokens_year": _tokens_and_year,
+}
+
+
+def _nations(n: NormalisedReport) -> list[str]:
+    return sorted({*n.nationalities, *([n.nisba_nation] if n.nisba_nation else [])})
+
+
+def features(n: NormalisedReport) -> Features:
+    """The model's row for one report."""
+    row: Features = {}
+    for name, value in n.as_row().items():
+        row[name] = value if value not in ("", []) else None
+    row["nations"] = _nations(n) or None
+    full_date = n.dob_day is not None
+    row["dob_date"] = n.dob_key if full_date else None
+    for name, key in BLOCKING_KEYS.items():
+        row[name] = key(n)
+    return row
+
+
+def blocking_keys(n: NormalisedReport) -> frozenset[str]:
+    """Every blocking key of a report as `name:value`: two reports are candidates when they
+    share one."""
+    values = ((name, key(n)) for name, key in BLOCKING_KEYS.items())
+    return frozenset(f"{name}:{value}" for name, value in values if value is not None)

@@ -1,0 +1,176 @@
+"""Training the linkage model with Splink on DuckDB, without labels.
+
+The prior (how likely two random reports are one person) comes from deterministic rules,
+the u probabilities from random pairs, and the m probabilities from two rounds of
+expectation maximisation: one on pairs that share both names (it learns everything but the
+names), one on pairs born the same day (it learns the names)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from homeward.core.errors import BadInput
+from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS
+from homeward.identity.features import BLOCKING_KEYS, Features
+from homeward.identity.model import LinkageModel, document_from_splink, splink_settings
+
+_TEXT = pa.string()
+_TEXT_LIST = pa.list_(pa.string())
+SCHEMA = pa.schema(
+    [
+        ("record_id", _TEXT),
+        ("given_key", _TEXT),
+        ("family_key", _TEXT),
+        ("full_key", _TEXT),
+        ("given_phonetic", _TEXT),
+        ("family_phonetic", _TEXT),
+        ("father_key", _TEXT),
+        ("name_tokens", _TEXT_LIST),
+        ("kunya", _TEXT),
+        ("nisba_nation", _TEXT),
+        ("sex", _TEXT),
+        ("dob_key", _TEXT),
+        ("dob_year", pa.int32()),
+        ("dob_month", pa.int32()),
+        ("dob_day", pa.int32()),
+        ("dob_approx", pa.bool_()),
+        ("dob_swapped", _TEXT),
+        ("place_key", _TEXT),
+        ("nationalities", _TEXT_LIST),
+        ("document_key", _TEXT),
+        ("address_key", _TEXT),
+        ("nations", _TEXT_LIST),
+        ("dob_date", _TEXT),
+        *((name, _TEXT) for name in BLOCKING_KEYS),
+    ]
+)
+
+# A same-person pair can disagree on anything (a clerk's slip, a lie): no level's m is
+# taken as 0, nor any u, so no single field outweighs all the others.
+M_FLOOR = 0.002
+U_FLOOR = 1e-7
+MIN_REPORTS = 50  # below this EM has too few pairs to learn from
+EM_MAX_PAIRS = 3e6
+U_MAX_PAIRS = 3e6
+# Rules that admit almost no false matches, and the share of true matches they are
+# thought to find: together they estimate how likely two random reports match.
+DETERMINISTIC_RULES = (
+    "l.bk_full = r.bk_full AND l.dob_date = r.dob_date",
+    "l.document_key = r.document_key",
+)
+DETERMINISTIC_RECALL = 0.4
+EM_RULES = (
+    "l.given_key = r.given_key AND l.family_key = r.family_key",
+    "l.dob_date = r.dob_date",
+)
+
+Step = Callable[[str], None]
+
+
+def arrow_table(rows: Sequence[Features]) -> pa.Table:
+    """Rows as an Arrow table with fixed types, so empty columns keep their type."""
+    return pa.Table.from_pylist(list(rows), schema=SCHEMA)
+
+
+def quiet_splink() -> None:
+    """Splink logs every step and warns of levels EM saw no pairs for; the progress bar
+    and the model file say what matters."""
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def train(rows: Sequence[Features], *, step: Step | None = None, seed: int = 1) -> LinkageModel:
+    """Train a model on these reports' rows (unlabelled)."""
+    if len(rows) < MIN_REPORTS:
+        raise BadInput("reports", f"{len(rows)} are too few to train on; at least {MIN_REPORTS}")
+    from splink import DuckDBAPI, Linker
+
+    quiet_splink()
+    say = step or (lambda _message: None)
+    db_api = DuckDBAPI()
+    table = db_api.register(arrow_table(rows))
+    linker = Linker(table, splink_settings(), log_level=None)
+    say("prior")
+    linker.training.estimate_probability_two_random_records_match(
+        list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
+    )
+    say("u probabilities")
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    for rule in EM_RULES:
+        say("m probabilities")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=EM_MAX_PAIRS if len(rows) > 200_000 else None
+        )
+    return model_from_linker(linker, rows)
+
+
+def model_from_linker(linker: Any, rows: Sequence[Features]) -> LinkageModel:
+    """Our model file from a trained Splink linker: its settings with every m and u written
+    out and kept off 0 and 1, each level's weight from them, and term frequencies."""
+    settings = linker.misc.save_model_to_json()
+    trained = linker._settings_obj  # Splink keeps defaults for untrained levels here
+    weights: list[list[float]] = []
+    bases: list[list[float]] = []
+    for ours, saved, theirs in zip(
+        COMPARISONS, settings["comparisons"], trained.comparisons, strict=True
+    ):
+        if saved["output_column_name"] != ours.name:
+            raise RuntimeError(f"Splink's comparison {saved['output_column_name']} is not ours")
+        level_weights = []
+        for level, level_obj in zip(
+            saved["comparison_levels"], theirs.comparison_levels, strict=True
+        ):
+            if level.get("is_null_level"):
+                level_weights.append(0.0)
+                continue
+            m = min(max(level_obj.m_probability, M_FLOOR), 1.0)
+            u = min(max(level_obj.u_probability, U_FLOOR), 1.0)
+            level["m_probability"], level["u_probability"] = m, u
+            level_weights.append(math.log2(m / u))
+        weights.append(level_weights)
+        bases.append(_tf_bases(saved["comparison_levels"]))
+    prior = trained._probability_two_random_records_match
+    document = document_from_splink(
+        settings,
+        term_frequencies(rows),
+        reports=len(rows),
+        level_weights=weights,
+        tf_bases=bases,
+        prior_weight=math.log2(prior / (1 - prior)),
+    )
+    return LinkageModel(document)
+
+
+def _tf_bases(levels: list[dict[str, Any]]) -> list[float]:
+    """For each level adjusted by a column's term frequency, log2 of the u probability of
+    that column's exact level (what Splink's adjustment is measured from)."""
+    exact = {
+        level["sql_condition"]: level["u_probability"]
+        for level in levels
+        if "u_probability" in level
+    }
+    bases = []
+    for level in levels:
+        column = level.get("tf_adjustment_column")
+        u = exact.get(f"{column}_l = {column}_r") if column else None
+        bases.append(math.log2(u) if u else 0.0)
+    return bases
+
+
+def term_frequencies(rows: Sequence[Features]) -> dict[str, dict[str, float]]:
+    """Share of each value among the non-empty values of each adjusted column, as Splink
+    computes it. Values seen once are left out and read back as the column's floor (1/n):
+    the same number, in a file a hundred times smaller."""
+    tables: dict[str, dict[str, float]] = {}
+    for column in TF_COLUMNS:
+        counts = Counter(row[column] for row in rows if row[column] is not None)
+        total = sum(counts.values())
+        table = {str(value): count / total for value, count in counts.items() if count > 1}
+        table[""] = 1 / total if total else 1.0  # the floor, under the empty key
+        tables[column] = table
+    return tables
