@@ -7,6 +7,7 @@ from homeward.audit import models as audit_models
 from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
+from homeward.identity import db_models as identity_models
 
-ALL_MODEL_MODULES = (accounts_models, audit_models, case_models, contact_models)
+ALL_MODEL_MODULES = (accounts_models, audit_models, case_models, contact_models, identity_models)
 metadata = Base.metadata

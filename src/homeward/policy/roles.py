@@ -31,6 +31,9 @@ CASE_EXPORT = "officer:case:export"
 OFFICER_MANAGE = "admin:officer:manage"
 DESK_KEY_ROTATE = "admin:desk:rotate-key"
 AUDIT_READ = "auditor:audit:read"
+IDENTITY_READ = "officer:identity:read"
+IDENTITY_DECIDE = "officer:identity:decide"
+IDENTITY_IMPORT = "officer:identity:import"
 
 _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
@@ -50,10 +53,12 @@ _CASE_WORK = frozenset(
     }
 )
 _CASE_READING = frozenset({CASE_LIST, CASE_READ})
+# Identity reports and links: desks search, decide and import; nobody else reads them.
+_IDENTITY_WORK = frozenset({IDENTITY_READ, IDENTITY_DECIDE, IDENTITY_IMPORT})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK,
-    Role.SUPERVISOR: _DESK_WORK | _CASE_WORK,
+    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK,
+    Role.SUPERVISOR: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK,
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING,
     Role.DEBRIEFER: _CASE_READING,
