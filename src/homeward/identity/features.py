@@ -36,14 +36,18 @@ def _kunya(n: NormalisedReport) -> str | None:
     return f"{n.kunya}|{nations[0]}" if len(nations) == 1 else None
 
 
-def _date_and_initial(n: NormalisedReport) -> str | None:
+def _date_and_initial(n: NormalisedReport, name: str) -> str | None:
     """Full date with day and month in either order, and the first letter of a name:
     catches misspelt names of one birthday, and swapped day and month."""
-    if n.dob_day is None or n.dob_month is None:
+    if n.dob_day is None or n.dob_month is None or not name:
         return None
     low, high = sorted((n.dob_day, n.dob_month))
-    initial = (n.family_key or n.full_key)[:1]
-    return f"{n.dob_year}-{low:02d}-{high:02d}|{initial}"
+    return f"{n.dob_year}-{low:02d}-{high:02d}|{name[:1]}"
+
+
+def _address(n: NormalisedReport) -> str | None:
+    # A number and a street at least: a bare town would join a whole town's reports.
+    return n.address_key if n.address_key.count(" ") >= 2 else None
 
 
 def _tokens_and_year(n: NormalisedReport) -> str | None:
@@ -62,7 +66,9 @@ BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
     "bk_sounds": _sounds,
     "bk_document": lambda n: n.document_key or None,
     "bk_kunya": _kunya,
-    "bk_date": _date_and_initial,
+    "bk_date_family": lambda n: _date_and_initial(n, n.family_key or n.full_key),
+    "bk_date_given": lambda n: _date_and_initial(n, n.given_key),
+    "bk_address": _address,
     "bk_tokens_year": _tokens_and_year,
 }
 

@@ -10,7 +10,8 @@ scripts (`tables.PLACES`), else the ASCII-folded text."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 
 import jellyfish
 
@@ -55,8 +56,12 @@ class NormalisedReport:
     address_key: str = ""
 
     def as_row(self) -> dict[str, object]:
-        """A flat dict for a data frame: one column per key."""
-        return asdict(self)
+        """A flat dict for a data frame: one column per key (lists shared, not copied:
+        `dataclasses.asdict` deep-copies and took half of a million-report run)."""
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES = tuple(item.name for item in fields(NormalisedReport))
 
 
 def _phonetic(keys_of: ParsedName) -> str:
@@ -82,6 +87,7 @@ def _place_text(name: str) -> str:
 _PLACES = _place_index()
 
 
+@lru_cache(maxsize=65536)
 def place_key(name: str) -> str:
     """One key per known city in any of its names (München → munich), else folded text."""
     text = _place_text(name)
@@ -100,6 +106,7 @@ class BirthDate:
     swapped: str = ""
 
 
+@lru_cache(maxsize=65536)
 def birth_date(value: str) -> BirthDate:
     """Split a checked partial date (`~1994`, `1994-08`, `1994-08-16`)."""
     match = _PARTIAL_DATE.match(value.strip())

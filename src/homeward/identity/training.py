@@ -75,7 +75,10 @@ Step = Callable[[str], None]
 
 def arrow_table(rows: Sequence[Features]) -> pa.Table:
     """Rows as an Arrow table with fixed types, so empty columns keep their type."""
-    return pa.Table.from_pylist(list(rows), schema=SCHEMA)
+    # Column by column: several times faster than `Table.from_pylist` on a million rows.
+    return pa.Table.from_arrays(
+        [pa.array([row[f.name] for row in rows], type=f.type) for f in SCHEMA], schema=SCHEMA
+    )
 
 
 def quiet_splink() -> None:
