@@ -6,15 +6,23 @@ a year only, the city in another language), a self report (Arabic script, a nom 
 "Abu X al-Y" whose nisba matches his nationality) and a partner's note (only the nom de
 guerre and an age). Noise: spelling variants, typos, missing fields, swapped given and
 family names, day/month swaps. Hard negatives: namesakes (same common name, another
-person) and brothers (same family name, father and city, close dates of birth)."""
+person) and brothers (same family name, father and city, close dates of birth).
+
+Names are drawn by frequency, as in a real population: each list runs from the most common
+name to the rarest, and a name of rank r weighs 1/(r+1)**skew. Given names are skewed
+(Mohammed about one man in ten, twenty times the rarest listed name), family names much
+less (the commonest about one person in sixty): real surnames are spread over thousands of
+names, and a steeper curve over ~200 would make namesakes born the same year common."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Generic, TypeVar
 
 from homeward.identity import synth_names as data
 from homeward.identity.names import is_arabic
@@ -23,6 +31,36 @@ from homeward.identity.tables import PLACES
 
 Name = data.ArabicName | str
 NATIONS = ("FRA", "DEU", "GBR", "USA", "CAN")
+GIVEN_SKEW = 0.65
+WESTERN_GIVEN_SKEW = 0.6
+FAMILY_SKEW = 0.3
+CHILD_IS_A_SON = 0.7  # the X of a kunya is most often the eldest son
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Pool(Generic[T]):
+    """Names with cumulative Zipf-like weights, most common first."""
+
+    names: tuple[T, ...]
+    cumulative: tuple[float, ...]
+
+    def draw(self, rng: random.Random) -> T:
+        return rng.choices(self.names, cum_weights=self.cumulative)[0]
+
+
+def _pool(names: Sequence[T], skew: float) -> _Pool[T]:
+    weights = (1 / (rank + 1) ** skew for rank in range(len(names)))
+    return _Pool(tuple(names), tuple(itertools.accumulate(weights)))
+
+
+_MALE = _pool(data.MALE_ARABIC, GIVEN_SKEW)
+_FEMALE = _pool(data.FEMALE_ARABIC, GIVEN_SKEW)
+_FAMILY = _pool(data.FAMILY_ARABIC, FAMILY_SKEW)
+_WESTERN_MALE = {n: _pool(names, WESTERN_GIVEN_SKEW) for n, names in data.WESTERN_MALE.items()}
+_WESTERN_FEMALE = {n: _pool(names, WESTERN_GIVEN_SKEW) for n, names in data.WESTERN_FEMALE.items()}
+_WESTERN_FAMILY = {n: _pool(names, FAMILY_SKEW) for n, names in data.WESTERN_FAMILY.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +115,16 @@ def _new_person(rng: random.Random, person_id: str) -> Person:
     sex = "F" if rng.random() < 0.2 else "M"
     convert = rng.random() < 0.25
     if convert:
-        given: Name = rng.choice((data.WESTERN_FEMALE if sex == "F" else data.WESTERN_MALE)[nation])
-        family: Name = rng.choice(data.WESTERN_FAMILY[nation])
-        father: Name = rng.choice(data.WESTERN_MALE[nation])
+        given: Name = (_WESTERN_FEMALE if sex == "F" else _WESTERN_MALE)[nation].draw(rng)
+        family: Name = _WESTERN_FAMILY[nation].draw(rng)
+        father: Name = _WESTERN_MALE[nation].draw(rng)
     else:
-        given = rng.choice(data.FEMALE_ARABIC if sex == "F" else data.MALE_ARABIC)
-        family = rng.choice(data.FAMILY_ARABIC)
-        father = rng.choice(data.MALE_ARABIC)
+        given = (_FEMALE if sex == "F" else _MALE).draw(rng)
+        family = _FAMILY.draw(rng)
+        father = _MALE.draw(rng)
     adopted = None
     if convert and rng.random() < 0.6:
-        adopted = rng.choice(data.FEMALE_ARABIC if sex == "F" else data.MALE_ARABIC)
+        adopted = (_FEMALE if sex == "F" else _MALE).draw(rng)
     born = date(1975, 1, 1) + timedelta(days=rng.randrange(365 * 30))
     return Person(
         person_id=person_id,
@@ -97,7 +135,7 @@ def _new_person(rng: random.Random, person_id: str) -> Person:
         father=father,
         born=born,
         city=rng.choice(data.CITIES[nation]),
-        child=rng.choice(data.MALE_ARABIC + data.FEMALE_ARABIC),
+        child=(_MALE if rng.random() < CHILD_IS_A_SON else _FEMALE).draw(rng),
         adopted=adopted,
         document="".join(rng.choices(string.ascii_uppercase + string.digits, k=9)),
         address=f"{rng.randrange(1, 200)} {rng.choice(data.STREETS)}",
@@ -108,10 +146,12 @@ def _relative(rng: random.Random, person_id: str, other: Person, brother: bool) 
     """A namesake (same names, another life) or a brother (same family, father and city)."""
     fresh = _new_person(rng, person_id)
     if brother:
-        pool: tuple[Name, ...] = (
-            data.WESTERN_MALE[other.nation] if isinstance(other.given, str) else data.MALE_ARABIC
+        pool: _Pool[str] | _Pool[data.ArabicName] = (
+            _WESTERN_MALE[other.nation] if isinstance(other.given, str) else _MALE
         )
-        given = rng.choice([name for name in pool if name != other.given])
+        given: Name = pool.draw(rng)
+        while given == other.given:
+            given = pool.draw(rng)
         shift = timedelta(days=rng.choice((-1, 1)) * rng.randrange(300, 4 * 365))
         return replace(
             fresh,
@@ -249,6 +289,17 @@ def generate(
 ) -> list[PersonReport]:
     """Reports of `people` synthetic people, shuffled, with record ids R0000001...; the same
     seed gives the same file."""
+    return _simulate(people, seed, progress)[1]
+
+
+def population(people: int, seed: int) -> list[Person]:
+    """The truth behind `generate(people, seed)`: the synthetic people themselves."""
+    return _simulate(people, seed, None)[0]
+
+
+def _simulate(
+    people: int, seed: int, progress: Callable[[int], None] | None
+) -> tuple[list[Person], list[PersonReport]]:
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
     persons: list[Person] = []
     reports: list[PersonReport] = []
@@ -265,6 +316,6 @@ def generate(
         if progress is not None:
             progress(1)
     rng.shuffle(reports)
-    return [
+    return persons, [
         replace(report, record_id=f"R{number + 1:07d}") for number, report in enumerate(reports)
     ]
