@@ -8,6 +8,7 @@ Homeward's side is its "who might this be" for one report, after a bulk import."
 from __future__ import annotations
 
 import logging
+import secrets
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ import pandas as pd
 from splink import DuckDBAPI, Linker
 
 from bench.identity import baseline
+from homeward.identity.reports import PersonReport
 
 TOP = 5
 
@@ -85,10 +87,97 @@ def splink_predict_between(
     return call
 
 
-def homeward_who_might_this_be(registry: Path, queries: Path) -> Callable[[int], int] | None:
-    """Homeward's online lookup, one report per call, after a bulk import of the registry.
+class HomewardOnline:
+    """Homeward's online lookup: a fresh SQLite database in `folder`, one FRA desk officer,
+    the registry imported in bulk through `identity.service.import_reports` (grown in steps,
+    since each registry is the first rows of the same file), then one
+    `who_might_this_be(report, limit=5)` per call in its own transaction, as a request does
+    (its audit entry committed with it)."""
 
-    None until `homeward.identity.service` offers it; the run then records the Splink side
-    alone."""
-    del registry, queries  # filled in when the service lands
-    return None
+    def __init__(self, folder: Path) -> None:
+        from homeward import migrations
+        from homeward.accounts import service as accounts_service
+        from homeward.accounts.service import NewOfficer
+        from homeward.audit import service as audit
+        from homeward.core.db import Database
+        from homeward.core.settings import Settings
+        from homeward.crypto import sealing
+        from homeward.crypto.keys import load_server_secrets
+        from homeward.policy.roles import Role
+
+        url = f"sqlite:///{(folder / 'homeward.sqlite3').as_posix()}"
+        migrations.upgrade(url)
+        self.db = Database(url)
+        self.secrets = load_server_secrets(folder / "keys", create=True)
+        self.settings = Settings()
+        with self.db.transaction() as session:
+            accounts_service.ensure_default_desks(session=session)
+            officer, _uri = accounts_service.add_officer(
+                session=session,
+                secrets=self.secrets,
+                cost=sealing.OWASP,
+                actor=audit.SYSTEM,
+                data=NewOfficer(
+                    "bench.identity", secrets.token_urlsafe(18), Role.DESK_OFFICER, "FRA", 3
+                ),
+            )
+            self.principal = accounts_service.principal_of(officer)
+        self.imported = 0
+        self.import_seconds = 0.0
+        self.model: Any = None
+        self.model_source = "shipped (LinkageModel.default)"
+
+    def use_model(self, training_reports: Sequence[PersonReport]) -> None:
+        """The model shipped with Homeward; while there is none, one trained (EM, no labels)
+        on `training_reports`, as `homeward identity dedupe` trains on its input."""
+        from homeward.identity.features import features
+        from homeward.identity.model import LinkageModel
+        from homeward.identity.normalise import normalise
+        from homeward.identity.training import train
+
+        try:
+            self.model = LinkageModel.default()
+        except FileNotFoundError:
+            self.model = train([features(normalise(report)) for report in training_reports])
+            self.model_source = f"trained on {len(training_reports):,} registry reports"
+
+    def grow(self, reports: Sequence[PersonReport], progress: Callable[[int], None]) -> None:
+        """Import reports[self.imported:] in one transaction, as a registry upload is."""
+        from homeward.identity import service
+
+        new = reports[self.imported :]
+        if not new:
+            return
+        started = time.perf_counter()
+        with self.db.transaction() as session:
+            service.import_reports(
+                session=session,
+                secrets=self.secrets,
+                settings=self.settings,
+                principal=self.principal,
+                reports=new,
+                protection=service.Protection(),
+                progress=progress,
+            )
+        self.import_seconds += time.perf_counter() - started
+        self.imported = len(reports)
+
+    def caller(self, queries: Sequence[PersonReport]) -> Callable[[int], int]:
+        from homeward.identity import service
+
+        def call(index: int) -> int:
+            with self.db.transaction() as session:
+                found = service.who_might_this_be(
+                    session=session,
+                    secrets=self.secrets,
+                    principal=self.principal,
+                    report=queries[index % len(queries)],
+                    limit=TOP,
+                    model=self.model,
+                )
+            return len(found.candidates)
+
+        return call
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -7,16 +7,20 @@ import json
 import logging
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import recordlinkage
 import splink
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.identity import baseline, data, measure, online, readme
 from bench.intake import busy_fraction, machine, wait_for_quiet
 from homeward.core.db import utcnow
+from homeward.identity.linkage import CLUSTER_THRESHOLD
+from homeward.identity.reports import read_reports
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 WORK_DIR = Path(tempfile.gettempdir()) / "homeward-bench-identity"
@@ -28,6 +32,8 @@ BIG_PEOPLE = 443_000
 """About 2.27 reports a person: 1,008,103 reports, so 1,000,000 for the registry and the
 batch, and the rest as new reports to look up."""
 BATCH_RECORDS = 1_000_000
+QUIET_WAIT = 20.0
+"""Seconds to wait, at most, for the shared machine to be under 15 % busy before a phase."""
 
 
 def _commit() -> dict[str, Any]:
@@ -79,31 +85,70 @@ def big_files(sizes: tuple[int, ...]) -> tuple[dict[int, Path], Path, Path]:
     return registries, queries, labelled
 
 
+def _progress(total: int, label: str) -> tuple[Progress, Callable[[int], None]]:
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    task = progress.add_task(label, total=total)
+    return progress, lambda done: progress.advance(task, done)
+
+
+def _timed(call: Callable[[int], int], calls: int, warm_up: int, label: str) -> dict[str, Any]:
+    progress, advance = _progress(calls, label)
+    with progress:
+        samples, found = online.timed_calls(call, calls, warm_up, lambda: advance(1))
+    figures = {**online.percentiles(samples), "candidates": found}
+    print(f"  {label}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms", flush=True)
+    return figures
+
+
 def latency(sizes: tuple[int, ...], calls: int, warm_up: int) -> dict[str, Any]:
     registries, queries_path, _ = big_files(sizes)
     queries = baseline.load(queries_path)
+    query_reports = read_reports(queries_path)
     train_on = registries[sorted(sizes)[1] if len(sizes) > 1 else sizes[0]]
     print(f"[latency] training the baseline on {train_on.name}", flush=True)
     linker, _ = baseline.train(baseline.load(train_on))
     model = linker.misc.save_model_to_json()
+    del linker
     result: dict[str, Any] = {"calls": calls, "warm_up": warm_up, "top": online.TOP}
     result["baseline_trained_on"] = train_on.name
-    for size in sizes:
-        print(f"[latency] registry of {size:,} reports", flush=True)
-        row: dict[str, Any] = {"busy_before": round(wait_for_quiet(300), 2)}
-        call = online.splink_predict_between(registries[size], queries, model)
-        samples, found = online.timed_calls(call, calls, warm_up, lambda: None)
-        row["splink_predict_between"] = {**online.percentiles(samples), "candidates": found}
-        print(f"  Splink predict_between: {row['splink_predict_between']}", flush=True)
-        homeward_call = online.homeward_who_might_this_be(registries[size], queries_path)
-        if homeward_call is None:
-            row["homeward"] = None
-            print("  Homeward: not available yet", flush=True)
-        else:
-            samples, found = online.timed_calls(homeward_call, calls, warm_up, lambda: None)
-            row["homeward"] = {**online.percentiles(samples), "candidates": found}
-            print(f"  Homeward: {row['homeward']}", flush=True)
-        result[str(size)] = row
+    result["homeward_database"] = "SQLite"
+    with tempfile.TemporaryDirectory(dir=WORK_DIR) as folder:
+        ours: online.HomewardOnline | None = None
+        try:
+            ours = online.HomewardOnline(Path(folder))
+        except Exception as exc:  # the service may not exist yet: record why
+            result["homeward_error"] = repr(exc)
+            print(f"  Homeward online unavailable: {exc!r}", flush=True)
+        for size in sorted(sizes):
+            print(f"[latency] registry of {size:,} reports", flush=True)
+            row: dict[str, Any] = {"homeward": None}
+            if ours is not None:
+                try:
+                    reports = read_reports(registries[size])
+                    progress, advance = _progress(size - ours.imported, "  import_reports")
+                    with progress:
+                        ours.grow(reports, advance)
+                    if ours.model is None:
+                        train_reports = read_reports(train_on)
+                        ours.use_model(train_reports)
+                        del train_reports
+                        result["homeward_model"] = ours.model_source
+                    del reports
+                    row["homeward_import_seconds_total"] = round(ours.import_seconds, 1)
+                    row["busy_before"] = round(wait_for_quiet(QUIET_WAIT), 2)
+                    row["homeward"] = _timed(
+                        ours.caller(query_reports), calls, warm_up, "Homeward who_might_this_be"
+                    )
+                except Exception as exc:  # keep the Splink side's figures
+                    row["homeward_error"] = repr(exc)
+                    print(f"  Homeward online failed: {exc!r}", flush=True)
+            row.setdefault("busy_before", round(wait_for_quiet(QUIET_WAIT), 2))
+            call = online.splink_predict_between(registries[size], queries, model)
+            row["splink_predict_between"] = _timed(call, calls, warm_up, "Splink predict_between")
+            del call
+            result[str(size)] = row
+        if ours is not None:
+            ours.close()
     return result
 
 
@@ -144,10 +189,11 @@ def main(argv: list[str] | None = None) -> int:
             },
             "quick": args.quick,
             "baseline_threshold": baseline.THRESHOLD,
+            "homeward_threshold": CLUSTER_THRESHOLD,
         }
     )
     result.setdefault("quality", {})
-    result["busy_before"] = round(wait_for_quiet(600), 2)
+    result["busy_before"] = round(wait_for_quiet(QUIET_WAIT), 2)
     if "febrl" in parts:
         result["quality"]["febrl4"] = febrl()
     if "synth" in parts:
