@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
 from tests import helpers
+from tests.identity.online_world import using_real_model
 from tests.web.authorization_cases import (
     API_BODIES,
     API_CASE,
@@ -27,6 +28,18 @@ from tests.web.authorization_cases import (
     check_case_success,
     is_case_route,
     page_opening,
+)
+from tests.web.authorization_identity import (
+    API_CASE_IDENTITY,
+    CSV,
+    PAGE_CASE_IDENTITY,
+    QUERY,
+    case_decision,
+    check_identity_success,
+    is_identity_route,
+    pair_decision,
+    registry,
+    search,
 )
 from tests.web.authorization_world import (
     BASE_URL,
@@ -133,6 +146,19 @@ def receiving(ok: int, **more: Any) -> Case:
     return Case(ok, owner="deu_officer", other="fra_officer", wrong_roles=wrong, **more)
 
 
+def identity(
+    ok: int, payload: dict[str, object] | Callable[[World], dict[str, object]], **more: Any
+) -> Case:
+    """FRA's identity reports and case: DEU gets 404 (a listing: nothing of FRA's), the
+    cell and the roles that read no content 403."""
+    return Case(ok, wrong_roles=("coordinator", *WRONG_ROLES), payload=payload, **more)
+
+
+def own_reports(ok: int, payload: dict[str, object]) -> Case:
+    """Reports added for the officer's own nation: DEU adds its own, as FRA does."""
+    return identity(ok, payload, other_status=ok)
+
+
 def verdict(world: World) -> dict[str, object]:
     return {"witness": WITNESS, "checkpoint_size": world.sizes["new"], "reason": "Synthetic."}
 
@@ -192,16 +218,32 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", PAGE_CASE + "/protection"): case_work(303, PAGE_FORMS["protection"]),
     ("POST", PAGE_CASE + "/transfer"): case_work(303, PAGE_FORMS["transfer"]),
     ("GET", "/officer/transfers"): receiving(200, listing=True),
+    ("GET", PAGE_CASE_IDENTITY): identity(200, registry),
+    ("POST", PAGE_CASE_IDENTITY + "/report"): identity(303, {}),
+    ("POST", PAGE_CASE_IDENTITY + "/decisions"): identity(303, case_decision),
+    ("GET", API_CASE_IDENTITY + "/candidates"): identity(200, registry),
+    ("PUT", API_CASE_IDENTITY + "/report"): identity(200, {}),
+    ("POST", API_CASE_IDENTITY + "/decisions"): identity(201, case_decision),
+    ("POST", "/api/v1/identity/decisions"): identity(201, pair_decision),
+    ("POST", "/api/v1/identity/search"): identity(200, search, listing=True),
+    ("GET", "/officer/identity"): identity(200, {}, listing=True),
+    ("POST", "/officer/identity/import"): own_reports(303, {"csv": CSV}),
+    ("POST", "/api/v1/identity/imports"): own_reports(201, {"csv": CSV}),
+    ("POST", "/officer/identity/reports"): own_reports(303, QUERY),
+    ("POST", "/api/v1/identity/reports"): own_reports(201, {"report": QUERY}),
     ("POST", PAGE_TRANSFER + "/accept"): receiving(303),
     ("POST", PAGE_TRANSFER + "/refuse"): receiving(303, payload=PAGE_FORMS["refuse"]),
 }
 
 
 @pytest.fixture
-def world(runtime: Runtime, personas: helpers.Personas) -> Iterator[World]:
-    made = make_world(runtime, personas)
-    yield made
-    made.close()
+def world(
+    runtime: Runtime, personas: helpers.Personas, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    with using_real_model(tmp_path_factory.mktemp("model")):
+        made = make_world(runtime, personas)
+        yield made
+        made.close()
 
 
 def assert_anonymous_refused(template: str, response: httpx2.Response) -> None:
@@ -220,8 +262,9 @@ def check_success(world: World, key: tuple[str, str], who: str, response: httpx2
     if "/audit" in template:
         check_audit_success(world, template, response)
         return
-    if is_case_route(template):
-        check_case_success(world, key, response)
+    if is_identity_route(template) or is_case_route(template):
+        routed = check_identity_success if is_identity_route(template) else check_case_success
+        routed(world, key, response)
         return
     changed = {
         "/reply": lambda now: now[fra].message_count == 2,

@@ -30,7 +30,7 @@ from homeward.core.db import new_id, utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
-from homeward.identity import index
+from homeward.identity import bulk, index
 from homeward.identity.db_models import (
     IdentityDecision,
     IdentityImport,
@@ -51,6 +51,19 @@ binding.protect(StoredReport, roles.IDENTITY_READ)
 REGISTRY, OFFICER, CASE = "registry", "officer", "case"
 BATCH = 5000
 PARALLEL_FROM = 20_000
+REPORT_COLUMNS = (
+    "id",
+    "person_id",
+    "source",
+    "record_hash",
+    "import_id",
+    "created_at",
+    "created_by",
+    "sealed",
+    "owner_nation",
+    "classification",
+    "release",
+)
 """Fewer reports than this are prepared in process: starting workers would cost more."""
 
 
@@ -419,38 +432,38 @@ def import_reports(
     session.flush()
     clean = [replace(report, person_id="") for report in reports]
     position = 0
-    now = utcnow()
-    for batch in _prepared_batches(keys, clean, workers or os.cpu_count() or 1):
-        persons: list[dict[str, object]] = []
-        rows: list[dict[str, object]] = []
-        key_rows: list[dict[str, object]] = []
-        for prepared in batch:
-            report_id, person_id = new_id(), new_id()
-            persons.append({"id": person_id, "created_at": now})
-            rows.append(
-                {
-                    "id": report_id,
-                    "person_id": person_id,
-                    "source": REGISTRY,
-                    "record_hash": records[position],
-                    "case_id": None,
-                    "import_id": imported.id,
-                    "created_at": now,
-                    "created_by": principal.officer_id or None,
-                    "sealed": prepared.sealed,
-                    "owner_nation": owner,
-                    "classification": protection.classification,
-                    "release": release,
-                }
-            )
-            key_rows.extend({"key_hash": h, "report_id": report_id} for h in prepared.hashes)
-            position += 1
-        session.execute(insert(Person), persons)
-        session.execute(insert(StoredReport), rows)
-        if key_rows:
-            session.execute(insert(ReportKey), key_rows)
-        if progress is not None:
-            progress(len(batch))
+    stamp = bulk.timestamp(session, utcnow())
+    with bulk.large_cache(session):
+        for batch in _prepared_batches(keys, clean, workers or os.cpu_count() or 1):
+            persons: list[tuple[object, ...]] = []
+            rows: list[tuple[object, ...]] = []
+            key_rows: list[tuple[object, ...]] = []
+            for prepared in batch:
+                report_id, person_id = new_id(), new_id()
+                persons.append((person_id, stamp))
+                rows.append(
+                    (
+                        report_id,
+                        person_id,
+                        REGISTRY,
+                        records[position],
+                        imported.id,
+                        stamp,
+                        principal.officer_id or None,
+                        prepared.sealed,
+                        owner,
+                        protection.classification,
+                        release,
+                    )
+                )
+                key_rows.extend((h, report_id) for h in prepared.hashes)
+                position += 1
+            bulk.write(session, "person", ("id", "created_at"), persons)
+            bulk.write(session, "person_report", REPORT_COLUMNS, rows)
+            key_rows.sort()
+            bulk.write(session, "person_report_key", ("key_hash", "report_id"), key_rows)
+            if progress is not None:
+                progress(len(batch))
     imported.report_count = position
     session.flush()
     _audit(session, principal, "identity:import", "identity_import", imported.id)
@@ -507,7 +520,6 @@ def _search(
     if not 1 <= limit <= 50:
         raise BadInput("limit", "between 1 and 50")
     binding.bind(session, principal)
-    scorer = model or index.linkage_model()
     excluded: set[str] = set()
     if query is not None:
         excluded = {query.person_id, *_rejected_persons(session, query.person_id)}
@@ -521,6 +533,7 @@ def _search(
         if found.report_ids
         else []
     )
+    scorer = (model or index.linkage_model()) if rows else None
     query_row = features(normalised)
     best: dict[str, tuple[PairScore, ReportView]] = {}
     others: dict[str, list[ReportView]] = {}
@@ -528,6 +541,7 @@ def _search(
         if row.person_id in excluded:
             continue
         report, candidate_keys = index.open_payload(keys, row.sealed)
+        assert scorer is not None  # noqa: S101 - loaded above whenever there are rows
         score = scorer.score_rows(query_row, features(candidate_keys))
         view = _view(row, report)
         kept = best.get(row.person_id)

@@ -26,10 +26,12 @@ from homeward.core.runtime import Runtime
 from homeward.web import (
     api_audit,
     api_cases,
+    api_identity,
     api_v1,
     auditor_pages,
     case_pages,
     contact_pages,
+    identity_pages,
     officer_pages,
     transfer_pages,
 )
@@ -89,10 +91,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(auditor_pages.router)
     app.include_router(officer_pages.router)
     app.include_router(case_pages.router)
+    app.include_router(identity_pages.router)
     app.include_router(transfer_pages.router)
     app.include_router(api_v1.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)
+    app.include_router(api_identity.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)

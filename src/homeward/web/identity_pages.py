@@ -1,0 +1,335 @@
+"""Officer pages for identity: "who might this be" for a case, with each candidate's evidence
+as a waterfall chart (inline SVG, no script), confirm and reject forms; a page to import a
+national registry file or type a report. Every form carries the CSRF token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
+from homeward.core.errors import BadInput, TooLarge
+from homeward.identity import decisions, registry
+from homeward.identity import service as identity_service
+from homeward.identity.reports import ReportsRefused
+from homeward.identity.waterfall import waterfall
+from homeward.policy import check as policy
+from homeward.policy import roles
+from homeward.policy.labels import Classification
+from homeward.web.deps import runtime_of
+from homeward.web.officer_pages import SignedIn, render, require_csrf
+
+router = APIRouter(prefix="/officer", include_in_schema=False)
+MAX_UPLOAD = 20 * 1024 * 1024
+MAX_FIELD = 4000
+Csrf = Annotated[str, Form()]
+Line = Annotated[str, Form(max_length=300)]
+
+
+@router.get("/cases/{case_id}/identity")
+def case_identity(request: Request, case_id: str, keyring: SignedIn) -> Response:
+    runtime = runtime_of(request)
+    principal = keyring.principal
+    with runtime.db.transaction() as session:
+        found = identity_service.case_candidates(
+            session=session, secrets=runtime.secrets, principal=principal, case_id=case_id
+        )
+    owner = found.owner_nation == principal.nation
+    return render(
+        request,
+        "identity.html",
+        principal=principal,
+        found=found,
+        rows=[(candidate, waterfall(candidate.score)) for candidate in found.found.candidates],
+        levels={int(level): level.name for level in Classification},
+        may_decide=owner and roles.may(principal.role, roles.IDENTITY_DECIDE),
+        may_index=owner and roles.may(principal.role, roles.IDENTITY_IMPORT),
+    )
+
+
+def _back(case_id: str) -> Response:
+    return RedirectResponse(f"/officer/cases/{case_id}/identity", status_code=303)
+
+
+@router.post("/cases/{case_id}/identity/report")
+def index_case(request: Request, case_id: str, keyring: SignedIn, csrf: Csrf = "") -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        identity_service.index_case(
+            session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
+        )
+    return _back(case_id)
+
+
+@router.post("/cases/{case_id}/identity/decisions")
+def decide(
+    request: Request,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    report_id: Annotated[str, Form(max_length=32)] = "",
+    decision: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    probability: Annotated[float | None, Form(ge=0, le=1)] = None,
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        decisions.decide_for_case(
+            session=session,
+            secrets=runtime.secrets,
+            principal=keyring.principal,
+            case_id=case_id,
+            report_id=report_id,
+            decision=decision,
+            reason=reason,
+            probability=probability,
+        )
+    return _back(case_id)
+
+
+def _import_page(
+    request: Request, principal: policy.Principal, status_code: int = 200, **context: object
+) -> Response:
+    policy.require_permission(principal, roles.IDENTITY_IMPORT)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        desks = [d.code for d in accounts_service.list_desks(session=session)]
+    return render(
+        request,
+        "identity_import.html",
+        status_code=status_code,
+        principal=principal,
+        release_choices=[code for code in desks if code != principal.nation],
+        settable_levels=[
+            level
+            for level in Classification
+            if runtime.settings.case_min_classification <= level <= principal.clearance
+        ],
+        **context,
+    )
+
+
+@router.get("/identity")
+def identity_home(
+    request: Request, keyring: SignedIn, imported: int = -1, added: str = ""
+) -> Response:
+    return _import_page(
+        request, keyring.principal, imported=imported, added=added[:32], problems=[]
+    )
+
+
+@dataclass
+class Upload:
+    fields: dict[str, str] = field(default_factory=dict)
+    release: list[str] = field(default_factory=list)
+    filename: str = ""
+    data: bytearray = field(default_factory=bytearray)
+
+
+class _UploadReader:
+    """python-multipart callbacks that keep the parts in memory, within bounds."""
+
+    def __init__(self) -> None:
+        self.upload = Upload()
+        self.done = False
+        self._name = ""
+        self._is_file = False
+        self._value = bytearray()
+        self._field = bytearray()
+        self._header_value = bytearray()
+        self._headers: dict[str, str] = {}
+
+    def callbacks(self) -> dict[str, object]:
+        return {
+            "on_part_begin": self._begin,
+            "on_part_data": self._data,
+            "on_part_end": self._part_end,
+            "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),
+            "on_header_value": lambda d, s, e: self._header_value.extend(d[s:e]),
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_done,
+            "on_end": self._end,
+        }
+
+    def _begin(self) -> None:
+        self._name, self._is_file = "", False
+        self._headers.clear()
+        self._value.clear()
+
+    def _header_end(self) -> None:
+        self._headers[self._field.decode("latin-1").lower()] = self._header_value.decode("latin-1")
+        self._field.clear()
+        self._header_value.clear()
+
+    def _headers_done(self) -> None:
+        _, found = parse_options_header(self._headers.get("content-disposition", ""))
+        self._name = found.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" in found:
+            self._is_file = True
+            self.upload.filename = found[b"filename"].decode("utf-8", "replace")
+
+    def _data(self, chunk: bytes, start: int, end: int) -> None:
+        if self._is_file:
+            if len(self.upload.data) + end - start > MAX_UPLOAD:
+                raise TooLarge("file", f"larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+            self.upload.data.extend(chunk[start:end])
+        else:
+            if len(self._value) + end - start > MAX_FIELD:
+                raise TooLarge(self._name or "field", "too long")
+            self._value.extend(chunk[start:end])
+
+    def _part_end(self) -> None:
+        if self._is_file:
+            return
+        text = self._value.decode("utf-8", "replace")
+        if self._name == "release":
+            self.upload.release.append(text)
+        elif len(self.upload.fields) < 10:
+            self.upload.fields[self._name] = text
+
+    def _end(self) -> None:
+        self.done = True
+
+
+async def _read_pasted(request: Request) -> Upload:
+    """The paste form (urlencoded): the CSV text in a `csv` field."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_UPLOAD:
+            raise TooLarge("csv", f"larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=30)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadInput("csv", "malformed form") from exc
+    upload = Upload(filename="pasted.csv")
+    for name, value in pairs:
+        if name == "release":
+            upload.release.append(value)
+        elif name == "csv":
+            upload.data.extend(value.encode())
+        else:
+            upload.fields[name] = value
+    return upload
+
+
+async def read_upload(request: Request) -> Upload:
+    """The import form, in memory only: the file is a registry, and must not be spooled to
+    disk in clear as Starlette's own parser would for a large upload."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return await _read_pasted(request)
+    kind, options = parse_options_header(request.headers.get("content-type", ""))
+    if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise BadInput("file", "send the form as multipart/form-data")
+    reader = _UploadReader()
+    parser = MultipartParser(options[b"boundary"], reader.callbacks())  # type: ignore[arg-type]
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except FormParserError as exc:
+        raise BadInput("file", "malformed multipart body") from exc
+    if not reader.done:
+        raise BadInput("file", "the body ended before its closing boundary")
+    return reader.upload
+
+
+def _level(text: str) -> int:
+    try:
+        return int(text or Classification.RESTRICTED)
+    except ValueError as exc:
+        raise BadInput("classification", "a level from 0 to 3") from exc
+
+
+def _import(keyring: Keyring, request: Request, upload: Upload) -> int:
+    if not upload.data:
+        raise BadInput("file", "choose a CSV or XLSX file, or paste CSV text")
+    reports = registry.read_upload(bytes(upload.data), upload.filename)
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        result = identity_service.import_reports(
+            session=session,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            principal=keyring.principal,
+            reports=reports,
+            protection=identity_service.Protection(
+                _level(upload.fields.get("classification", "")), upload.release
+            ),
+            workers=1,
+        )
+    return result.imported
+
+
+@router.post("/identity/import")
+async def import_registry(request: Request, keyring: SignedIn) -> Response:
+    policy.require_permission(keyring.principal, roles.IDENTITY_IMPORT)
+    upload = await read_upload(request)
+    require_csrf(request, upload.fields.get("csrf", ""))
+    try:
+        imported = await run_in_threadpool(_import, keyring, request, upload)
+    except ReportsRefused as refused:
+        return _import_page(
+            request,
+            keyring.principal,
+            status_code=400,
+            imported=-1,
+            added="",
+            problems=refused.problems,
+        )
+    return RedirectResponse(f"/officer/identity?imported={imported}", status_code=303)
+
+
+@router.post("/identity/reports")
+def add_report(
+    request: Request,
+    *,
+    keyring: SignedIn,
+    given_name: Line = "",
+    family_name: Line = "",
+    aliases: Annotated[str, Form(max_length=4000)] = "",
+    name_arabic: Line = "",
+    dob: Annotated[str, Form(max_length=10)] = "",
+    place_of_birth: Line = "",
+    nationality: Annotated[str, Form(max_length=40)] = "",
+    sex: Annotated[str, Form(max_length=1)] = "",
+    classification: Annotated[int, Form(ge=0, le=3)] = int(Classification.RESTRICTED),
+    release: Annotated[list[str] | None, Form(max_length=10)] = None,
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    report = identity_service.checked_report(
+        {
+            "record_id": "typed",
+            "given_name": given_name,
+            "family_name": family_name,
+            "aliases": aliases.replace(",", ";"),
+            "name_arabic": name_arabic,
+            "dob": dob,
+            "place_of_birth": place_of_birth,
+            "nationality": nationality.replace(",", ";"),
+            "sex": sex,
+        }
+    )
+    runtime = runtime_of(request)
+    with runtime.db.transaction() as session:
+        view = identity_service.add_report(
+            session=session,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            principal=keyring.principal,
+            report=report,
+            protection=identity_service.Protection(classification, release or []),
+        )
+    return RedirectResponse(f"/officer/identity?added={view.id}", status_code=303)
