@@ -186,6 +186,7 @@ class Comparison:
     name: str
     description: str
     levels: tuple[Level, ...]
+    else_m: float | None = None  # an m for "else" set from experience, not learned
 
     def level_of(self, left: Row, right: Row) -> int:
         """Index of the pair's level, the "else" level being `len(levels)`."""
@@ -211,7 +212,11 @@ class Comparison:
                 entry["tf_adjustment_column"] = level.tf
                 entry["tf_adjustment_weight"] = 1.0
             levels.append(entry)
-        levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
+        final: dict[str, object] = {"sql_condition": "ELSE", "label_for_charts": "else"}
+        if self.else_m is not None:
+            final["m_probability"] = self.else_m
+            final["fix_m_probability"] = True
+        levels.append(final)
         return {
             "output_column_name": self.name,
             "comparison_description": self.description,
@@ -219,13 +224,14 @@ class Comparison:
         }
 
 
-def _name(column: str, phonetic: str, label: str) -> Comparison:
+def _name(column: str, other: str, phonetic: str, label: str) -> Comparison:
     return Comparison(
         label,
         f"{label.replace('_', ' ')} keys (spelling habits and scripts folded)",
         (
             Level("null", Missing((column,)), null=True),
             Level("exact", Same(column), tf=column),
+            Level("given and family swapped", Same(column, other)),
             Level("same sound", Same(phonetic)),
             Level("Jaro-Winkler >= 0.92", JaroWinkler(column, 0.92)),
             Level("among the other's names", InList(column, "name_tokens")),
@@ -256,8 +262,8 @@ class BothSplit(Condition):
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    _name("given_key", "given_phonetic", "given_name"),
-    _name("family_key", "family_phonetic", "family_name"),
+    _name("given_key", "family_key", "given_phonetic", "given_name"),
+    _name("family_key", "given_key", "family_phonetic", "family_name"),
     Comparison(
         "other_names",
         "name words shared when a report gives only a full, Arabic-script or alias name",
@@ -307,6 +313,9 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("about: within 2 years", YearsApart(2, approx=True)),
             Level("within 1 year", YearsApart(1)),
         ),
+        # EM learns this one from pairs that share both names, where namesakes born years
+        # apart pass for one man; a real man's years rarely differ by more (2 %).
+        else_m=0.02,
     ),
     Comparison(
         "place_of_birth",

@@ -1,0 +1,141 @@
+"""`homeward identity dedupe / match / train` as a user runs them: files in, files out,
+offline, training on the input when no model is given."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from homeward.cli.main import app
+from homeward.identity import synth
+from homeward.identity.reports import COLUMNS, write_reports
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A labelled synthetic registry split into registry and queries."""
+    path = tmp_path_factory.mktemp("linkage")
+    reports = synth.generate(1200, 5)
+    write_reports(path / "all.csv", reports, truth=True)
+    write_reports(path / "registry.csv", reports[200:])
+    write_reports(path / "queries.csv", reports[:200])
+    return path
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _pairs(groups: dict[str, str]) -> set[tuple[str, str]]:
+    members: dict[str, list[str]] = {}
+    for record, group in groups.items():
+        members.setdefault(group, []).append(record)
+    return {(a, b) for ids in members.values() for a in ids for b in ids if a < b}
+
+
+def test_dedupe_writes_a_cluster_for_every_row_and_finds_people(folder: Path) -> None:
+    out = folder / "clusters.csv"
+    model = folder / "model.json"
+    result = runner.invoke(
+        app,
+        ["identity", "dedupe", str(folder / "all.csv"), "--out", str(out),
+         "--save-model", str(model)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = _rows(out)
+    truth = {row["record_id"]: row["person_id"] for row in _rows(folder / "all.csv")}
+    assert list(written[0]) == ["record_id", "cluster_id"]
+    assert [row["record_id"] for row in written] == list(truth)
+    predicted = _pairs({row["record_id"]: row["cluster_id"] for row in written})
+    true_pairs = _pairs(truth)
+    correct = len(predicted & true_pairs)
+    assert correct / len(predicted) > 0.9, "precision"
+    assert correct / len(true_pairs) > 0.45, "recall"
+    assert Counter(row["cluster_id"] for row in written).most_common(1)[0][1] < 15
+    assert model.exists()
+
+
+def test_dedupe_with_a_saved_model_gives_the_same_clusters(folder: Path) -> None:
+    model = folder / "model.json"
+    if not model.exists():
+        test_dedupe_writes_a_cluster_for_every_row_and_finds_people(folder)
+    first, second = folder / "first.csv", folder / "second.csv"
+    for out in (first, second):
+        result = runner.invoke(
+            app,
+            ["identity", "dedupe", str(folder / "all.csv"), "--out", str(out),
+             "--model", str(model)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    assert first.read_text() == second.read_text()
+
+
+def test_match_ranks_candidates_per_query(folder: Path) -> None:
+    out = folder / "matches.csv"
+    result = runner.invoke(
+        app,
+        [
+            "identity", "match", "--registry", str(folder / "registry.csv"),
+            "--query", str(folder / "queries.csv"), "--out", str(out), "--top", "3",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert list(rows[0]) == ["query_id", "record_id", "probability", "rank"]
+    per_query: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        per_query.setdefault(row["query_id"], []).append(row)
+    for found in per_query.values():
+        assert [int(row["rank"]) for row in found] == list(range(1, len(found) + 1))
+        probabilities = [float(row["probability"]) for row in found]
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert all(0.0 <= p <= 1.0 for p in probabilities)
+    truth = {row["record_id"]: row["person_id"] for row in _rows(folder / "all.csv")}
+    firsts = [found[0] for found in per_query.values() if float(found[0]["probability"]) > 0.9]
+    right = sum(truth[row["query_id"]] == truth[row["record_id"]] for row in firsts)
+    assert len(firsts) > 40
+    assert right / len(firsts) > 0.9
+
+
+def test_bad_file_is_refused_with_line_and_field_and_nothing_written(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(",".join(COLUMNS) + "\nr1,,,,,,,31/02/1990,,,,,\n", encoding="utf-8")
+    out = tmp_path / "clusters.csv"
+    result = runner.invoke(app, ["identity", "dedupe", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "line 2" in result.output
+    assert "dob" in result.output
+    assert not out.exists()
+
+
+def test_too_small_a_file_to_train_on_says_so(tmp_path: Path) -> None:
+    small = tmp_path / "small.csv"
+    write_reports(small, synth.generate(5, 1))
+    result = runner.invoke(
+        app, ["identity", "dedupe", str(small), "--out", str(tmp_path / "o.csv")]
+    )
+    assert result.exit_code == 2
+    assert "too few" in result.output
+
+
+def test_train_writes_a_model_that_dedupe_reads(folder: Path, tmp_path: Path) -> None:
+    model = tmp_path / "trained.json"
+    result = runner.invoke(
+        app, ["identity", "train", str(folder / "registry.csv"), "--out", str(model)]
+    )
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "clusters.csv"
+    result = runner.invoke(
+        app,
+        ["identity", "dedupe", str(folder / "queries.csv"), "--out", str(out),
+         "--model", str(model)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(_rows(out)) == 200
