@@ -19,21 +19,29 @@ def _full(n: NormalisedReport) -> str | None:
     return n.full_key if n.full_key.count(" ") >= 1 else None
 
 
-def _with_year(key: str, n: NormalisedReport) -> str | None:
-    return f"{key}|{n.dob_year}" if key and n.dob_year is not None else None
+def _with_year(key: str, initial: str, n: NormalisedReport) -> str | None:
+    """A name with the year of birth and the other name's first letter: a misspelt other
+    name still meets; a common name alone ("mohammed|1990") would block thousands."""
+    if not key or not initial or n.dob_year is None:
+        return None
+    return f"{key}|{n.dob_year}|{initial[:1]}"
 
 
 def _sounds(n: NormalisedReport) -> str | None:
-    if not (n.given_phonetic and n.family_phonetic):
+    if not (n.given_phonetic and n.family_phonetic) or n.dob_year is None:
         return None
-    return f"{n.given_phonetic}|{n.family_phonetic}"
+    return f"{n.given_phonetic}|{n.family_phonetic}|{n.dob_year // 5}"
 
 
-def _kunya(n: NormalisedReport) -> str | None:
-    if not n.kunya:
+def _kunya(n: NormalisedReport, shift: int) -> str | None:
+    """Nom de guerre, nation and a four-year span of birth; two keys whose spans are
+    offset by two years, so that "about 1984" meets 1982 and 1986 in one of them."""
+    if not n.kunya or n.dob_year is None:
         return None
     nations = _nations(n)
-    return f"{n.kunya}|{nations[0]}" if len(nations) == 1 else None
+    if len(nations) != 1:
+        return None
+    return f"{n.kunya}|{nations[0]}|{(n.dob_year + shift) // 4}"
 
 
 def _date_and_initial(n: NormalisedReport, name: str) -> str | None:
@@ -46,8 +54,11 @@ def _date_and_initial(n: NormalisedReport, name: str) -> str | None:
 
 
 def _address(n: NormalisedReport) -> str | None:
-    # A number and a street at least: a bare town would join a whole town's reports.
-    return n.address_key if n.address_key.count(" ") >= 2 else None
+    # A number and a street at least (a bare town would join a whole town's reports),
+    # and an initial, as a household shares its address.
+    if n.address_key.count(" ") < 2 or not (n.given_key or n.full_key):
+        return None
+    return f"{n.address_key}|{(n.given_key or n.full_key)[:1]}"
 
 
 def _tokens_and_year(n: NormalisedReport) -> str | None:
@@ -61,11 +72,12 @@ def _tokens_and_year(n: NormalisedReport) -> str | None:
 
 BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
     "bk_full": _full,
-    "bk_given_year": lambda n: _with_year(n.given_key, n),
-    "bk_family_year": lambda n: _with_year(n.family_key, n),
+    "bk_given_year": lambda n: _with_year(n.given_key, n.family_key, n),
+    "bk_family_year": lambda n: _with_year(n.family_key, n.given_key, n),
     "bk_sounds": _sounds,
     "bk_document": lambda n: n.document_key or None,
-    "bk_kunya": _kunya,
+    "bk_kunya": lambda n: _kunya(n, 0),
+    "bk_kunya_shifted": lambda n: _kunya(n, 2),
     "bk_date_family": lambda n: _date_and_initial(n, n.family_key or n.full_key),
     "bk_date_given": lambda n: _date_and_initial(n, n.given_key),
     "bk_address": _address,
