@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from homeward.identity.features import Features, features
-from homeward.identity.model import LinkageModel
+from homeward.identity.model import LinkageModel, splink_settings
 from homeward.identity.normalise import normalise
 from homeward.identity.reports import PersonReport
 from homeward.identity.training import arrow_table, quiet_splink, train
@@ -31,6 +31,11 @@ def feature_rows(reports: Iterable[PersonReport], advance: Advance | None = None
     if advance:
         advance(len(rows) % 10_000)
     return rows
+
+
+def _current_blocking() -> dict[str, object]:
+    rules = splink_settings()["blocking_rules_to_generate_predictions"]
+    return {"blocking_rules_to_generate_predictions": rules}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,9 @@ def dedupe(
     quiet_splink()
     db_api = DuckDBAPI()
     table = db_api.register(arrow_table(rows))
-    linker = Linker(table, model.splink, log_level=None)
+    # Blocking belongs to this code's keys (features.py), not to the file's training day.
+    settings = dict(model.splink, **_current_blocking())
+    linker = Linker(table, settings, log_level=None)
     say("scoring candidate pairs")
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     pairs = predictions.as_duckdbpyrelation().count("*").fetchall()
