@@ -242,6 +242,13 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/cases/{case_id}/transfer": ("fra_officer", {"to_nation": "DEU", "reason": "x"}),
         "/officer/transfers/{transfer_id}/accept": ("fra_officer", {}),
         "/officer/transfers/{transfer_id}/refuse": ("fra_officer", {"reason": "not ours"}),
+        "/officer/cases/{case_id}/identity/report": ("fra_officer", {}),
+        "/officer/cases/{case_id}/identity/decisions": (
+            "fra_officer",
+            {"report_id": "0" * 32, "decision": "reject"},
+        ),
+        "/officer/identity/reports": ("fra_officer", {"family_name": "Saidi"}),
+        "/officer/identity/import": ("fra_officer", {"csv": "record_id\nR1\n"}),
     }
     posted = {
         context.path
