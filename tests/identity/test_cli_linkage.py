@@ -139,3 +139,43 @@ def test_train_writes_a_model_that_dedupe_reads(folder: Path, tmp_path: Path) ->
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert len(_rows(out)) == 200
+
+
+def test_features_and_spark_settings_for_a_registry_beyond_one_machine(
+    folder: Path, tmp_path: Path
+) -> None:
+    """The Spark path: model rows as Parquet, and the model's conditions in Spark SQL."""
+    import json
+
+    import sqlglot
+    from pyarrow import parquet  # type: ignore[import-untyped]
+
+    rows_file = tmp_path / "rows.parquet"
+    result = runner.invoke(
+        app, ["identity", "features", str(folder / "queries.csv"), "--out", str(rows_file)]
+    )
+    assert result.exit_code == 0, result.output
+    table = parquet.read_table(rows_file)
+    assert table.num_rows == 200
+    assert {"record_id", "given_key", "name_tokens", "bk_full"} <= set(table.column_names)
+    settings_file = tmp_path / "spark.json"
+    result = runner.invoke(app, ["identity", "splink-settings", "--out", str(settings_file)])
+    assert result.exit_code == 0, result.output
+    settings = json.loads(settings_file.read_text())
+    assert settings["sql_dialect"] == "spark"
+    conditions = [
+        level["sql_condition"]
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level["sql_condition"] != "ELSE"
+    ]
+    for condition in conditions:
+        sqlglot.parse_one(condition, read="spark")
+        assert "list_contains" not in condition
+        assert "jaro_winkler_similarity" not in condition
+    assert any("jaro_winkler(" in condition for condition in conditions)
+    refused = runner.invoke(
+        app, ["identity", "splink-settings", "--out", str(settings_file), "--dialect", "oracle"]
+    )
+    assert refused.exit_code == 2
+    assert "dialect" in refused.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -187,3 +188,36 @@ def match(
                     last = found.query_id
             progress.update(task, completed=len(query_rows))
     console.print(f"{written} candidates for {len(query_rows)} queries written to {out}.")
+
+
+@app.command()
+def features(
+    input_file: InputFile,
+    out: Annotated[Path, typer.Option(help="Parquet file of model rows.", dir_okay=False)],
+) -> None:
+    """Write the model's rows (normalised keys, blocking keys) as Parquet, for Splink on
+    Spark: see README, "At national scale"."""
+    import pyarrow.parquet as parquet  # type: ignore[import-untyped]
+
+    from homeward.identity.training import arrow_table
+
+    with _refusing(), _progress() as progress:
+        rows = _rows(_read(input_file, progress), progress, "reports")
+    parquet.write_table(arrow_table(rows), out)
+    console.print(f"{len(rows)} rows written to {out}.")
+
+
+@app.command("splink-settings")
+def splink_settings(
+    out: Annotated[Path, typer.Option(help="Splink settings (JSON) to write.", dir_okay=False)],
+    model_file: ModelOption = None,
+    dialect: Annotated[str, typer.Option(help="duckdb or spark.")] = "spark",
+) -> None:
+    """Write a trained model as Splink settings in a SQL dialect (default: the shipped
+    model, for Spark)."""
+    with _refusing():
+        if dialect not in ("duckdb", "spark"):
+            raise BadInput("dialect", f"{dialect!r} is not duckdb or spark")
+        model = LinkageModel.load(model_file) if model_file else LinkageModel.default()
+    out.write_text(json.dumps(model.splink_for(dialect), indent=1), encoding="utf-8")
+    console.print(f"Splink settings for {dialect} written to {out}.")

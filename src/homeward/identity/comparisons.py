@@ -358,3 +358,23 @@ COMPARISONS: tuple[Comparison, ...] = (
 TF_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(level.tf for c in COMPARISONS for level in c.levels if level.tf)
 )
+
+# Our conditions are written in DuckDB's SQL; Spark (Splink's SparkAPI, for registries
+# beyond one machine) names the same functions otherwise. Splink registers `jaro_winkler`
+# and `damerau_levenshtein` on Spark from its jar.
+_SPARK_NAMES = (
+    ("jaro_winkler_similarity(", "jaro_winkler("),
+    ("len(list_intersect(", "size(array_intersect("),
+    ("list_contains(", "array_contains("),
+)
+
+
+def in_dialect(sql: str, dialect: str) -> str:
+    """A condition of ours in `duckdb` (as written) or `spark` SQL."""
+    if dialect == "duckdb":
+        return sql
+    if dialect != "spark":
+        raise ValueError(f"no SQL dialect {dialect!r}: duckdb or spark")
+    for duckdb_name, spark_name in _SPARK_NAMES:
+        sql = sql.replace(duckdb_name, spark_name)
+    return sql

@@ -8,6 +8,7 @@ frequencies of the adjusted columns."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from homeward.core.errors import BadInput
-from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS, Comparison
+from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
 from homeward.identity.features import BLOCKING_KEYS, Features, blocking_keys, features
 from homeward.identity.normalise import NormalisedReport
 
@@ -115,6 +116,17 @@ class LinkageModel:
     def splink(self) -> dict[str, Any]:
         """Splink's own settings, trained: what `splink.Linker` takes (DuckDB or Spark)."""
         settings: dict[str, Any] = self.document["splink"]
+        return settings
+
+    def splink_for(self, dialect: str) -> dict[str, Any]:
+        """The trained settings with every condition in `dialect` ("duckdb" or "spark"):
+        `splink.Linker(SparkAPI(...).register(rows), model.splink_for("spark"))` runs this
+        model on Spark, on the rows `homeward identity features` writes."""
+        settings = copy.deepcopy(self.splink)
+        for comparison in settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                level["sql_condition"] = in_dialect(level["sql_condition"], dialect)
+        settings["sql_dialect"] = dialect
         return settings
 
     @classmethod
