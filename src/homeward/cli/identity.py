@@ -197,7 +197,7 @@ def features(
 ) -> None:
     """Write the model's rows (normalised keys, blocking keys) as Parquet, for Splink on
     Spark: see README, "At national scale"."""
-    import pyarrow.parquet as parquet  # type: ignore[import-untyped]
+    from pyarrow import parquet  # type: ignore[import-untyped]
 
     from homeward.identity.training import arrow_table
 
