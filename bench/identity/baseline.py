@@ -141,7 +141,7 @@ def blocking_counts(source: Path) -> dict[str, int]:
                 blocking_rules=rule,
                 link_type="dedupe_only",
                 unique_id_column_name="record_id",
-            )[0].cumulative_comparison_count
+            )[0]["cumulative_comparison_count"]
         )
         for name, rule in rules.items()
     }

@@ -35,9 +35,9 @@ typical user would on the raw columns: Jaro-Winkler (0.9, 0.7) on `given_name`, 
 (the `full_name` when the family name is empty), `place_of_birth` and `address`; Levenshtein
 (1, 2) on `dob` as written; exact match on `nationality`, `sex`, `document_number`. Blocking:
 equal date of birth, or equal given and family names. Plain `block_on("dob")` also pairs every
-two reports that give only the same year of birth (a third of the synthetic ones): about
-1.3 billion pairs at 1M reports (Splink's `count_comparisons_from_blocking_rules`, in the
-JSON), so the rule is narrowed to full dates, as a user would after that count. Training
+two reports that give only the same year of birth (a third of the synthetic ones): see the
+count under the batch table (Splink's `count_comparisons_from_blocking_rules`), so the rule is
+narrowed to full dates, as a user would after that count. Training
 without labels: the prior from the deterministic rule "same given name, family name and date
 of birth" at recall 0.7, u by random sampling (5M pairs, seed 42), m by EM on each blocking
 rule; then `predict` and `cluster_pairwise_predictions_at_threshold` at 0.95 (Homeward's
@@ -198,6 +198,14 @@ def section(result: dict[str, Any]) -> str:
         lines += [*_quality_table(result["quality"]), ""]
     if result.get("batch"):
         lines += ["**Batch dedupe**:", "", *_batch_table(result["batch"]), ""]
+        counts = result["batch"]["data"].get("blocking_pairs_baseline")
+        if counts:
+            shown = ", ".join(f"{rule} {pairs:,}" for rule, pairs in counts.items())
+            lines += [
+                "Pairs each baseline blocking rule makes on these reports (Splink's estimate "
+                f"from a 5 % sample): {shown}.",
+                "",
+            ]
     if result.get("latency"):
         lines += [
             "**Online match**, one report per call:",

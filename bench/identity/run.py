@@ -194,17 +194,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     result.setdefault("quality", {})
     result["busy_before"] = round(wait_for_quiet(QUIET_WAIT), 2)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:  # after every part, so a failure later keeps what was measured
+        path.write_text(json.dumps(result, indent=2) + "\n")
+
     if "febrl" in parts:
         result["quality"]["febrl4"] = febrl()
+        save()
     if "synth" in parts:
         for people in (2_000, 10_000) if args.quick else (10_000, 100_000):
             result["quality"][f"synth-{people}"] = synthetic(people)
+            save()
     if "latency" in parts:
         sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
         result["latency"] = latency(sizes, 30 if args.quick else 200, 5 if args.quick else 20)
+        save()
     if "batch" in parts:
         result["batch"] = batch(100_000 if args.quick else BATCH_RECORDS)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
+        save()
     readme.write()
     return 0
