@@ -72,7 +72,7 @@ def test_the_waterfall_chart_in_a_browser(
 
         page.get_by_role("button", name="Same person: confirm").first.click()
         page.goto(f"{base}/officer/cases/{case_id}")
-        expect(page.get_by_text("identity:link:confirm")).to_be_visible()
+        expect(page.get_by_text("Identity link confirmed")).to_be_visible()
         page.screenshot(path=ARTIFACTS / "confirmed.png", full_page=True)
         assert not [e for e in errors if "Content Security Policy" in e]
         context.close()

@@ -84,7 +84,7 @@ def test_a_registry_through_the_page_then_who_might_this_be_and_confirm(
     )
     assert confirmed.status_code == 303, confirmed.text
     timeline = client.get(f"/officer/cases/{case_id}").text
-    assert "identity:link:confirm" in timeline
+    assert "Identity link confirmed" in timeline
     assert "Same passport number." in timeline
     assert _rows(runtime, "person_merge") == 1
     again = client.get(f"/officer/cases/{case_id}/identity").text

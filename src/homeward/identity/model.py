@@ -21,7 +21,7 @@ from typing import Any
 
 from homeward.core.errors import BadInput
 from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
-from homeward.identity.features import BLOCKING_KEYS, Features, blocking_keys, features
+from homeward.identity.features import BATCH_KEYS, Features, blocking_keys, features
 from homeward.identity.normalise import NormalisedReport
 
 __all__ = ["Evidence", "LinkageModel", "PairScore", "blocking_keys", "splink_settings"]
@@ -52,13 +52,13 @@ class PairScore:
 
 
 def splink_settings() -> dict[str, Any]:
-    """Untrained Splink settings: our comparisons, blocking on every blocking-key column."""
+    """Untrained Splink settings: our comparisons, blocking on the batch's key columns."""
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "record_id",
         "comparisons": [comparison.splink() for comparison in COMPARISONS],
         "blocking_rules_to_generate_predictions": [
-            f"l.{column} = r.{column}" for column in BLOCKING_KEYS
+            f"l.{column} = r.{column}" for column in BATCH_KEYS
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,

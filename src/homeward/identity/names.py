@@ -221,7 +221,22 @@ def _arabic_to_latin(text: str) -> tuple[str, str, str]:
         else:
             kept.append(word)
         index += 1
-    return (romanise(" ".join(kept)) if kept else ""), kunya, nation
+    return _romanise_words(kept), kunya, nation
+
+
+_JOINS_NEXT = frozenset({"عبد", "بن", "ابن", "بنت"})  # read with the next word
+
+
+def _romanise_words(words: list[str]) -> str:
+    """Romanise word by word (each cached: names repeat, whole names rarely do), keeping a
+    compound (عبد القادر) or a filiation (بن علي) as one unit."""
+    units: list[str] = []
+    for word in words:
+        if units and units[-1].split()[-1] in _JOINS_NEXT:
+            units[-1] = f"{units[-1]} {word}"
+        else:
+            units.append(word)
+    return " ".join(romanise(unit) for unit in units)
 
 
 def _strip_fused_article(word: str) -> str:

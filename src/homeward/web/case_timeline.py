@@ -18,6 +18,8 @@ WHAT = {
     "case:transfer:request": "Transfer requested",
     "case:transfer:accept": "Transfer accepted",
     "case:transfer:refuse": "Transfer refused",
+    "identity:link:confirm": "Identity link confirmed",
+    "identity:link:reject": "Identity link rejected",
 }
 
 
