@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pycountry
@@ -114,21 +115,34 @@ def _sex(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)
+def _dob(value: str) -> str:
+    return check_partial_date(value, "dob")
+
+
+# Values that repeat across a registry (dates, nationality lists) are checked once each.
+_CHECKS: dict[str, Callable[[str], object]] = {
+    "aliases": _aliases,
+    "nationality": lru_cache(maxsize=4096)(_nations),
+    "sex": _sex,
+    "dob": _dob,
+}
+_FIELDS = (*COLUMNS, TRUTH_COLUMN)
+_LISTS = frozenset({"aliases", "nationality"})
+
+
 def parse_row(row: dict[str, str]) -> tuple[PersonReport, list[BadInput]]:
     """Check one row; returns the report and every problem found (the report is only
     meaningful when there are none)."""
     problems: list[BadInput] = []
     values: dict[str, object] = {}
-    checks: dict[str, Callable[[str], object]] = {
-        "aliases": _aliases,
-        "nationality": _nations,
-        "sex": _sex,
-        "dob": lambda value: check_partial_date(value, "dob"),
-    }
-    for name in (*COLUMNS, TRUTH_COLUMN):
+    for name in _FIELDS:
         raw = row.get(name) or ""
+        if not raw:  # most cells are empty: nothing to check
+            values[name] = () if name in _LISTS else ""
+            continue
         try:
-            check = checks.get(name)
+            check = _CHECKS.get(name)
             values[name] = check(raw) if check else _text(raw, name)
         except BadInput as exc:
             problems.append(exc)
