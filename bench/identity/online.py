@@ -143,14 +143,14 @@ class HomewardOnline:
 
     def grow(self, reports: Sequence[PersonReport], progress: Callable[[int], None]) -> None:
         """Import reports[self.imported:] in one transaction, as a registry upload is."""
-        from homeward.identity import service
+        from homeward.identity import imports, service
 
         new = reports[self.imported :]
         if not new:
             return
         started = time.perf_counter()
         with self.db.transaction() as session:
-            service.import_reports(
+            imports.import_reports(
                 session=session,
                 secrets=self.secrets,
                 settings=self.settings,
@@ -163,11 +163,11 @@ class HomewardOnline:
         self.imported = len(reports)
 
     def caller(self, queries: Sequence[PersonReport]) -> Callable[[int], int]:
-        from homeward.identity import service
+        from homeward.identity import search
 
         def call(index: int) -> int:
             with self.db.transaction() as session:
-                found = service.who_might_this_be(
+                found = search.who_might_this_be(
                     session=session,
                     secrets=self.secrets,
                     principal=self.principal,

@@ -57,7 +57,7 @@ the new reports are its last 8,103 rows, so most have relatives or themselves in
 registry). Splink's side is its own `predict_between(registry, query)` with the baseline's
 model (trained once on the 100,000-report registry): the one-row query registered, scored
 against the registry, its best five fetched, all timed. Homeward's side is its online "who
-might this be" (`identity.service.who_might_this_be`, limit 5, one transaction per call with
+might this be" (`identity.search.who_might_this_be`, limit 5, one transaction per call with
 its audit entry, as a request) on a SQLite database after a bulk `import_reports` of the
 registry, with the model shipped with Homeward, or while there is none one trained without
 labels on the 100,000-report registry (`homeward_model` in the JSON). After warm-up calls,

@@ -16,7 +16,7 @@ from homeward.cases import views
 from homeward.cases.identity import ClaimedIdentity
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.core.runtime import Runtime
-from homeward.identity import decisions, index
+from homeward.identity import decisions, imports, index, search
 from homeward.identity import service as identity
 from homeward.identity.db_models import Person, PersonMerge, ReportKey, StoredReport
 from homeward.identity.model import LinkageModel
@@ -47,7 +47,7 @@ def world(runtime: Runtime, personas: helpers.Personas, identity_model: LinkageM
     made = registry()
     fra = principal(runtime, personas["fra_officer"])
     with runtime.db.transaction() as session:
-        result = identity.import_reports(
+        result = imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,
@@ -65,11 +65,9 @@ def _count(runtime: Runtime, model: type[object]) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _candidates(
-    runtime: Runtime, persona: helpers.Persona, case_id: str
-) -> identity.CaseCandidates:
+def _candidates(runtime: Runtime, persona: helpers.Persona, case_id: str) -> search.CaseCandidates:
     with runtime.db.transaction() as session:
-        return identity.case_candidates(
+        return search.case_candidates(
             session=session,
             secrets=runtime.secrets,
             principal=principal(runtime, persona),
@@ -229,7 +227,7 @@ def test_another_nation_sees_nothing_and_the_administrator_reads_nothing(
     deu = principal(runtime, personas["deu_officer"])
     assert _candidates(runtime, personas["deu_officer"], deu_case).found.candidates == []
     with runtime.db.transaction() as session:
-        found = identity.who_might_this_be(
+        found = search.who_might_this_be(
             session=session,
             secrets=runtime.secrets,
             principal=deu,
@@ -241,7 +239,7 @@ def test_another_nation_sees_nothing_and_the_administrator_reads_nothing(
         lambda session: identity.get_report(
             session=session, secrets=runtime.secrets, principal=deu, report_id=fra_report.report.id
         ),
-        lambda session: identity.case_candidates(
+        lambda session: search.case_candidates(
             session=session, secrets=runtime.secrets, principal=deu, case_id=fra_case
         ),
         lambda session: decisions.decide_for_case(
@@ -258,7 +256,7 @@ def test_another_nation_sees_nothing_and_the_administrator_reads_nothing(
             attempt(session)
     administrator = principal(runtime, personas["administrator"])
     with pytest.raises(Forbidden), runtime.db.transaction() as session:
-        identity.who_might_this_be(
+        search.who_might_this_be(
             session=session,
             secrets=runtime.secrets,
             principal=administrator,
@@ -279,7 +277,7 @@ def test_a_release_lets_another_nation_search_but_not_decide_alone(
     made = registry()
     fra = principal(runtime, personas["fra_officer"])
     with runtime.db.transaction() as session:
-        identity.import_reports(
+        imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,
@@ -291,7 +289,7 @@ def test_a_release_lets_another_nation_search_but_not_decide_alone(
     shown = []
     for query in made.reports[3:5]:
         with runtime.db.transaction() as session:
-            found = identity.who_might_this_be(
+            found = search.who_might_this_be(
                 session=session,
                 secrets=runtime.secrets,
                 principal=principal(runtime, personas["deu_officer"]),
@@ -327,7 +325,7 @@ def test_a_bad_registry_is_refused_by_line_and_field_and_nothing_is_stored(
     assert any(p.startswith("line 7, sex:") for p in problems)
     fra = principal(runtime, personas["fra_officer"])
     with runtime.db.transaction() as session:
-        identity.import_reports(
+        imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,
@@ -336,7 +334,7 @@ def test_a_bad_registry_is_refused_by_line_and_field_and_nothing_is_stored(
             protection=identity.Protection(),
         )
     with pytest.raises(ReportsRefused) as again, runtime.db.transaction() as session:
-        identity.import_reports(
+        imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,
@@ -349,7 +347,7 @@ def test_a_bad_registry_is_refused_by_line_and_field_and_nothing_is_stored(
         f"line 3, record_id: {good[1].record_id!r} is already imported",
     ]
     with pytest.raises(BadInput) as level, runtime.db.transaction() as session:
-        identity.import_reports(
+        imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,

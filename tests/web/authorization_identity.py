@@ -9,6 +9,7 @@ import httpx2
 import pytest
 from sqlalchemy import text
 
+from homeward.identity import imports as identity_imports
 from homeward.identity import service as identity_service
 from homeward.identity.reports import PersonReport
 from tests import helpers
@@ -42,7 +43,7 @@ def seeded(world: World) -> tuple[str, str]:
     if "registry-1" not in world.cases:
         keyring = helpers.keyring(world.runtime, world.personas["fra_officer"])
         with world.runtime.db.transaction() as session:
-            identity_service.import_reports(
+            identity_imports.import_reports(
                 session=session,
                 secrets=world.runtime.secrets,
                 settings=world.runtime.settings,

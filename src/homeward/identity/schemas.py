@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from homeward.identity.model import PairScore
 from homeward.identity.reports import PersonReport
-from homeward.identity.service import Candidate, Candidates, ReportView
+from homeward.identity.search import Candidate, Candidates
+from homeward.identity.service import ReportView
 
 Short = Annotated[str, Field(max_length=300)]
 Level = Annotated[int, Field(ge=0, le=3)]

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from homeward.identity import decisions, registry
+from homeward.identity import imports as identity_imports
+from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.identity.schemas import (
     CandidatesOut,
@@ -58,7 +60,7 @@ def case_candidates(
     field by field. Only reports the officer may see are searched; audited."""
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        found = identity_service.case_candidates(
+        found = identity_search.case_candidates(
             session=session,
             secrets=runtime.secrets,
             principal=keyring.principal,
@@ -111,7 +113,7 @@ def search(request: Request, body: SearchIn, keyring: Officer) -> CandidatesOut:
     report = identity_service.checked_report(body.report.as_row("query"))
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        found = identity_service.who_might_this_be(
+        found = identity_search.who_might_this_be(
             session=session,
             secrets=runtime.secrets,
             principal=keyring.principal,
@@ -155,7 +157,7 @@ def import_registry(request: Request, body: ImportIn, keyring: Officer) -> Impor
     reports = registry.read_csv(body.csv)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        result = identity_service.import_reports(
+        result = identity_imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,

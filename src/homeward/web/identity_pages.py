@@ -18,6 +18,8 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.core.errors import BadInput, TooLarge
 from homeward.identity import decisions, registry
+from homeward.identity import imports as identity_imports
+from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.identity.reports import ReportsRefused
 from homeward.identity.waterfall import waterfall
@@ -39,7 +41,7 @@ def case_identity(request: Request, case_id: str, keyring: SignedIn) -> Response
     runtime = runtime_of(request)
     principal = keyring.principal
     with runtime.db.transaction() as session:
-        found = identity_service.case_candidates(
+        found = identity_search.case_candidates(
             session=session, secrets=runtime.secrets, principal=principal, case_id=case_id
         )
     owner = found.owner_nation == principal.nation
@@ -258,7 +260,7 @@ def _import(keyring: Keyring, request: Request, upload: Upload) -> int:
     reports = registry.read_upload(bytes(upload.data), upload.filename)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        result = identity_service.import_reports(
+        result = identity_imports.import_reports(
             session=session,
             secrets=runtime.secrets,
             settings=runtime.settings,

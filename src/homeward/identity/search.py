@@ -1,0 +1,207 @@
+"""Who might this be: the persons a report may be, found through the blocking-key index,
+scored in process by the linkage model, best first, with the evidence field by field. Only
+reports the officer may see are searched; every search is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from homeward.audit import service as audit
+from homeward.cases import service as case_service
+from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.models import Case
+from homeward.core.errors import BadInput
+from homeward.crypto.keys import ServerSecrets
+from homeward.identity import index
+from homeward.identity.db_models import (
+    IdentityDecision,
+    StoredReport,
+)
+from homeward.identity.features import features
+from homeward.identity.model import LinkageModel, PairScore
+from homeward.identity.normalise import NormalisedReport, normalise
+from homeward.identity.reports import PersonReport
+from homeward.identity.service import ReportView, _case_row, _view, case_report
+from homeward.policy import binding, roles
+from homeward.policy import check as policy
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One person who might be the query: the best-scoring of their reports and its evidence."""
+
+    person_id: str
+    report: ReportView
+    score: PairScore
+    other_reports: list[ReportView] = field(default_factory=list)
+
+    @property
+    def probability(self) -> float:
+        return self.score.probability
+
+
+@dataclass(frozen=True)
+class Candidates:
+    query: ReportView | None
+    """The stored report searched for, if the query is stored (a case added to the index)."""
+    candidates: list[Candidate]
+    looked_at: int
+    """Reports decrypted and scored."""
+    skipped_keys: int
+
+
+def _rejected_persons(session: Session, person_id: str) -> set[str]:
+    """Persons an officer said this person is not: never proposed again."""
+    reports, decisions = StoredReport.__table__, IdentityDecision.__table__
+    own = select(reports.c.id).where(reports.c.person_id == person_id)
+    pairs = session.execute(
+        select(decisions.c.left_report_id, decisions.c.right_report_id).where(
+            decisions.c.decision == "reject",
+            decisions.c.left_report_id.in_(own) | decisions.c.right_report_id.in_(own),
+        )
+    ).all()
+    if not pairs:
+        return set()
+    mine = set(session.scalars(own))
+    others = {report_id for pair in pairs for report_id in pair} - mine
+    return set(session.scalars(select(reports.c.person_id).where(reports.c.id.in_(others))))
+
+
+def _digest(ids: Iterable[str]) -> bytes:
+    return hashlib.sha256(",".join(sorted(ids)).encode()).digest()
+
+
+def _search(
+    session: Session,
+    keys: index.Keys,
+    principal: policy.Principal,
+    normalised: NormalisedReport,
+    *,
+    query: StoredReport | None,
+    limit: int,
+    model: LinkageModel | None,
+) -> Candidates:
+    if not 1 <= limit <= 50:
+        raise BadInput("limit", "between 1 and 50")
+    binding.bind(session, principal)
+    excluded: set[str] = set()
+    if query is not None:
+        excluded = {query.person_id, *_rejected_persons(session, query.person_id)}
+    found = index.lookup(
+        session,
+        index.key_hashes(keys, normalised),
+        exclude=[query.id] if query is not None else [],
+    )
+    rows = (
+        list(session.scalars(select(StoredReport).where(StoredReport.id.in_(found.report_ids))))
+        if found.report_ids
+        else []
+    )
+    scorer = (model or index.linkage_model()) if rows else None
+    query_row = features(normalised)
+    best: dict[str, tuple[PairScore, ReportView]] = {}
+    others: dict[str, list[ReportView]] = {}
+    for row in rows:
+        if row.person_id in excluded:
+            continue
+        report, candidate_keys = index.open_payload(keys, row.sealed)
+        assert scorer is not None  # noqa: S101 - loaded above whenever there are rows
+        score = scorer.score_rows(query_row, features(candidate_keys))
+        view = _view(row, report)
+        kept = best.get(row.person_id)
+        if kept is None or score.match_weight > kept[0].match_weight:
+            if kept is not None:
+                others.setdefault(row.person_id, []).append(kept[1])
+            best[row.person_id] = (score, view)
+        else:
+            others.setdefault(row.person_id, []).append(view)
+    ranked = sorted(best.items(), key=lambda item: (-_finite(item[1][0].match_weight), item[0]))
+    candidates = [
+        Candidate(person_id, view, score, others.get(person_id, []))
+        for person_id, (score, view) in ranked[:limit]
+    ]
+    query_view = _view(query, index.open_payload(keys, query.sealed)[0]) if query else None
+    return Candidates(query_view, candidates, len(rows), found.skipped_keys)
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else math.copysign(1e9, value)
+
+
+def who_might_this_be(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    principal: policy.Principal,
+    report: PersonReport | NormalisedReport,
+    limit: int = 5,
+    model: LinkageModel | None = None,
+) -> Candidates:
+    """The persons a report (stored or not) might be, best first, with the evidence field by
+    field; only reports the officer may see are searched. Audited as one read."""
+    policy.require_permission(principal, roles.IDENTITY_READ)
+    keys = index.Keys.of(secrets)
+    normalised = report if isinstance(report, NormalisedReport) else normalise(report)
+    found = _search(session, keys, principal, normalised, query=None, limit=limit, model=model)
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action="identity:search",
+        resource_type="person_report",
+        resource_id="unsaved",
+        nation=principal.nation,
+        detail_digest=_digest(c.report.id for c in found.candidates),
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class CaseCandidates:
+    case_id: str
+    reference: str
+    owner_nation: str
+    identity: ClaimedIdentity
+    found: Candidates
+
+    @property
+    def indexed(self) -> bool:
+        return self.found.query is not None
+
+
+def case_candidates(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    principal: policy.Principal,
+    case_id: str,
+    limit: int = 5,
+    model: LinkageModel | None = None,
+) -> CaseCandidates:
+    """ "Who might this be" for a case: its claimed identity as it stands now, against every
+    report the officer may see; its own person and the persons rejected for it left out."""
+    policy.require_permission(principal, roles.IDENTITY_READ)
+    case: Case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    identity = case_service.identity_of(secrets, case)
+    keys = index.Keys.of(secrets)
+    normalised = normalise(case_report(case.reference, identity))
+    row = _case_row(session, case.id)
+    found = _search(session, keys, principal, normalised, query=row, limit=limit, model=model)
+    case_service.record_read(session=session, principal=principal, case=case)
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action="identity:search",
+        resource_type="case",
+        resource_id=case.id,
+        nation=case.owner_nation,
+        detail_digest=_digest(c.report.id for c in found.candidates),
+    )
+    return CaseCandidates(case.id, case.reference, case.owner_nation, identity, found)
