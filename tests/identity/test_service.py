@@ -21,7 +21,7 @@ from homeward.identity import service as identity
 from homeward.identity.db_models import Person, PersonMerge, ReportKey, StoredReport
 from homeward.identity.model import LinkageModel
 from homeward.identity.normalise import normalise
-from homeward.identity.reports import ReportsRefused, read_csv_text
+from homeward.identity.reports import PersonReport, ReportsRefused, read_csv_text
 from homeward.policy.labels import Classification
 from tests import helpers
 from tests.identity.online_world import (
@@ -80,7 +80,7 @@ def test_the_true_person_comes_first_with_the_evidence(
 ) -> None:
     case_id = open_case(runtime, personas["fra_officer"], world.case_identity)
     found = _candidates(runtime, personas["fra_officer"], case_id)
-    assert not found.indexed
+    assert found.indexed, "a case is in the index from the moment it is opened"
     assert found.found.candidates
     first = found.found.candidates[0]
     records = {first.report.report.record_id, *(r.report.record_id for r in first.other_reports)}
@@ -132,7 +132,7 @@ def test_confirm_joins_the_persons_and_is_a_case_event(
         assert merged is not None
         assert merged.merged_into == decided.person_id
         assert audit.entries(session=session, action="identity:link:confirm")
-    assert _count(runtime, Person) == persons_before + 1  # the case's own, then merged
+    assert _count(runtime, Person) == persons_before  # merged persons stay, marked merged
     keyring = helpers.keyring(runtime, fra)
     with runtime.db.transaction() as session:
         view = views.case_view(
@@ -215,7 +215,7 @@ def test_bad_decisions_change_nothing(
             )
         if field:
             assert getattr(raised.value, "field", "") == field
-    assert _count(runtime, StoredReport) == len(world.reports)  # the case was not even added
+    assert _count(runtime, StoredReport) == len(world.reports) + 1  # the registry and the case
 
 
 def test_another_nation_sees_nothing_and_the_administrator_reads_nothing(
@@ -407,3 +407,32 @@ def views_identity(name: str) -> ClaimedIdentity:
     return ClaimedIdentity(
         given_names="Karim", family_name=name, date_of_birth="1991-03", nationalities=["FRA"]
     )
+
+
+def test_a_new_case_is_found_by_a_later_search_and_follows_its_identity(
+    runtime: Runtime, personas: helpers.Personas, world: Registry
+) -> None:
+    """'Who might this be' searches all cases: a case opened without any indexing step is a
+    candidate for a later report of the same man, and a corrected identity moves it."""
+    fra = personas["fra_officer"]
+    case_id = open_case(runtime, fra, world.case_identity)
+    query = PersonReport(
+        "query",
+        given_name=world.case_identity.given_names,
+        family_name=world.case_identity.family_name,
+        dob=world.case_identity.date_of_birth,
+    )
+    with runtime.db.transaction() as session:
+        found = search.who_might_this_be(
+            session=session,
+            secrets=runtime.secrets,
+            principal=principal(runtime, fra),
+            report=query,
+        )
+        case_rows = session.scalars(select(StoredReport).where(StoredReport.case_id == case_id))
+        case_reports = {row.id for row in case_rows}
+    assert len(case_reports) == 1
+    found_ids = {c.report.id for c in found.candidates} | {
+        r.id for c in found.candidates for r in c.other_reports
+    }
+    assert case_reports & found_ids

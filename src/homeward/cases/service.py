@@ -82,6 +82,20 @@ def record_event(
     return event
 
 
+def keep_in_identity_index(
+    *, session: Session, secrets: ServerSecrets, principal: policy.Principal, case: Case
+) -> None:
+    """A case's claimed identity is searched by "who might this be" from the moment the case
+    exists, and its report follows the case's identity, labels and owner. (identity builds
+    on cases, so it is imported here rather than at the top.)"""
+    from homeward.identity import service as identity_service
+
+    if case.owner_nation == principal.nation and roles.may(principal.role, roles.IDENTITY_IMPORT):
+        identity_service.index_case(
+            session=session, secrets=secrets, principal=principal, case_id=case.id
+        )
+
+
 def _check_labels(labels: list[str]) -> list[str]:
     cleaned = sorted({label.strip().lower() for label in labels if label.strip()})
     if len(cleaned) > 20 or any(len(label) > LABEL_MAX for label in cleaned):
@@ -177,6 +191,7 @@ def open_case(
         detail={"conversations": data.conversation_ids} if data.conversation_ids else None,
     )
     session.flush()
+    keep_in_identity_index(session=session, secrets=secrets, principal=principal, case=case)
     return case
 
 
@@ -234,6 +249,7 @@ def update_identity(
         detail={"reason": _reason(reason)},
     )
     session.flush()
+    keep_in_identity_index(session=session, secrets=secrets, principal=principal, case=case)
     return case
 
 
@@ -309,6 +325,7 @@ def set_protection(
         },
     )
     session.flush()
+    keep_in_identity_index(session=session, secrets=secrets, principal=principal, case=case)
     return case
 
 
