@@ -144,6 +144,12 @@ def normalise(report: PersonReport) -> NormalisedReport:
         given_text, family_text = _split_full_name(report.full_name)
     given, family = parse_name(given_text), parse_name(family_text)
     arabic = parse_name(report.name_arabic) if report.name_arabic else ParsedName()
+    if not (given.keys or family.keys):
+        # A name only in Arabic script: its first word is his own name and its last the
+        # family's, so the fuzzy levels of both comparisons can speak (Mrabet / Murabit).
+        script = arabic if arabic.words else full if is_arabic(report.full_name) else None
+        if script is not None and len(script.words) >= 2:
+            given, family = parse_name(script.words[0]), parse_name(script.words[-1])
     aliases = [parse_name(alias) for alias in report.aliases]
     kunya = ""
     nisba = ""
