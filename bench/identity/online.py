@@ -89,7 +89,7 @@ def splink_predict_between(
 
 class HomewardOnline:
     """Homeward's online lookup: a fresh SQLite database in `folder`, one FRA desk officer,
-    the registry imported in bulk through `identity.service.import_reports` (grown in steps,
+    the registry imported in bulk through `identity.imports.import_reports` (grown in steps,
     since each registry is the first rows of the same file), then one
     `who_might_this_be(report, limit=5)` per call in its own transaction, as a request does
     (its audit entry committed with it)."""

@@ -52,6 +52,7 @@ def quality(name: str, source: Path, truth: dict[str, str], facts: dict[str, Any
     print(f"[{name}] {facts['records']:,} records", flush=True)
     return {
         "data": facts,
+        "commit": _commit(),
         **{tool: measure.dedupe_and_score(tool, source, truth, WORK_DIR) for tool in TOOLS},
     }
 
@@ -112,6 +113,7 @@ def latency(sizes: tuple[int, ...], calls: int, warm_up: int) -> dict[str, Any]:
     result: dict[str, Any] = {"calls": calls, "warm_up": warm_up, "top": online.TOP}
     result["baseline_trained_on"] = train_on.name
     result["homeward_database"] = "SQLite"
+    result["commit"] = _commit()
     with tempfile.TemporaryDirectory(dir=WORK_DIR) as folder:
         ours: online.HomewardOnline | None = None
         try:
