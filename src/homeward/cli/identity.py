@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ from rich.progress import (
 from homeward.core.errors import BadInput
 from homeward.identity import synth as synth_data
 from homeward.identity.features import Features
-from homeward.identity.linkage import CLUSTER_THRESHOLD, feature_rows
+from homeward.identity.linkage import CLUSTER_THRESHOLD, feature_rows, feature_table
 from homeward.identity.linkage import dedupe as dedupe_rows
 from homeward.identity.matching import match_all
 from homeward.identity.model import LinkageModel
@@ -75,8 +75,9 @@ def _rows(reports: list[PersonReport], progress: Progress, what: str) -> list[Fe
     return feature_rows(reports, advance=lambda done: progress.advance(task, done))
 
 
-def _steps(progress: Progress, steps: list[str]) -> tuple[int, list[str]]:
-    return progress.add_task("linking", total=len(steps)), steps
+def _table(reports: list[PersonReport], progress: Progress) -> Any:
+    task = progress.add_task("normalising reports", total=len(reports))
+    return feature_table(reports, advance=lambda done: progress.advance(task, done))
 
 
 @app.command()
@@ -106,12 +107,12 @@ def train(
 ) -> None:
     """Train the linkage model on a file of reports, without labels, and save it."""
     with _refusing(), _progress() as progress:
-        rows = _rows(_read(input_file, progress), progress, "reports")
+        table = _table(_read(input_file, progress), progress)
         task = progress.add_task("training", total=None)
-        model = train_model(rows, step=lambda part: progress.update(task, description=part))
+        model = train_model(table, step=lambda part: progress.update(task, description=part))
         progress.update(task, total=1, completed=1, description="trained")
     model.save(out)
-    console.print(f"Model trained on {len(rows)} reports written to {out}.")
+    console.print(f"Model trained on {table.num_rows} reports written to {out}.")
 
 
 @app.command()
@@ -129,10 +130,10 @@ def dedupe(
     """Deduplicate a registry: every record gets a cluster of reports of one person."""
     with _refusing(), _progress() as progress:
         model = LinkageModel.load(model_file) if model_file else None
-        rows = _rows(_read(input_file, progress), progress, "reports")
+        table = _table(_read(input_file, progress), progress)
         task = progress.add_task("linking", total=None)
         result = dedupe_rows(
-            rows,
+            table,
             model=model,
             threshold=threshold,
             step=lambda part: progress.update(task, description=part),
@@ -141,13 +142,12 @@ def dedupe(
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(("record_id", "cluster_id"))
-        for row in rows:
-            record_id = str(row["record_id"])
+        for record_id in table.column("record_id").to_pylist():
             writer.writerow((record_id, result.cluster_of.get(record_id, record_id)))
     if save_model:
         result.model.save(save_model)
     clusters = len(set(result.cluster_of.values()))
-    console.print(f"{len(rows)} records in {clusters} clusters written to {out}.")
+    console.print(f"{table.num_rows} records in {clusters} clusters written to {out}.")
 
 
 @app.command()
@@ -199,12 +199,10 @@ def features(
     Spark: see README, "At national scale"."""
     from pyarrow import parquet  # type: ignore[import-untyped]
 
-    from homeward.identity.training import arrow_table
-
     with _refusing(), _progress() as progress:
-        rows = _rows(_read(input_file, progress), progress, "reports")
-    parquet.write_table(arrow_table(rows), out)
-    console.print(f"{len(rows)} rows written to {out}.")
+        table = _table(_read(input_file, progress), progress)
+    parquet.write_table(table, out)
+    console.print(f"{table.num_rows} rows written to {out}.")
 
 
 @app.command("splink-settings")

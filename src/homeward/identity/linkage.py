@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import pyarrow as pa  # type: ignore[import-untyped]
+
 from homeward.identity.features import Features, features
 from homeward.identity.model import LinkageModel, splink_settings
 from homeward.identity.normalise import normalise
 from homeward.identity.reports import PersonReport
-from homeward.identity.training import arrow_table, quiet_splink, train
+from homeward.identity.training import arrow_table, as_table, quiet_splink, train
 
 # Pairs at or above this probability join one cluster (connected components). Chosen on
 # the synthetic set (bench/identity): precision and recall balance here.
@@ -48,8 +50,28 @@ class Clusters:
     pairs: int  # scored pairs at or above the threshold
 
 
+def feature_table(
+    reports: Iterable[PersonReport], advance: Advance | None = None, *, chunk: int = 20_000
+) -> pa.Table:
+    """`feature_rows` as an Arrow table, built a chunk at a time: a million rows as Python
+    dicts would hold several gigabytes at once."""
+    batches = []
+    rows: list[Features] = []
+    for report in reports:
+        rows.append(features(normalise(report)))
+        if len(rows) == chunk:
+            batches.append(arrow_table(rows))
+            if advance:
+                advance(len(rows))
+            rows = []
+    batches.append(arrow_table(rows))
+    if advance:
+        advance(len(rows))
+    return pa.concat_tables(batches)
+
+
 def dedupe(
-    rows: Sequence[Features],
+    rows: Sequence[Features] | pa.Table,
     *,
     model: LinkageModel | None = None,
     threshold: float = CLUSTER_THRESHOLD,
@@ -60,11 +82,12 @@ def dedupe(
     from splink import DuckDBAPI, Linker
 
     say = step or (lambda _message: None)
+    rows = as_table(rows)
     if model is None:
         model = train(rows, step=lambda part: say(f"training: {part}"))
     quiet_splink()
     db_api = DuckDBAPI()
-    table = db_api.register(arrow_table(rows))
+    table = db_api.register(rows)
     # Blocking belongs to this code's keys (features.py), not to the file's training day.
     settings = dict(model.splink, **_current_blocking())
     linker = Linker(table, settings, log_level=None)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from homeward.core.errors import BadInput
 from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS
@@ -79,10 +79,13 @@ DETERMINISTIC_RULES = (
 # Family and partner reports rarely carry a full date or a document, so these rules find
 # few of the true pairs: 0.155 of them on the synthetic set (bench/identity).
 DETERMINISTIC_RECALL = 0.2
-# Each round learns the comparisons its rule does not use.
+# Each round learns the comparisons its rule does not use, on pairs that are mostly one
+# person at any scale: in a million reports, "same names" alone pairs thousands of namesakes
+# for each man, and EM then learns namesakes as matches.
 EM_RULES = (
-    "l.given_key = r.given_key AND l.family_key = r.family_key",
-    "l.dob_date = r.dob_date",
+    "l.given_key = r.given_key AND l.family_key = r.family_key AND l.dob_date = r.dob_date",
+    "l.dob_date = r.dob_date AND l.place_key = r.place_key",
+    "l.given_key = r.given_key AND l.family_key = r.family_key AND l.place_key = r.place_key",
 )
 
 Step = Callable[[str], None]
@@ -102,16 +105,26 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def train(rows: Sequence[Features], *, step: Step | None = None, seed: int = 1) -> LinkageModel:
+def as_table(rows: Sequence[Features] | pa.Table) -> pa.Table:
+    """Rows as built by `features`, or a table already made of them."""
+    return rows if isinstance(rows, pa.Table) else arrow_table(rows)
+
+
+def train(
+    rows: Sequence[Features] | pa.Table, *, step: Step | None = None, seed: int = 1
+) -> LinkageModel:
     """Train a model on these reports' rows (unlabelled)."""
-    if len(rows) < MIN_REPORTS:
-        raise BadInput("reports", f"{len(rows)} are too few to train on; at least {MIN_REPORTS}")
+    rows = as_table(rows)
+    if rows.num_rows < MIN_REPORTS:
+        raise BadInput(
+            "reports", f"{rows.num_rows} are too few to train on; at least {MIN_REPORTS}"
+        )
     from splink import DuckDBAPI, Linker
 
     quiet_splink()
     say = step or (lambda _message: None)
     db_api = DuckDBAPI()
-    table = db_api.register(arrow_table(rows))
+    table = db_api.register(rows)
     settings = _with_priors_for_sparse_fields(splink_settings(), rows)
     settings["max_iterations"] = EM_MAX_ITERATIONS
     linker = Linker(table, settings, log_level=None)
@@ -123,7 +136,7 @@ def train(rows: Sequence[Features], *, step: Step | None = None, seed: int = 1) 
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
     for rule in EM_RULES:
         say("m probabilities")
-        linker = _expectation_maximisation(linker, table, rule, big=len(rows) > 200_000)
+        linker = _expectation_maximisation(linker, table, rule, big=rows.num_rows > 200_000)
     return model_from_linker(linker, rows)
 
 
@@ -134,21 +147,22 @@ def _expectation_maximisation(linker: Any, table: Any, rule: str, *, big: bool) 
     from splink import Linker
 
     before = linker.misc.save_model_to_json()
-    for iterations in (EM_MAX_ITERATIONS, EM_MAX_ITERATIONS // 3):
-        attempt = Linker(table, dict(before, max_iterations=iterations), log_level=None)
-        try:
-            attempt.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=EM_MAX_PAIRS if big else None
-            )
-        except ValueError:
-            continue
-        return attempt
-    return Linker(table, before, log_level=None)
+    pairs = EM_MAX_PAIRS if big else None
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=pairs)
+    except ValueError:
+        pass
+    else:
+        return linker  # the same linker: Splink keeps the median of the rounds' estimates
+    retry = Linker(table, dict(before, max_iterations=EM_MAX_ITERATIONS // 3), log_level=None)
+    try:
+        retry.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=pairs)
+    except ValueError:
+        return Linker(table, before, log_level=None)
+    return retry
 
 
-def _with_priors_for_sparse_fields(
-    settings: dict[str, Any], rows: Sequence[Features]
-) -> dict[str, Any]:
+def _with_priors_for_sparse_fields(settings: dict[str, Any], rows: pa.Table) -> dict[str, Any]:
     """Fix the m probabilities of fields that most reports lack.
 
     A document number or an address usually comes from one source (the registry), and a
@@ -160,8 +174,8 @@ def _with_priors_for_sparse_fields(
         if priors is None:
             continue
         column, levels = priors
-        present = sum(1 for row in rows if row[column] is not None)
-        if present >= SPARSE_SHARE * len(rows):
+        present = rows.num_rows - rows.column(column).null_count
+        if present >= SPARSE_SHARE * rows.num_rows:
             continue
         others = [
             level for level in comparison["comparison_levels"] if not level.get("is_null_level")
@@ -172,7 +186,7 @@ def _with_priors_for_sparse_fields(
     return settings
 
 
-def model_from_linker(linker: Any, rows: Sequence[Features]) -> LinkageModel:
+def model_from_linker(linker: Any, rows: pa.Table) -> LinkageModel:
     """Our model file from a trained Splink linker: its settings with every m and u written
     out and kept off 0 and 1, each level's weight from them, and term frequencies."""
     settings = linker.misc.save_model_to_json()
@@ -201,7 +215,7 @@ def model_from_linker(linker: Any, rows: Sequence[Features]) -> LinkageModel:
     document = document_from_splink(
         settings,
         term_frequencies(rows),
-        reports=len(rows),
+        reports=rows.num_rows,
         level_weights=weights,
         tf_bases=bases,
         prior_weight=math.log2(prior / (1 - prior)),
@@ -225,15 +239,17 @@ def _tf_bases(levels: list[dict[str, Any]]) -> list[float]:
     return bases
 
 
-def term_frequencies(rows: Sequence[Features]) -> dict[str, dict[str, float]]:
+def term_frequencies(rows: pa.Table) -> dict[str, dict[str, float]]:
     """Share of each value among the non-empty values of each adjusted column, as Splink
     computes it. Values seen once are left out and read back as the column's floor (1/n):
     the same number, in a file a hundred times smaller."""
     tables: dict[str, dict[str, float]] = {}
     for column in TF_COLUMNS:
-        counts = Counter(row[column] for row in rows if row[column] is not None)
-        total = sum(counts.values())
-        table = {str(value): count / total for value, count in counts.items() if count > 1}
+        counts = pc.value_counts(rows.column(column).drop_null()).to_pylist()
+        total = sum(entry["counts"] for entry in counts)
+        table = {
+            str(entry["values"]): entry["counts"] / total for entry in counts if entry["counts"] > 1
+        }
         table[""] = 1 / total if total else 1.0  # the floor, under the empty key
         tables[column] = table
     return tables
