@@ -197,7 +197,13 @@ def section(result: dict[str, Any]) -> str:
         lines += ["**Quality** (pairwise over the clusters written):", ""]
         lines += [*_quality_table(result["quality"]), ""]
     if result.get("batch"):
-        lines += ["**Batch dedupe**:", "", *_batch_table(result["batch"]), ""]
+        commit = result["batch"].get("commit") or result["commit"]
+        measured_at = (
+            f" (measured at commit `{commit['id']}`; {commit['note']})"
+            if commit["id"] != result["commit"]["id"] and commit.get("note")
+            else ""
+        )
+        lines += [f"**Batch dedupe**{measured_at}:", "", *_batch_table(result["batch"]), ""]
         counts = result["batch"]["data"].get("blocking_pairs_baseline")
         if counts:
             shown = ", ".join(f"{rule} {pairs:,}" for rule, pairs in counts.items())
