@@ -157,3 +157,11 @@ def test_reports_of_one_person_mostly_share_a_blocking_key(reports: list[PersonR
 def test_too_few_reports_to_train_is_refused(rows: list[Features]) -> None:
     with pytest.raises(BadInput, match="too few"):
         train(rows[:10])
+
+
+def test_table_built_in_chunks_equals_the_rows(reports: list[PersonReport]) -> None:
+    from homeward.identity.linkage import feature_table
+
+    whole = arrow_table(feature_rows(reports))
+    assert feature_table(reports, chunk=977).equals(whole)
+    assert feature_table([]).num_rows == 0
