@@ -41,6 +41,9 @@ pytest: install ## The test suite
 
 bench: install ## Run the benchmarks; results go to bench/results and bench/README.md
 	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.cases
+	$(BIN)/python -m bench.identity
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs PyPI)
 	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet uv
