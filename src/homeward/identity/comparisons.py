@@ -308,8 +308,11 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("null", Missing(("dob_year",)), null=True),
             Level("same full date", Same("dob_date")),
             Level("day and month swapped", Same("dob_date", "dob_swapped")),
-            Level("same month", All((Same("dob_year"), Same("dob_month")))),
-            Level("same year", Same("dob_year")),
+            # A shared month or year says "same" only where one report stops there: two
+            # full dates of one month but other days are two birthdays, not one.
+            Level("same month", All((Same("dob_year"), Same("dob_month"), Missing(("dob_day",))))),
+            Level("same year", All((Same("dob_year"), Missing(("dob_month",))))),
+            Level("same year, other month or day", Same("dob_year")),
             Level("about: within 2 years", YearsApart(2, approx=True)),
             Level("within 1 year", YearsApart(1)),
         ),
