@@ -176,6 +176,8 @@ class Level:
     when: Condition
     null: bool = False
     tf: str = ""
+    m: float | None = None  # an m set from experience, not learned
+    tf_from_own_u: bool = False  # the adjustment starts from this level's u, not an exact one
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,11 @@ class Comparison:
             if level.tf:
                 entry["tf_adjustment_column"] = level.tf
                 entry["tf_adjustment_weight"] = 1.0
+            if level.tf_from_own_u:
+                entry["disable_tf_exact_match_detection"] = True
+            if level.m is not None:
+                entry["m_probability"] = level.m
+                entry["fix_m_probability"] = True
             levels.append(entry)
         final: dict[str, object] = {"sql_condition": "ELSE", "label_for_charts": "else"}
         if self.else_m is not None:
@@ -224,12 +231,25 @@ class Comparison:
         }
 
 
+_BOTH_NAMES = All((Same("given_key"), Same("family_key")))
+
+
 def _name(column: str, other: str, phonetic: str, label: str) -> Comparison:
+    # Both names the same is one piece of evidence, weighed by how common the full name is:
+    # given and family names go together (Étienne Côté, Canadian both), so their separate
+    # frequencies would make a common full name look rare. The given-name comparison counts
+    # it; the family-name comparison then stays silent.
+    both = (
+        Level("given and family", _BOTH_NAMES, tf="full_key", tf_from_own_u=True)
+        if column == "given_key"
+        else Level("null", _BOTH_NAMES, null=True)
+    )
     return Comparison(
         label,
         f"{label.replace('_', ' ')} keys (spelling habits and scripts folded)",
         (
             Level("null", Missing((column,)), null=True),
+            both,
             Level("exact", Same(column), tf=column),
             Level("given and family swapped", Same(column, other)),
             Level("same sound", Same(phonetic)),
@@ -314,7 +334,8 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("same year", All((Same("dob_year"), Missing(("dob_month",))))),
             Level("same year, other month or day", Same("dob_year")),
             Level("about: within 2 years", YearsApart(2, approx=True)),
-            Level("within 1 year", YearsApart(1)),
+            # Learnt, it takes namesakes born a year apart for one man (m set: a slip).
+            Level("within 1 year", YearsApart(1), m=0.01),
         ),
         # EM learns this one from pairs that share both names, where namesakes born years
         # apart pass for one man; a real man's years rarely differ by more (2 %).

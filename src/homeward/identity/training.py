@@ -82,10 +82,13 @@ DETERMINISTIC_RECALL = 0.2
 # Each round learns the comparisons its rule does not use, on pairs that are mostly one
 # person at any scale: in a million reports, "same names" alone pairs thousands of namesakes
 # for each man, and EM then learns namesakes as matches.
+# Each round has a looser rule to fall back on when its own pairs nothing (a registry with
+# no places of birth): better looser pairs than levels never learnt.
+_NAMES = "l.given_key = r.given_key AND l.family_key = r.family_key"
 EM_RULES = (
-    "l.given_key = r.given_key AND l.family_key = r.family_key AND l.dob_date = r.dob_date",
-    "l.dob_date = r.dob_date AND l.place_key = r.place_key",
-    "l.given_key = r.given_key AND l.family_key = r.family_key AND l.place_key = r.place_key",
+    (f"{_NAMES} AND l.dob_date = r.dob_date", _NAMES),
+    ("l.dob_date = r.dob_date AND l.place_key = r.place_key", "l.dob_date = r.dob_date"),
+    (f"{_NAMES} AND l.place_key = r.place_key", _NAMES),
 )
 
 Step = Callable[[str], None]
@@ -134,32 +137,37 @@ def train(
     )
     say("u probabilities")
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
-    for rule in EM_RULES:
+    for rule, fallback in EM_RULES:
         say("m probabilities")
-        linker = _expectation_maximisation(linker, table, rule, big=rows.num_rows > 200_000)
+        big = rows.num_rows > 200_000
+        linker, learnt = _expectation_maximisation(linker, table, rule, big=big)
+        if not learnt:
+            linker, _ = _expectation_maximisation(linker, table, fallback, big=big)
     return model_from_linker(linker, rows)
 
 
-def _expectation_maximisation(linker: Any, table: Any, rule: str, *, big: bool) -> Any:
+def _expectation_maximisation(linker: Any, table: Any, rule: str, *, big: bool) -> tuple[Any, bool]:
     """One EM round on pairs blocked by `rule`. Where a level no true pair reaches sees its
     m fall to 0 (Splink refuses it, and leaves the model half-changed), the round starts
-    again from the model as it was, with fewer iterations, and is skipped at worst."""
+    again from the model as it was, with fewer iterations, and is skipped at worst; so is a
+    round whose rule pairs nothing (a registry without places of birth)."""
     from splink import Linker
+    from splink.internals.exceptions import EMTrainingException
 
     before = linker.misc.save_model_to_json()
     pairs = EM_MAX_PAIRS if big else None
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=pairs)
-    except ValueError:
+    except (ValueError, EMTrainingException):
         pass
     else:
-        return linker  # the same linker: Splink keeps the median of the rounds' estimates
+        return linker, True  # the same linker: Splink keeps the median of the rounds' estimates
     retry = Linker(table, dict(before, max_iterations=EM_MAX_ITERATIONS // 3), log_level=None)
     try:
         retry.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=pairs)
-    except ValueError:
-        return Linker(table, before, log_level=None)
-    return retry
+    except (ValueError, EMTrainingException):
+        return Linker(table, before, log_level=None), False
+    return retry, True
 
 
 def _with_priors_for_sparse_fields(settings: dict[str, Any], rows: pa.Table) -> dict[str, Any]:
@@ -234,7 +242,10 @@ def _tf_bases(levels: list[dict[str, Any]]) -> list[float]:
     bases = []
     for level in levels:
         column = level.get("tf_adjustment_column")
-        u = exact.get(f"{column}_l = {column}_r") if column else None
+        if level.get("disable_tf_exact_match_detection"):
+            u = level.get("u_probability")
+        else:
+            u = exact.get(f"{column}_l = {column}_r") if column else None
         bases.append(math.log2(u) if u else 0.0)
     return bases
 
