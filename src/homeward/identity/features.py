@@ -53,6 +53,14 @@ def _date_and_initial(n: NormalisedReport, name: str) -> str | None:
     return f"{n.dob_year}-{low:02d}-{high:02d}|{name[:1]}"
 
 
+def _document_part(n: NormalisedReport, head: bool) -> str | None:
+    """Half of a document number: one mistyped character leaves the other half whole."""
+    if len(n.document_key) < 6:
+        return None
+    half = len(n.document_key) // 2
+    return n.document_key[:half] if head else n.document_key[half:]
+
+
 def _address(n: NormalisedReport) -> str | None:
     # A number and a street at least (a bare town would join a whole town's reports),
     # and an initial, as a household shares its address.
@@ -76,6 +84,8 @@ BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
     "bk_family_year": lambda n: _with_year(n.family_key, n.given_key, n),
     "bk_sounds": _sounds,
     "bk_document": lambda n: n.document_key or None,
+    "bk_document_head": lambda n: _document_part(n, head=True),
+    "bk_document_tail": lambda n: _document_part(n, head=False),
     "bk_kunya": lambda n: _kunya(n, 0),
     "bk_kunya_shifted": lambda n: _kunya(n, 2),
     "bk_date_family": lambda n: _date_and_initial(n, n.family_key or n.full_key),
