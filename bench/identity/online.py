@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from splink import DuckDBAPI, Linker
 
+from bench import cases
 from bench.identity import baseline
 from homeward.identity.reports import PersonReport
 
@@ -25,21 +26,14 @@ TOP = 5
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float]:
-    """p50, p99 and max in ms, interpolating between closest ranks (as bench.cases does)."""
-    ordered = sorted(samples)
-
-    def at(share: float) -> float:
-        position = share * (len(ordered) - 1)
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
+    """p50, p99 and max in ms as bench.cases computes them, with the call count and mean."""
+    figures = cases.percentiles(list(samples))
     return {
-        "calls": len(ordered),
-        "p50_ms": round(at(0.50) * 1000, 1),
-        "p99_ms": round(at(0.99) * 1000, 1),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+        "calls": figures["count"],
+        "p50_ms": figures["p50_ms"],
+        "p99_ms": figures["p99_ms"],
+        "max_ms": figures["max_ms"],
+        "mean_ms": round(statistics.fmean(samples) * 1000, 1),
     }
 
 

@@ -126,4 +126,13 @@ def blocking_keys(n: NormalisedReport) -> frozenset[str]:
     """Every blocking key of a report as `name:value`: two reports are candidates when they
     share one."""
     values = ((name, key(n)) for name, key in BLOCKING_KEYS.items())
-    return frozenset(f"{name}:{value}" for name, value in values if value is not None)
+    return frozenset(_key(name, value) for name, value in values if value is not None)
+
+
+def row_keys(row: Features) -> list[str]:
+    """`blocking_keys` of a row `features` already made."""
+    return [_key(name, row[name]) for name in BLOCKING_KEYS if row[name] is not None]
+
+
+def _key(name: str, value: object) -> str:
+    return f"{name}:{value}"

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity.db_models import KEY_HASH_SIZE, ReportKey
-from homeward.identity.model import LinkageModel, blocking_keys
+from homeward.identity.features import blocking_keys
+from homeward.identity.model import LinkageModel
 from homeward.identity.normalise import NormalisedReport, normalise
 from homeward.identity.reports import PersonReport
 

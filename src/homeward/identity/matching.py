@@ -11,17 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from homeward.identity.features import BLOCKING_KEYS, Features
+from homeward.identity.features import Features, row_keys
 from homeward.identity.model import LinkageModel, PairScore
 
 # A blocking key shared by more reports than this says too little to be worth scoring
 # every one of them (a bare common name with a common year); the other keys still apply.
 MAX_BLOCK = 5_000
-
-
-def row_keys(row: Features) -> list[str]:
-    """A model row's blocking keys as `name:value` (see `features.blocking_keys`)."""
-    return [f"{name}:{row[name]}" for name in BLOCKING_KEYS if row[name] is not None]
 
 
 class CandidateIndex:

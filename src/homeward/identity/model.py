@@ -21,10 +21,8 @@ from typing import Any
 
 from homeward.core.errors import BadInput
 from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
-from homeward.identity.features import BATCH_KEYS, Features, blocking_keys, features
+from homeward.identity.features import BATCH_KEYS, Features, features
 from homeward.identity.normalise import NormalisedReport
-
-__all__ = ["Evidence", "LinkageModel", "PairScore", "blocking_keys", "splink_settings"]
 
 MODEL_FORMAT = "homeward-identity-model"
 MODEL_VERSION = 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -238,25 +239,49 @@ def _trim_empty_columns(rows: list[list[str]]) -> list[list[str]]:
     ]
 
 
+XLSX_MAGIC = b"PK\x03\x04"
+
+
 def read_reports(path: Path) -> list[PersonReport]:
     """Validate a CSV (UTF-8) or XLSX (first sheet) file of reports; all or nothing."""
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
+    return read_report_bytes(path.read_bytes(), path.name)
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = [
-                [_cell(value) for value in row]
-                for row in workbook.worksheets[0].iter_rows(values_only=True)
-            ]
-        finally:
-            workbook.close()
-        return parse_reports(_trim_empty_columns(rows))
+
+def read_report_bytes(data: bytes, filename: str) -> list[PersonReport]:
+    """The same from bytes in memory (an uploaded registry is tier-2 content and never
+    touches the disk in clear): XLSX by its name or its zip signature, otherwise CSV."""
+    if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ReportsRefused([f"file: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
-    return read_csv_text(text)
+    return read_csv(text)
+
+
+def read_csv(text: str) -> list[PersonReport]:
+    """Validate CSV text; a line the csv module cannot read at all is refused as such."""
+    try:
+        return read_csv_text(text)
+    except csv.Error as exc:
+        raise ReportsRefused([f"file: not readable as CSV ({exc})"]) from exc
+
+
+def _read_xlsx(data: bytes) -> list[PersonReport]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ReportsRefused(["file: not a readable XLSX workbook"]) from exc
+    try:
+        rows = [
+            [_cell(value) for value in row]
+            for row in workbook.worksheets[0].iter_rows(values_only=True)
+        ]
+    finally:
+        workbook.close()
+    return parse_reports(_trim_empty_columns(rows))
 
 
 def write_reports(path: Path, reports: Iterable[PersonReport], *, truth: bool = False) -> int:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from homeward.identity import decisions, registry
+from homeward.identity import decisions
 from homeward.identity import imports as identity_imports
+from homeward.identity import reports as reports_file
 from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.identity.schemas import (
@@ -154,7 +155,7 @@ def add_report(request: Request, body: ReportIn, keyring: Officer) -> ReportOut:
 def import_registry(request: Request, body: ImportIn, keyring: Officer) -> ImportOut:
     """A registry in the exchange format, all or nothing: every bad row is named by line and
     field, and nothing is imported while one is."""
-    reports = registry.read_csv(body.csv)
+    reports = reports_file.read_csv(body.csv)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         result = identity_imports.import_reports(

@@ -17,8 +17,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.core.errors import BadInput, TooLarge
-from homeward.identity import decisions, registry
+from homeward.identity import decisions
 from homeward.identity import imports as identity_imports
+from homeward.identity import reports as reports_file
 from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.identity.reports import ReportsRefused
@@ -257,7 +258,7 @@ def _level(text: str) -> int:
 def _import(keyring: Keyring, request: Request, upload: Upload) -> int:
     if not upload.data:
         raise BadInput("file", "choose a CSV or XLSX file, or paste CSV text")
-    reports = registry.read_upload(bytes(upload.data), upload.filename)
+    reports = reports_file.read_report_bytes(bytes(upload.data), upload.filename)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         result = identity_imports.import_reports(
