@@ -25,6 +25,43 @@ from tests import helpers
 ENGINES = ["sqlite", "postgresql"]
 
 
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def _runs_on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("engine_name") == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server, its variants are left out and said once, not per test.
+    In CI they are never left out: `require_postgres` fails them instead."""
+    if helpers.postgres_url() is not None or os.environ.get("CI") == "true":
+        return
+    left_out = [item for item in items if _runs_on_postgres(item)]
+    if left_out:
+        items[:] = [item for item in items if not _runs_on_postgres(item)]
+        config.hook.pytest_deselected(items=left_out)
+        config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if helpers.postgres_url() is None:
+        return (
+            "PostgreSQL not configured: its variants are left out (set HOMEWARD_TEST_DATABASE_URL)"
+        )
+    return f"PostgreSQL: {helpers.postgres_url()}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    left_out = terminalreporter.config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"PostgreSQL not configured: {left_out} PostgreSQL variants left out "
+            "(set HOMEWARD_TEST_DATABASE_URL to run them)"
+        )
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str | None:
     return helpers.postgres_url()

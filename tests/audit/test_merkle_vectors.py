@@ -1,5 +1,6 @@
-"""The RFC 6962 vectors from transparency-dev/merkle (in ../shared/testdata/rfc6962): every
-inclusion and consistency case is accepted or rejected exactly as it says."""
+"""The RFC 6962 vectors from transparency-dev/merkle (copied into vectors/rfc6962 with their
+notice and licence): every inclusion and consistency case is accepted or rejected exactly as
+it says."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from homeward.audit import merkle
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "rfc6962"
+VECTORS = Path(__file__).resolve().parent / "vectors" / "rfc6962"
 
 
 def _cases(kind: str) -> list[Path]:
