@@ -168,3 +168,50 @@ def test_tampering_is_detected_and_located(
     result = CliRunner().invoke(app, ["audit", "verify"])
     assert result.exit_code == 1
     assert f"first bad entry: {first_bad}" in result.output
+
+
+NODE_TAMPERINGS = {
+    # (level, position): a leaf node, an inner node, a high one over the first 32 entries.
+    "leaf": (0, TAMPERED),
+    "inner": (2, TAMPERED // 4),
+    "high": (5, 0),
+}
+
+
+@pytest.mark.parametrize("kind", list(NODE_TAMPERINGS))
+def test_a_flipped_stored_node_is_found_and_named(
+    runtime: Runtime, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries untouched, one stored subtree hash flipped: every proof through it is wrong,
+    so verify must fail and name that node."""
+    _fill(runtime)
+    level, position = NODE_TAMPERINGS[kind]
+    assert _report(runtime).ok
+    with _unguarded(runtime) as connection:
+        stored = connection.execute(
+            text("SELECT hash FROM audit_node WHERE level = :l AND position = :p"),
+            {"l": level, "p": position},
+        ).scalar_one()
+        flipped = bytes([stored[0] ^ 1]) + stored[1:]
+        connection.execute(
+            text("UPDATE audit_node SET hash = :h WHERE level = :l AND position = :p"),
+            {"h": flipped, "l": level, "p": position},
+        )
+    report = _report(runtime)
+    assert not report.ok
+    assert report.first_bad_node == (level, position), report.problems
+
+    monkeypatch.setenv("HOMEWARD_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.setenv("HOMEWARD_DATABASE_URL", runtime.settings.effective_database_url)
+    result = CliRunner().invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"tree node {level}/{position}" in result.output
+
+
+def test_a_missing_stored_node_is_found(runtime: Runtime) -> None:
+    _fill(runtime)
+    with _unguarded(runtime) as connection:
+        connection.execute(text("DELETE FROM audit_node WHERE level = 1 AND position = 3"))
+    report = _report(runtime)
+    assert not report.ok
+    assert any("level 1 are missing" in problem for problem in report.problems)

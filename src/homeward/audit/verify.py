@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, func, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from homeward.audit import log, merkle, notes
 from homeward.audit.models import AuditCheckpoint, AuditEvent, AuditNode
@@ -34,8 +34,10 @@ _COLUMNS = (
 class Report:
     size: int = 0
     checkpoints_checked: int = 0
+    nodes_checked: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_entry: int | None = None
+    first_bad_node: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -126,6 +128,69 @@ def _check_checkpoint(
     return checkpoint.size
 
 
+def _node_text(level: int, position: int) -> str:
+    first = position << level
+    return f"tree node {level}/{position} (entries {first}..{first + (1 << level) - 1})"
+
+
+def _check_nodes(session: Session, size: int, report: Report) -> None:
+    """Proofs are served from the stored subtree hashes, not from the entries: each stored
+    node must be the hash of its two stored children, every leaf node the entry's leaf hash,
+    and every complete subtree of the log present. One join per rule, streamed."""
+    for level in range(size.bit_length()):
+        expected = size >> level
+        stored = int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditNode)
+                .where(AuditNode.level == level, AuditNode.position < expected)
+            )
+            or 0
+        )
+        if stored != expected:
+            report.fail(None, f"{expected - stored} tree nodes of level {level} are missing")
+            return
+    with session.execute(
+        select(AuditNode.position, AuditNode.hash, AuditEvent.leaf_hash)
+        .join(AuditEvent, AuditEvent.leaf_index == AuditNode.position)
+        .where(AuditNode.level == 0, AuditNode.position < size)
+        .order_by(AuditNode.position)
+        .execution_options(yield_per=20_000)
+    ) as leaves:
+        for position, stored_hash, leaf in leaves:
+            report.nodes_checked += 1
+            if stored_hash != leaf:
+                _bad_node(report, 0, int(position))
+                return
+    parent, left, right = aliased(AuditNode), aliased(AuditNode), aliased(AuditNode)
+    with session.execute(
+        select(parent.level, parent.position, parent.hash, left.hash, right.hash)
+        .join(left, and_(left.level == parent.level - 1, left.position == parent.position * 2))
+        .join(
+            right, and_(right.level == parent.level - 1, right.position == parent.position * 2 + 1)
+        )
+        .where(parent.level > 0)
+        .order_by(parent.level, parent.position)
+        .execution_options(yield_per=20_000)
+    ) as pairs:
+        for level, position, stored_hash, left_hash, right_hash in pairs:
+            report.nodes_checked += 1
+            if (position + 1) << level <= size and stored_hash != merkle.node_hash(
+                left_hash, right_hash
+            ):
+                _bad_node(report, int(level), int(position))
+                return
+
+
+def _bad_node(report: Report, level: int, position: int) -> None:
+    report.first_bad_node = (level, position)
+    report.fail(
+        None,
+        f"{_node_text(level, position)} differs from the entries below it: "
+        "proofs through it would be wrong",
+    )
+
+
 def verify_log(
     *, session: Session, key: notes.VerifierKey, progress: Progress | None = None
 ) -> Report:
@@ -176,4 +241,6 @@ def verify_log(
         report.fail(head_size, f"entries from {head_size} on were added outside the log")
     elif tree.size == head_size and report.ok and tree.root() != head_root:
         report.fail(None, "the stored head root differs from the entries")
+    if report.ok:
+        _check_nodes(session, tree.size, report)
     return report

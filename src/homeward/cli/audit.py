@@ -98,13 +98,18 @@ def verify_command(
                 report = verify.verify_log(session=session, key=verifier, progress=progress)
         if report.ok:
             console.print(
-                f"[green]ok[/green]: {report.size} entries, {report.checkpoints_checked} "
-                "checkpoints verified"
+                f"[green]ok[/green]: {report.size} entries, {report.nodes_checked} tree nodes, "
+                f"{report.checkpoints_checked} checkpoints verified"
             )
             return
         for problem in report.problems:
             console.print(f"[red]✗[/red] {problem}")
         first = report.first_bad_entry
+        if report.first_bad_node is not None and first is None:
+            level, position = report.first_bad_node
+            raise _fail(
+                f"the log's stored tree does not verify; first bad node: {level}/{position}"
+            )
         raise _fail(
             f"the log does not verify; first bad entry: {first if first is not None else '?'}"
         )

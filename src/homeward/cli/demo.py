@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
+from homeward.audit import checkpoints
 from homeward.audit import service as audit
 from homeward.contact import inbox as inbox_service
 from homeward.contact import service as contact_service
@@ -108,6 +109,12 @@ def seed(runtime: Runtime) -> bool:
             )
             credentials[demo.username] = password
         _letters(session, runtime, credentials)
+    with runtime.db.transaction() as session:
+        # A signed checkpoint over the set-up, so a newcomer can try `audit verify`,
+        # `prove-inclusion` and `check-proof` at once.
+        checkpoints.make_checkpoint(
+            session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
+        )
     _save_credentials(runtime, credentials)
     return True
 
