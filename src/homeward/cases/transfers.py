@@ -1,6 +1,11 @@
 """Handing a case to another nation's desk (a dual national): requested by the owner with a
 reason, accepted or refused by the receiving desk.
 
+Every read and answer on the receiving side goes through policy.transfers: a transfer is
+labelled with its case's classification and addressed to the receiving nation, so an officer
+of that desk cleared below the case's level neither sees it nor answers it (404, as if it did
+not exist). The sending side reaches a transfer through its case (get_case).
+
 At the request, the sending officer (who holds the owner's desk key) seals every note's key to
 the receiving desk as well: a key wrap, never a copy. On acceptance the case changes owner and
 the old desk's wraps are removed, unless the release list still names the old nation.
@@ -25,6 +30,7 @@ from homeward.core.errors import BadInput, NotFound
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.policy import binding, roles
+from homeward.policy import transfers as transfer_policy
 from homeward.policy.check import Principal, require_permission
 from homeward.policy.labels import encode_release
 
@@ -120,13 +126,22 @@ def request_transfer(
 def incoming(
     *, session: Session, principal: Principal, secrets: ServerSecrets
 ) -> list[IncomingTransfer]:
-    """Transfers waiting for this officer's desk: what it needs to decide, no more."""
-    require_permission(principal, roles.CASE_ACCEPT)
-    rows = session.scalars(
-        select(CaseTransfer)
-        .where(CaseTransfer.to_nation == principal.nation, CaseTransfer.status == PENDING)
-        .order_by(CaseTransfer.requested_at)
+    """Transfers waiting for this officer's desk that the officer is cleared to answer: what
+    the desk needs to decide, no more."""
+    require_permission(principal, transfer_policy.ANSWER)
+    binding.bind(session, principal)
+    reachable = transfer_policy.visible(
+        principal, to_nation=CaseTransfer.to_nation, classification=Case.classification
     )
+    # The case's own filter would hide every case the desk does not hold yet; the transfer's
+    # rule, from the policy, takes its place for this one join.
+    with binding.unfiltered(session, "transfers addressed to the desk, by policy.transfers"):
+        rows = session.scalars(
+            select(CaseTransfer)
+            .join(Case, Case.id == CaseTransfer.case_id)
+            .where(reachable, CaseTransfer.status == PENDING)
+            .order_by(CaseTransfer.requested_at, CaseTransfer.id)
+        ).all()
     found = []
     for row in rows:
         detail = json.loads(secrets.open_field(row.reason_sealed))
@@ -138,32 +153,34 @@ def incoming(
     return found
 
 
-def _pending_for(session: Session, principal: Principal, transfer_id: str) -> CaseTransfer:
-    require_permission(principal, roles.CASE_ACCEPT)
+def _pending_for(
+    session: Session, principal: Principal, transfer_id: str
+) -> tuple[CaseTransfer, Case]:
+    """The transfer and its case, once policy.transfers allows this officer to answer it; out
+    of reach reads as missing, and only then does a decided one say so."""
+    require_permission(principal, transfer_policy.ANSWER)
+    binding.bind(session, principal)
     transfer = session.get(CaseTransfer, transfer_id)
-    if transfer is None or transfer.to_nation != principal.nation:
-        raise NotFound("transfer")
+    to_nation, case = None, None
+    if transfer is not None:
+        to_nation = transfer.to_nation
+        # The receiving desk cannot read the case until it accepts, so its labels are loaded
+        # unfiltered for the check below; nothing of it leaves here unless the check passes.
+        with binding.unfiltered(session, "the labels of a transfer's case, for its check"):
+            case = session.get(Case, transfer.case_id)
+    transfer_policy.require(principal, to_nation, case)
+    assert transfer is not None  # noqa: S101 - require raised otherwise
+    assert case is not None  # noqa: S101 - require raised otherwise
     if transfer.status != PENDING:
         raise TransferConflict(f"this transfer was already {transfer.status}")
-    return transfer
-
-
-def _case_of(session: Session, transfer: CaseTransfer) -> Case:
-    # The receiving desk cannot see the case until it accepts: the transfer addressed to its
-    # nation, checked in _pending_for, is what authorises this one unfiltered load.
-    with binding.unfiltered(session, "a transfer addressed to the officer's desk"):
-        case = session.get(Case, transfer.case_id)
-    if case is None:
-        raise NotFound("case")
-    return case
+    return transfer, case
 
 
 def accept_transfer(
     *, session: Session, keyring: Keyring, secrets: ServerSecrets, transfer_id: str
 ) -> Case:
     principal = keyring.principal
-    transfer = _pending_for(session, principal, transfer_id)
-    case = _case_of(session, transfer)
+    transfer, case = _pending_for(session, principal, transfer_id)
     old_owner = case.owner_nation
     release = [nation for nation in case.release_list if nation != principal.nation]
     if old_owner not in release:
@@ -202,11 +219,10 @@ def refuse_transfer(
     reason: str,
 ) -> None:
     principal = keyring.principal
-    transfer = _pending_for(session, principal, transfer_id)
+    transfer, case = _pending_for(session, principal, transfer_id)
     why = reason.strip()
     if not why or len(why) > 2000:
         raise BadInput("reason", "say why, in at most 2000 characters")
-    case = _case_of(session, transfer)
     new_keys = _desk_key_ids(session, transfer.to_nation)
     note_ids = [note.id for note in case.notes]
     if note_ids and new_keys:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from homeward.core.errors import Forbidden, NotFound
-from homeward.policy.labels import Labelled
+from homeward.policy.labels import HasLabels
 from homeward.policy.roles import Role, may
 
 
@@ -31,7 +31,7 @@ class Principal:
         return f"officer:{self.officer_id}"
 
 
-def allows(principal: Principal, permission: str, record: Labelled) -> bool:
+def allows(principal: Principal, permission: str, record: HasLabels) -> bool:
     if not may(principal.role, permission):
         return False
     if principal.clearance < record.classification:
@@ -45,7 +45,7 @@ def require_permission(principal: Principal, permission: str) -> None:
         raise Forbidden(f"your role may not do {permission}")
 
 
-def check(principal: Principal, permission: str, record: Labelled | None, what: str) -> None:
+def check(principal: Principal, permission: str, record: HasLabels | None, what: str) -> None:
     """Raise Forbidden for a role that may never do this, NotFound for a record out of reach."""
     require_permission(principal, permission)
     if record is None or not allows(principal, permission, record):
@@ -61,7 +61,16 @@ def visible(principal: Principal, permission: str, model: Any) -> ColumnElement[
 
 def labels_clause(model: Any, clearance: Any, nation: Any) -> ColumnElement[bool]:
     """Cleared to the level, and of the owning nation or on the release list."""
-    return and_(
-        model.classification <= clearance,
-        or_(model.owner_nation == nation, model.release.like("%," + nation + ",%")),
-    )
+    owner, level, release = model.owner_nation, model.classification, model.release
+    return columns_clause(owner, level, release, clearance, nation)
+
+
+def columns_clause(
+    owner: Any, classification: Any, release: Any | None, clearance: Any, nation: Any
+) -> ColumnElement[bool]:
+    """`allows` over label columns that need not sit on one model (a transfer's addressee and
+    its case's level); `release` None where the record has no release list."""
+    readers = owner == nation
+    if release is not None:
+        readers = or_(readers, release.like("%," + nation + ",%"))
+    return and_(classification <= clearance, readers)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,3 +41,29 @@ class Labelled:
     @property
     def release_list(self) -> list[str]:
         return decode_release(self.release)
+
+
+class HasLabels(Protocol):
+    """What the policy decides on: a protected row, or labels one record takes from another."""
+
+    @property
+    def owner_nation(self) -> str: ...
+
+    @property
+    def classification(self) -> int: ...
+
+    @property
+    def release_list(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Labels held by no row of their own (a transfer's, taken from its case when asked)."""
+
+    owner_nation: str
+    classification: int
+    release: tuple[str, ...] = ()
+
+    @property
+    def release_list(self) -> list[str]:
+        return list(self.release)
