@@ -1,6 +1,7 @@
 """The world the case authorization matrix runs in: its rows read from
 authorization_matrix.csv, officers made for the rows that need them, one case per row opened
-through the service, and the HTTP request each action makes."""
+through the service (and, for a transfer row, handed by its owner to the receiving desk), and
+the HTTP request each action makes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
 from homeward.cases import service as case_service
+from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
 from homeward.core.runtime import Runtime
@@ -59,9 +61,18 @@ ACTIONS: dict[str, Action] = {
     "transfer": Action("POST", "/api/v1/cases/{id}/transfer", roles.CASE_TRANSFER, changes=True),
     "open": Action("POST", "/api/v1/cases", roles.CASE_OPEN, changes=True),
     "export": Action("GET", "/api/v1/cases/export.csv", roles.CASE_EXPORT, changes=False),
+    "incoming": Action("GET", "/api/v1/transfers", roles.CASE_ACCEPT, changes=False),
+    "accept": Action(
+        "POST", "/api/v1/transfers/{transfer}/accept", roles.CASE_ACCEPT, changes=True
+    ),
+    "refuse": Action(
+        "POST", "/api/v1/transfers/{transfer}/refuse", roles.CASE_ACCEPT, changes=True
+    ),
 }
 LISTINGS = ("list", "export")
 """Actions over the whole list: 404 in the matrix means the case is not in it."""
+TRANSFERS = ("incoming", "accept", "refuse")
+"""Actions on the transfer that waits for the row's case (404 for `incoming`: not listed)."""
 Officer = tuple[Role, str, int]
 
 
@@ -146,12 +157,15 @@ class MatrixWorld:
     headers: dict[Officer, dict[str, str]] = field(default_factory=dict)
     cases: dict[int, str] = field(default_factory=dict)
     """Case id by the line of its row (rows that open a case have none beforehand)."""
+    transfers: dict[int, str] = field(default_factory=dict)
+    """Transfer id by the line of its row, for the rows that answer one."""
 
     def add_officers(self, wanted: set[Officer]) -> None:
         self.officers.update(add_officers(self.runtime, wanted))
 
     def open_cases(self, rows: list[Row]) -> None:
-        """A case per row, opened through the service by its owner's keyholder."""
+        """A case per row, opened through the service by its owner's keyholder, who asks the
+        receiving desk to take it over where the row answers a transfer."""
         owners = {row.owner for row in rows if row.action != "open"}
         keyrings = {
             owner: helpers.keyring(self.runtime, keyholder(self.officers, owner))
@@ -173,6 +187,16 @@ class MatrixWorld:
                     ),
                 )
                 self.cases[row.line] = case.id
+                if row.action in TRANSFERS:
+                    transfer = transfers.request_transfer(
+                        session=session,
+                        keyring=keyrings[row.owner],
+                        secrets=self.runtime.secrets,
+                        case_id=case.id,
+                        to_nation=transfer_target(row.owner),
+                        reason=f"Synthetic: {row.name} holds two passports.",
+                    )
+                    self.transfers[row.line] = transfer.id
 
     def headers_for(self, officer: Officer) -> dict[str, str]:
         if officer not in self.headers:
@@ -183,7 +207,9 @@ class MatrixWorld:
     def call(self, row: Row) -> httpx2.Response:
         """The row's request, as its officer, through the real endpoint."""
         action = ACTIONS[row.action]
-        path = action.path.format(id=self.cases.get(row.line, ""))
+        path = action.path.format(
+            id=self.cases.get(row.line, ""), transfer=self.transfers.get(row.line, "")
+        )
         headers = self.headers_for(row.officer)
         if row.action in LISTINGS:
             return self.client.get(path, headers=headers, params={"q": row.name})
@@ -196,6 +222,11 @@ class MatrixWorld:
                 text("SELECT case_id, count(*) FROM case_event GROUP BY case_id")
             ).all()
         return {str(case_id): int(count) for case_id, count in found}
+
+    def transfer_statuses(self) -> dict[str, str]:
+        with self.runtime.db.engine.connect() as connection:
+            found = connection.execute(text("SELECT id, status FROM case_transfer")).all()
+        return {str(transfer_id): str(status) for transfer_id, status in found}
 
     def count(self, table: str) -> int:
         with self.runtime.db.engine.connect() as connection:
@@ -242,6 +273,7 @@ def identity_of(row: Row) -> ClaimedIdentity:
 
 
 def transfer_target(owner: str) -> str:
+    """The desk a row's case is handed to: DEU, or FRA when DEU owns the case."""
     return "FRA" if owner == "DEU" else "DEU"
 
 
@@ -267,6 +299,7 @@ def payload(row: Row) -> dict[str, object]:
             "reason": "Synthetic: the same labels again.",
         },
         "transfer": {"to_nation": transfer_target(row.owner), "reason": "Synthetic dual national."},
+        "refuse": {"reason": "Synthetic: no record of him here."},
         "open": {
             "identity": {
                 "given_names": "Karim",

@@ -22,6 +22,7 @@ from homeward.core.errors import Forbidden
 from homeward.core.runtime import Runtime
 from homeward.policy import check as policy
 from homeward.policy import roles
+from homeward.policy import transfers as transfer_policy
 from homeward.policy.labels import Classification, encode_release
 from homeward.policy.roles import Role, may
 from tests import helpers
@@ -29,22 +30,26 @@ from tests.cases.matrix_world import (
     ACTIONS,
     LISTINGS,
     NATIONAL_DESKS,
+    TRANSFERS,
     MatrixWorld,
     Row,
     add_officers,
     keyholder,
     load_matrix,
+    transfer_target,
     word,
 )
 
 ROWS = load_matrix()
 NATIONS = (*NATIONAL_DESKS, "IRQ")
 RESTRICTED = int(Classification.RESTRICTED)
+ANSWERED = {"incoming": 200, "accept": 200, "refuse": 204}
+"""The status of a transfer action the officer may take."""
 
 
 def test_matrix_covers_every_dimension() -> None:
     """Trimming the file must not quietly drop a dimension the issue asks for."""
-    assert 60 <= len(ROWS) <= 150
+    assert 60 <= len(ROWS) <= 200
     same = Counter(
         (*(str(part) for part in vars(row).values() if part != row.line),) for row in ROWS
     )
@@ -69,6 +74,24 @@ def test_matrix_covers_every_dimension() -> None:
         row.action == "open" and "IRQ" in row.release and row.classification > RESTRICTED
         for row in ROWS
     ), "release to the coordination cell above RESTRICTED"
+    answers = [row for row in ROWS if row.action in TRANSFERS]
+    assert {row.role for row in answers} == set(Role), "every role answers a transfer"
+    for action in TRANSFERS:
+        done = [row for row in answers if row.action == action]
+        assert {
+            (row.clearance > row.classification) - (row.clearance < row.classification)
+            for row in done
+        } == {-1, 0, 1}, f"{action}: clearance below, equal, above"
+        addressed = [row for row in done if row.nation == transfer_target(row.owner)]
+        assert any(row.expected == ANSWERED[action] for row in addressed), action
+        assert any(row.clearance < row.classification for row in addressed), action
+        assert any(row.nation == row.owner for row in done), f"{action}: the sending desk"
+        assert any(row.nation not in (row.owner, transfer_target(row.owner)) for row in done), (
+            f"{action}: another nation"
+        )
+    assert any(
+        row.nation in row.release and row.nation != transfer_target(row.owner) for row in answers
+    ), "a nation the case is released to, not the transfer's addressee"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: f"line{row.line}")
@@ -76,7 +99,14 @@ def test_matrix_agrees_with_the_policy_module(row: Row) -> None:
     """A row that contradicts homeward.policy.check is a wrong row, whatever the app says."""
     principal = policy.Principal("o", "someone", row.role, row.nation, row.clearance)
     permission = ACTIONS[row.action].permission
-    if row.action in ("read", *LISTINGS):
+    if row.action in TRANSFERS:
+        addressed = transfer_policy.labels(to_nation=transfer_target(row.owner), case=row.labels())
+        if not may(row.role, permission):
+            assert row.expected == 403
+        else:
+            allowed = policy.allows(principal, permission, addressed)
+            assert row.expected == (ANSWERED[row.action] if allowed else 404)
+    elif row.action in ("read", *LISTINGS):
         if not may(row.role, permission):
             assert row.expected == 403
         else:
@@ -92,13 +122,45 @@ def test_matrix_agrees_with_the_policy_module(row: Row) -> None:
             assert row.owner == row.nation, "only the owning nation changes a case"
 
 
-def observed(row: Row, case_id: str | None, response: httpx2.Response) -> int:
-    """The status, except for a list: 200 when the case is in it, 404 when it is not."""
+def observed(
+    row: Row, case_id: str | None, transfer_id: str | None, response: httpx2.Response
+) -> int:
+    """The status, except for a list: 200 when the case (or the row's transfer, for the
+    transfers waiting for the desk) is in it, 404 when it is not."""
+    if row.action == "incoming" and response.status_code == 200:
+        return 200 if transfer_id in {item["id"] for item in response.json()} else 404
     if row.action not in LISTINGS or response.status_code != 200:
         return response.status_code
     if row.action == "export":
         return 200 if row.name.upper() in response.text else 404
     return 200 if case_id in {item["id"] for item in response.json()["items"]} else 404
+
+
+def check_transfer_answer(
+    row: Row, case_id: str | None, transfer_id: str | None, response: httpx2.Response
+) -> None:
+    """A transfer out of reach reveals nothing of it or its case; an answer says what it did."""
+    if row.expected == 403:
+        assert ACTIONS[row.action].permission in response.json()["detail"], row
+    elif row.expected == 404:
+        assert case_id is not None, row
+        assert transfer_id is not None, row
+        assert case_id not in response.text, row
+        assert transfer_id not in response.text, row
+        assert row.name not in response.text, row
+        if row.action != "incoming":
+            assert response.json()["detail"] == "transfer not found", row
+    elif row.action == "incoming":
+        mine = [item for item in response.json() if item["id"] == transfer_id]
+        assert [item["from_nation"] for item in mine] == [row.owner], row
+        assert row.name in mine[0]["reason"], row
+    elif row.action == "accept":
+        case = response.json()
+        assert (case["id"], case["owner_nation"]) == (case_id, row.nation), row
+        assert case["identity"]["family_name"] == row.name, row
+        assert case["timeline"][-1]["kind"] == "case:transfer:accept", row
+    else:
+        assert response.content == b"", row
 
 
 def check_answer(row: Row, case_id: str | None, response: httpx2.Response) -> None:
@@ -159,11 +221,13 @@ def test_authorization_matrix(runtime: Runtime, client: TestClient) -> None:
     cases_before = world.count("case_file")
     mismatches = []
     for row in ROWS:
-        case_id = world.cases.get(row.line)
+        case_id, transfer_id = world.cases.get(row.line), world.transfers.get(row.line)
         response = world.call(row)
-        got = observed(row, case_id, response)
+        got = observed(row, case_id, transfer_id, response)
         if got != row.expected:
             mismatches.append(f"{row}: got {got} {response.text[:160]}")
+        elif row.action in TRANSFERS:
+            check_transfer_answer(row, case_id, transfer_id, response)
         else:
             check_answer(row, case_id, response)
     assert mismatches == [], "\n".join(mismatches)
@@ -172,13 +236,19 @@ def test_authorization_matrix(runtime: Runtime, client: TestClient) -> None:
         return [row for row in ROWS if row.action == action and 200 <= row.expected < 300]
 
     events = world.events_by_case()
+    statuses = world.transfer_statuses()
     for row in ROWS:
         if row.line in world.cases:
             changed = ACTIONS[row.action].changes and 200 <= row.expected < 300
-            assert events[world.cases[row.line]] == 1 + changed, row
+            asked = row.line in world.transfers
+            assert events[world.cases[row.line]] == 1 + asked + changed, row
+        if row.line in world.transfers:
+            answered = {"accept": "accepted", "refuse": "refused"}.get(row.action, "pending")
+            expected = answered if 200 <= row.expected < 300 else "pending"
+            assert statuses[world.transfers[row.line]] == expected, row
     assert world.count("case_file") == cases_before + len(succeeded("open"))
     assert world.count("case_note") == len(succeeded("note"))
-    assert world.count("case_transfer") == len(succeeded("transfer"))
+    assert world.count("case_transfer") == len(succeeded("transfer")) + len(world.transfers)
 
 
 # Tightening protection never grants more, through set_protection and list_cases.
