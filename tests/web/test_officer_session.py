@@ -367,3 +367,50 @@ def test_sign_out_deletes_the_session_and_the_old_token_fails(
     assert client.delete("/api/v1/auth/token", headers=bearer).status_code == 204
     assert officer_row(runtime, fra)[1] == 0
     assert client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_a_username_that_keeps_failing_waits_alike_whether_it_exists_or_not(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    """After five failures the next try waits, refused before anything is checked, with the
+    same answer for an officer's username and a made-up one, on the pages and the API."""
+    fra = personas["fra_officer"]
+    for username in (fra.username, "nobody.here"):
+        for _ in range(5):
+            assert signin_api(client, username, "wrong-password-xx", "123456").status_code == 401
+    code = helpers.totp_code(runtime, fra)
+    known = signin_api(client, fra.username, fra.password, code)
+    unknown = signin_api(client, "nobody.here", fra.password, code)
+    for refused in (known, unknown):
+        assert refused.status_code == 429
+        assert refused.json()["detail"].startswith(
+            "too many failed sign-ins for this username: try again in "
+        )
+    pages = [signin_page(client, name, fra.password, code) for name in (fra.username, "nobody")]
+    assert pages[0].status_code == 429
+    assert "too many failed sign-ins for this username" in pages[0].text
+    assert officer_row(runtime, fra) == (0, 0)
+
+
+def test_the_auditor_page_lists_refused_signins(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    fra, deu = personas["fra_officer"], personas["deu_officer"]
+    sentinel = "wrong-password-SENTINEL-91c2"
+    for username in (fra.username, deu.username, "made.up.name"):
+        assert signin_api(client, username, sentinel, "123456").status_code == 401
+    helpers.officer_signin(client, runtime, personas["auditor"])
+    page = client.get("/officer/audit")
+    assert page.status_code == 200
+    assert "Refused sign-ins" in page.text
+    assert "refused: wrong password" in page.text
+    assert f"officer {fra.officer_id}" in page.text
+    assert "refused: no such officer" in page.text
+    assert "unknown username (keyed hash" in page.text
+    assert deu.officer_id not in page.text  # another nation's officer: its own auditors
+    assert sentinel not in page.text
+    assert "made.up.name" not in page.text
+    assert "signed in</td>" not in page.text
+    everything = client.get("/officer/audit", params={"signins": "all"})
+    assert "signed in</td>" in everything.text
+    assert client.get("/officer/audit", params={"signins": "x"}).status_code == 400

@@ -28,3 +28,22 @@ class UnknownDesk(NotFound):
 
 class InvalidOfficer(BadInput):
     pass
+
+
+class SignInWait(HomewardError):
+    """Too many failed sign-ins for this username (known or not, alike): nothing was checked.
+    Saying so helps the real officer and reveals nothing, as unknown usernames lock the same."""
+
+    status_code = 429
+
+    def __init__(self, wait: str) -> None:
+        super().__init__(f"too many failed sign-ins for this username: try again in {wait}")
+
+
+class SignInCeiling(HomewardError):
+    """Too many failed sign-ins on the whole server (a spray): nothing was checked."""
+
+    status_code = 429
+
+    def __init__(self, wait: str) -> None:
+        super().__init__(f"too many failed sign-ins on this server: try again in {wait}")

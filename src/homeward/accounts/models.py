@@ -86,3 +86,17 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     hard_expires_at: Mapped[datetime] = mapped_column()
+
+
+class SigninThrottle(Base):
+    """Failed officer sign-ins for one username, known or not, so that a lock looks the same
+    either way. Keyed by a keyed hash of the username: a password typed into the username
+    field by mistake is never stored."""
+
+    __tablename__ = "signin_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    """No attempt for this username is evaluated before this time."""

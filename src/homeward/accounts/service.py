@@ -9,14 +9,13 @@ to a desk that already has keys receives them the next time a colleague who hold
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from homeward.accounts.exceptions import InvalidOfficer, SignInRefused, UnknownDesk
+from homeward.accounts.exceptions import InvalidOfficer, UnknownDesk
 from homeward.accounts.models import Desk, DeskKey, Officer, OfficerDeskKey
 from homeward.audit import service as audit
 from homeward.crypto import sealing
@@ -193,51 +192,6 @@ def add_officer(
 def totp_now(*, secrets: ServerSecrets, officer: Officer) -> str:
     """The current code (for the demo's printout and for tests)."""
     return pyotp.TOTP(secrets.open_field(officer.totp_secret_sealed)).now()
-
-
-def _accept_totp(secrets: ServerSecrets, officer: Officer, code: str) -> bool:
-    """Accept a code within one step of now, and each step only once."""
-    totp = pyotp.TOTP(secrets.open_field(officer.totp_secret_sealed))
-    current = int(time.time()) // totp.interval
-    for step in (current - 1, current, current + 1):
-        if step > officer.last_totp_step and sealing.equal(
-            totp.generate_otp(step).encode(), code.strip().encode()
-        ):
-            officer.last_totp_step = step
-            return True
-    return False
-
-
-def sign_in(
-    *,
-    session: Session,
-    secrets: ServerSecrets,
-    cost: sealing.KdfCost,
-    username: str,
-    password: str,
-    code: str,
-) -> Keyring:
-    """Password, then TOTP, then unwrap the officer's key. Every failure looks the same."""
-    officer = session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
-    if officer is None or officer.disabled_at is not None:
-        # Spend the same Argon2id time on an unknown user as on a wrong password.
-        sealing.hash_password(password, cost)
-        raise SignInRefused
-    if not sealing.verify_password(officer.password_hash, password):
-        raise SignInRefused
-    if not _accept_totp(secrets, officer, code):
-        raise SignInRefused
-    keyring = unlock(officer=officer, password=password, cost=cost)
-    audit.record(
-        session=session,
-        actor=keyring.principal.audit_name,
-        action="officer:signin:accept",
-        resource_type="officer",
-        resource_id=officer.id,
-        nation=officer.nation,
-    )
-    grant_pending_keys(session=session, keyring=keyring)
-    return keyring
 
 
 def unlock(*, officer: Officer, password: str, cost: sealing.KdfCost) -> Keyring:

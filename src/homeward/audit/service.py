@@ -91,3 +91,26 @@ def visible_entry(*, session: Session, principal: Principal, leaf_index: int) ->
     if entry is None or entry.nation != principal.nation:
         raise NotFound("audit entry")
     return entry
+
+
+SIGNIN_ACTIONS = "officer:signin:"
+
+
+def signin_entries(
+    *, session: Session, principal: Principal, refused_only: bool = False, limit: int = 50
+) -> list[AuditEvent]:
+    """Recent officer sign-ins, newest first: those of the auditor's nation's officers, and
+    refusals for usernames that name no officer (they belong to no nation, and a spray across
+    made-up names must be seen by somebody)."""
+    require_permission(principal, AUDIT_READ)
+    prefix = SIGNIN_ACTIONS + ("refuse-" if refused_only else "")
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action.startswith(prefix, autoescape=True),
+            (AuditEvent.nation == principal.nation) | AuditEvent.nation.is_(None),
+        )
+        .order_by(AuditEvent.leaf_index.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from homeward.core.ceiling import FailureCeiling
 from homeward.core.db import Database
 from homeward.core.gate import KdfGate, NewContactLimiter
 from homeward.core.settings import Settings
@@ -20,10 +21,14 @@ class Runtime:
     cost: sealing.KdfCost
     kdf_gate: KdfGate = field(init=False)
     new_contacts: NewContactLimiter = field(init=False)
+    officer_signin_failures: FailureCeiling = field(init=False)
 
     def __post_init__(self) -> None:
         self.kdf_gate = KdfGate(self.settings.kdf_concurrency, self.settings.kdf_wait_seconds)
         self.new_contacts = NewContactLimiter(self.settings.new_contacts_per_minute)
+        self.officer_signin_failures = FailureCeiling(
+            self.settings.officer_signin_failures_per_minute
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, *, create_keys: bool = False) -> Runtime:

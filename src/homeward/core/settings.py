@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     kdf_concurrency: int = Field(default=2, ge=1)
     """Argon2id runs at once; the rest wait briefly, then get a 'busy' page."""
     kdf_wait_seconds: float = Field(default=3.0, ge=0)
+    officer_signin_free_failures: int = Field(default=5, ge=1, le=100)
+    """Failed officer sign-ins for one username before each further try must wait (a delay
+    that doubles from 5 s); see accounts/throttle.py for the balance."""
+    officer_signin_lock_failures: int = Field(default=10, ge=1, le=1000)
+    """Failed sign-ins for one username that lock it for `officer_signin_lock_minutes`."""
+    officer_signin_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    officer_signin_failures_per_minute: int = Field(default=30, ge=1)
+    """Server-wide (per process) ceiling on failed officer sign-ins: slows a password spray
+    across many usernames, which no per-username lock sees."""
     unused_contact_hours: int = Field(default=24, ge=1)
     """Contacts that never wrote are purged after this long."""
 

@@ -64,7 +64,10 @@ Officer = Annotated[Keyring, Depends(api_keyring)]
 @router.post(
     "/auth/token",
     operation_id="create_token",
-    responses={code: ERRORS[code] for code in (400, 401, 422)},
+    responses={
+        **{code: ERRORS[code] for code in (400, 401, 422)},
+        429: {"model": Problem, "description": "Too many failed sign-ins: try again later"},
+    },
 )
 def create_token(request: Request, body: TokenIn) -> TokenOut:
     runtime = runtime_of(request)

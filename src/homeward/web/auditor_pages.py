@@ -1,9 +1,10 @@
 """The auditor's page: the nation's audit entries with their proofs, the latest checkpoint,
-its cosignatures, and any checkpoint a witness refused."""
+its cosignatures, any checkpoint a witness refused, and recent officer sign-ins (refused ones
+first of all: a guesser or a spray shows there)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -18,6 +19,15 @@ from homeward.web.officer_pages import SignedIn, render
 
 router = APIRouter(prefix="/officer/audit", include_in_schema=False)
 
+SIGNIN_OUTCOMES = {
+    "officer:signin:accept": "signed in",
+    "officer:signin:refuse-password": "refused: wrong password",
+    "officer:signin:refuse-code": "refused: wrong or reused code",
+    "officer:signin:refuse-unknown": "refused: no such officer",
+    "officer:signin:refuse-locked": "refused: username waiting after failures",
+    "officer:signin:refuse-ceiling": "refused: too many failures on the server",
+}
+
 
 @router.get("")
 @router.get("/")
@@ -29,6 +39,7 @@ def audit_page(
     actor: Annotated[str, Query(max_length=80)] = "",
     action: Annotated[str, Query(max_length=80)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    signins: Annotated[Literal["refused", "all"], Query()] = "refused",
 ) -> Response:
     principal = keyring.principal
     require_permission(principal, AUDIT_READ)
@@ -47,6 +58,9 @@ def audit_page(
             checkpoints.cosignatures(session=session, checkpoint_id=latest.id) if latest else []
         )
         refused = checkpoints.refusals(session=session)
+        signin_rows = audit_service.signin_entries(
+            session=session, principal=principal, refused_only=signins == "refused"
+        )
         key = checkpoints.log_key(runtime.secrets, runtime.settings.log_origin).encode()
     pages = max(1, -(-total // audit_service.PAGE_SIZE))
     return render(
@@ -62,6 +76,9 @@ def audit_page(
         verdicts=verdicts,
         refused=refused,
         log_key=key,
+        signin_rows=signin_rows,
+        signins=signins,
+        signin_outcomes=SIGNIN_OUTCOMES,
     )
 
 

@@ -2,36 +2,73 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from homeward.accounts import service as accounts_service
-from homeward.accounts import sessions
+from homeward.accounts import sessions, signin, throttle
 from homeward.accounts.exceptions import SessionExpired
 from homeward.accounts.service import Keyring
+from homeward.core.ceiling import FailureCeiling
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 
 
-def sign_in(runtime: Runtime, username: str, password: str, code: str) -> tuple[Keyring, str]:
-    """Check the password and code; returns the keyring and a new session token."""
-    settings = runtime.settings
-    with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
-        keyring = accounts_service.sign_in(
-            session=session,
+def sign_in(
+    runtime: Runtime, username: str, password: str, code: str, *, now: datetime | None = None
+) -> tuple[Keyring, str]:
+    """Check the password and code; returns the keyring and a new session token.
+
+    Reads in one short transaction, runs Argon2id with none open, writes in another. Every
+    refusal commits its own audit entry (and the username's failure count) before it is raised,
+    so a refused sign-in is never rolled back out of the log. `now` is for tests."""
+    now = now or utcnow()
+    username, password, code = username[:200], password[:1000], code[:12]
+    policy = throttle.Policy.from_settings(runtime.settings)
+    ceiling = runtime.officer_signin_failures
+    with runtime.db.transaction() as session:
+        attempt = signin.begin(session=session, secrets=runtime.secrets, username=username, now=now)
+        early = _early_refusal(attempt, ceiling)
+        if early is not None:
+            signin.refuse(session=session, attempt=attempt, refusal=early, policy=policy, now=now)
+    if early is not None:
+        raise early.error()
+    with runtime.kdf_gate.slot():
+        verdict = signin.evaluate(
+            attempt=attempt,
             secrets=runtime.secrets,
             cost=runtime.cost,
-            username=username[:200],
-            password=password[:1000],
-            code=code[:12],
+            password=password,
+            code=code,
+            now=now,
         )
-        token = sessions.create(
-            session=session,
-            kind=sessions.OFFICER,
-            subject_id=keyring.principal.officer_id,
-            secret=keyring.private_key,
-            idle=timedelta(minutes=settings.officer_idle_minutes),
-            lifetime=timedelta(hours=settings.officer_max_hours),
+    with runtime.db.transaction() as session:
+        outcome = signin.finish(
+            session=session, attempt=attempt, verdict=verdict, policy=policy, now=now
         )
-    return keyring, token
+        if isinstance(outcome, Keyring):
+            token = sessions.create(
+                session=session,
+                kind=sessions.OFFICER,
+                subject_id=outcome.principal.officer_id,
+                secret=outcome.private_key,
+                idle=timedelta(minutes=runtime.settings.officer_idle_minutes),
+                lifetime=timedelta(hours=runtime.settings.officer_max_hours),
+            )
+    if isinstance(outcome, Keyring):
+        return outcome, token
+    if outcome.counted:
+        ceiling.spend()
+    raise outcome.error()
+
+
+def _early_refusal(attempt: signin.Attempt, ceiling: FailureCeiling) -> signin.Refusal | None:
+    """Refusals that check nothing: the username must wait, or the server has seen too many
+    failures this minute. Both answer at once, with no Argon2id and no sleeping thread."""
+    if attempt.wait is not None:
+        return signin.Refusal(signin.LOCKED, attempt.wait)
+    if not ceiling.open():
+        return signin.Refusal(signin.CEILING, timedelta(seconds=ceiling.seconds_until_open()))
+    return None
 
 
 def keyring_for(runtime: Runtime, token: str | None) -> Keyring:
