@@ -24,6 +24,7 @@ from homeward.policy.check import require_permission
 from homeward.policy.roles import AUDIT_READ
 from homeward.web.api_v1 import ERRORS, Officer
 from homeward.web.deps import runtime_of
+from homeward.web.params import LeafIndex, LogSize, Page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -63,8 +64,8 @@ def make(request: Request, keyring: Officer) -> CheckpointOut:
 def consistency(
     request: Request,
     keyring: Officer,
-    old: Annotated[int, Query(ge=1)],
-    new: Annotated[int, Query(ge=1)],
+    old: LogSize,
+    new: LogSize,
 ) -> ConsistencyOut:
     require_permission(keyring.principal, AUDIT_READ)
     with runtime_of(request).db.transaction() as session:
@@ -83,7 +84,7 @@ def entries(
     resource: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=80)] = None,
     action: Annotated[str | None, Query(max_length=80)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Page = 1,
 ) -> EntryPage:
     with runtime_of(request).db.transaction() as session:
         rows, total = audit_service.visible_entries(
@@ -109,7 +110,7 @@ def entries(
     # Response, not PlainTextResponse: refusals are JSON, and the document must say so.
     response_class=Response,
 )
-def inclusion(request: Request, leaf_index: int, keyring: Officer) -> PlainTextResponse:
+def inclusion(request: Request, leaf_index: LeafIndex, keyring: Officer) -> PlainTextResponse:
     """The entry's inclusion proof against the latest checkpoint (C2SP tlog-proof)."""
     with runtime_of(request).db.transaction() as session:
         audit_service.visible_entry(

@@ -16,6 +16,7 @@ from homeward.policy.check import require_permission
 from homeward.policy.roles import AUDIT_READ
 from homeward.web.deps import runtime_of
 from homeward.web.officer_pages import SignedIn, render
+from homeward.web.params import LeafIndex
 
 router = APIRouter(prefix="/officer/audit", include_in_schema=False)
 
@@ -83,7 +84,7 @@ def audit_page(
 
 
 @router.get("/entries/{leaf_index}/proof")
-def entry_proof(request: Request, leaf_index: int, keyring: SignedIn) -> PlainTextResponse:
+def entry_proof(request: Request, leaf_index: LeafIndex, keyring: SignedIn) -> PlainTextResponse:
     """The entry's C2SP tlog-proof against the latest checkpoint, to check offline with
     `homeward audit check-proof`."""
     with runtime_of(request).db.transaction() as session:

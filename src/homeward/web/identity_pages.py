@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from python_multipart.exceptions import FormParserError
@@ -29,6 +29,7 @@ from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.deps import runtime_of
 from homeward.web.officer_pages import SignedIn, render, require_csrf
+from homeward.web.params import COUNT_MAX
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -125,7 +126,10 @@ def _import_page(
 
 @router.get("/identity")
 def identity_home(
-    request: Request, keyring: SignedIn, imported: int = -1, added: str = ""
+    request: Request,
+    keyring: SignedIn,
+    imported: Annotated[int, Query(ge=-1, le=COUNT_MAX)] = -1,
+    added: str = "",
 ) -> Response:
     return _import_page(
         request, keyring.principal, imported=imported, added=added[:32], problems=[]

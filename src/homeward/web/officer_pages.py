@@ -20,6 +20,7 @@ from homeward.policy import roles
 from homeward.policy.check import Principal
 from homeward.web import officer_auth
 from homeward.web.deps import TEMPLATES, runtime_of
+from homeward.web.params import Flag, Page
 from homeward.web.security import (
     ANON_COOKIE,
     CSRF_FIELD,
@@ -73,7 +74,7 @@ def require_csrf(request: Request, submitted: str) -> None:
 
 
 @router.get("/signin")
-def signin_form(request: Request, ended: int = 0) -> Response:
+def signin_form(request: Request, ended: Flag = 0) -> Response:
     return render(request, "signin.html", ended=bool(ended))
 
 
@@ -112,7 +113,7 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 
 @router.get("")
 @router.get("/")
-def inbox(request: Request, keyring: SignedIn, page: int = 1, starred: int = 0) -> Response:
+def inbox(request: Request, keyring: SignedIn, page: Page = 1, starred: Flag = 0) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
     with runtime.db.transaction() as session:
