@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from homeward.accounts.service import Keyring
 from homeward.cases import listing as case_listing
 from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as inbox_service
-from homeward.core.errors import BadInput, HomewardError
+from homeward.core.errors import BadInput, HomewardError, NotFound
 from homeward.core.runtime import Runtime
 from homeward.policy import roles
 from homeward.policy.check import Principal
@@ -29,6 +30,7 @@ from homeward.web.security import (
     csrf_valid,
     new_form_cookie,
 )
+from homeward.web.text import attachment_disposition
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
@@ -239,7 +241,9 @@ def attachment(request: Request, attachment_id: str, keyring: SignedIn) -> Respo
 
 
 def download_response(request: Request, keyring: Keyring, attachment_id: str) -> Response:
-    """Decrypt a file for an officer of its desk (audited), streamed as a download."""
+    """Decrypt a file for an officer of its desk, streamed as a download. The response, its
+    headers and the first chunk are made inside the transaction that records the read, so a
+    download that cannot start leaves no audit entry saying it was read."""
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         opened = inbox_service.read_attachment(
@@ -248,17 +252,20 @@ def download_response(request: Request, keyring: Keyring, attachment_id: str) ->
             attachment_id=attachment_id,
             blobs_dir=runtime.settings.blobs_dir,
         )
-    return file_response(opened)
+        return file_response(opened)
 
 
 def file_response(opened: inbox_service.OpenedFile) -> StreamingResponse:
     """Always a download, never rendered inline: a contact's file is untrusted content."""
-    safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in opened.filename)
+    try:
+        first = next(opened.chunks, b"")
+    except FileNotFoundError as exc:  # the encrypted file is gone from disk
+        raise NotFound("file") from exc
     return StreamingResponse(
-        opened.chunks,
+        itertools.chain([first], opened.chunks),
         media_type="application/octet-stream",
         headers={
-            "content-disposition": f'attachment; filename="{safe_name or "file"}"',
+            "content-disposition": attachment_disposition(opened.filename),
             "content-length": str(opened.size_bytes),
         },
     )
