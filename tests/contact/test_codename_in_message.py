@@ -7,6 +7,7 @@ import random
 import threading
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,14 +30,14 @@ def keys_for(made: str) -> ContactKeys:
 
 
 def every_run(keys: ContactKeys, text: str) -> bool:
-    """The check without the shortcut: every run of seven words hashed."""
-    words = codename.normalise(text).split(" ")
+    """The check without the shortcut: every run of seven words of every reading hashed."""
     size = codename.WORDS_PER_CODENAME
     return any(
         sealing.equal(
             contact_service._codename_check(SECRETS, " ".join(words[i : i + size])),
             keys.codename_check,
         )
+        for words in codename.readings(text)
         for i in range(max(0, len(words) - size + 1))
     )
 
@@ -49,6 +50,100 @@ def test_codename_found_whatever_the_case_spacing_or_punctuation() -> None:
     assert not contact_service.contains_codename(SECRETS, keys, "Hello, I want to come home.")
     six = " ".join(made.split(" ")[:6])
     assert not contact_service.contains_codename(SECRETS, keys, f"{six} and more")
+
+
+# Issue 9, point 11: a codename disguised by separators, case, invisible characters or
+# compatibility forms is still the codename. Each variant is made from the codename's words.
+ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad")
+
+
+def _inside(word: str, mark: str) -> str:
+    """The mark after every letter but the last: word split into letters by it."""
+    return mark.join(word)
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else "\u3000" for ch in text)
+
+
+VARIANTS = {
+    "plain": " ".join,
+    "upper case": lambda w: " ".join(w).upper(),
+    "title case": lambda w: " ".join(w).title(),
+    "hyphens": "-".join,
+    "hyphens, upper case": lambda w: "-".join(w).upper(),
+    "double hyphens": "--".join,
+    "underscores": "_".join,
+    "dots": ".".join,
+    "slashes": "/".join,
+    "backslashes": "\\".join,
+    "commas": ",".join,
+    "commas and spaces": ", ".join,
+    "plus signs": "+".join,
+    "line breaks": "\n".join,
+    "windows line breaks": "\r\n".join,
+    "tabs and spaces": " \t  ".join,
+    "numbered list": lambda w: "\n".join(f"{n}. {word}" for n, word in enumerate(w, 1)),
+    "quoted": lambda w: " ".join(f'"{word}"' for word in w),
+    "brackets and marks": lambda w: " ".join(f"({word})!?" for word in w),
+    "guillemets": lambda w: " ".join(f"«{word}»" for word in w),
+    "en and em dashes": lambda w: "\u2013".join(w[:4]) + "\u2014" + "\u2014".join(w[4:]),
+    "no-break spaces": "\u00a0".join,
+    "narrow no-break spaces": "\u202f".join,
+    "ideographic spaces": "\u3000".join,
+    "fullwidth letters": lambda w: _fullwidth(" ".join(w)),
+    "fullwidth upper case": lambda w: _fullwidth(" ".join(w).upper()),
+    "combining accents": lambda w: " ".join(word[0] + "\u0301" + word[1:] for word in w),
+    "zero-width spaces between words": "\u200b".join,
+    "word joiners between words": "\u2060".join,
+    **{
+        f"U+{ord(mark):04X} inside every word": (
+            lambda w, mark=mark: " ".join(_inside(word, mark) for word in w)
+        )
+        for mark in ZERO_WIDTH
+    },
+    "zero-width joiners inside words, hyphens between": lambda w: "-".join(
+        _inside(word, "\u200d") for word in w
+    ),
+    "soft hyphens, upper case, line breaks": lambda w: "\n".join(
+        _inside(word.upper(), "\u00ad") for word in w
+    ),
+}
+# Codenames with the list's hyphenated words, whose hyphen is a separator like any other.
+HYPHENATED = (
+    "t-shirt abacus yo-yo drop-down felt-tip zebra acid",
+    "abacus acid t-shirt zebra yo-yo felt-tip drop-down",
+)
+
+
+@pytest.mark.parametrize("made", [*HYPHENATED, "random"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_codename_caught_in_every_disguise(made: str, variant: str) -> None:
+    made = codename.generate() if made == "random" else made
+    assert codename.is_well_formed(made)
+    keys = keys_for(made)
+    hidden = VARIANTS[variant](made.split(" "))
+    letter = f"Dear desk,\nmy words are {hidden} and I want to come home.\n"
+    assert contact_service.contains_codename(SECRETS, keys, letter), repr(letter)
+    assert every_run(keys, letter)
+    assert codename.appears_in(letter, made)
+
+
+@pytest.mark.parametrize(
+    "letter",
+    [
+        "Dear desk, I want to come home with my mother and my two brothers.",
+        "Cher bureau, je veux rentrer.\u200b Ｍｅｒｃｉ — à bientôt.\n",
+        "T-shirt, yo-yo and a drop-down list: ordinary words from the list.",
+    ],
+)
+def test_an_ordinary_letter_is_not_refused(letter: str) -> None:
+    made = codename.generate()
+    assert not contact_service.contains_codename(SECRETS, keys_for(made), letter)
+    words = made.split(" ")
+    near_misses = [" ".join(words[:6]), " ".join(reversed(words)), "-".join(words[1:])]
+    for near in near_misses:
+        assert not contact_service.contains_codename(SECRETS, keys_for(made), near)
 
 
 @settings(max_examples=200, deadline=None)

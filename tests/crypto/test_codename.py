@@ -50,3 +50,21 @@ def test_derivation_is_stable_and_peppered() -> None:
 def test_any_text_derives_without_error(text: str) -> None:
     derived = codename.derive(text, b"p" * 32, sealing.FAST_FOR_TESTS)
     assert len(derived.lookup) == 32
+
+
+@given(st.lists(st.sampled_from(codename.word_list()), min_size=7, max_size=7))
+def test_a_codename_reads_as_its_own_words(words: list[str]) -> None:
+    """The codename check hashes a codename's reading: for a codename as issued it is the
+    normalised codename, so a session's check made before readings existed still compares."""
+    made = " ".join(words)
+    assert codename.readings(made) == [codename.normalise(made).split(" ")]
+    assert codename.readings(made.upper().replace(" ", "-")) == [words]
+
+
+def test_readings_see_through_disguises() -> None:
+    # Zero-width space dropped, then read as a space: both readings are checked.
+    assert codename.readings("ＹＯ-ＹＯ_t\u200bshirt, DROP\ndown  cafe\u0301") == [
+        ["yo-yo", "tshirt", "drop-down", "cafe"],
+        ["yo-yo", "t-shirt", "drop-down", "cafe"],
+    ]
+    assert codename.readings("") == [[]]

@@ -67,9 +67,10 @@ class ContactItem:
 
 
 def _codename_check(secrets: ServerSecrets, codename: str) -> bytes:
-    return sealing.keyed_hash(
-        secrets.pepper, codenames.normalise(codename).encode(), _CHECK_PURPOSE
-    )
+    """Keyed hash of the codename read as a letter is (`readings`): for a codename as issued,
+    the same words as `normalise` gives, so sessions opened before still compare."""
+    words = codenames.readings(codename)[0]
+    return sealing.keyed_hash(secrets.pepper, " ".join(words).encode(), _CHECK_PURPOSE)
 
 
 def start(
@@ -116,18 +117,20 @@ def get_contact(*, session: Session, contact_id: str) -> Contact:
 
 def contains_codename(secrets: ServerSecrets, keys: ContactKeys, text: str) -> bool:
     """Every run of seven words in the text that could be a codename is hashed and compared
-    with the codename's hash. A codename is seven words of the list, so a run holding any other
-    word cannot be one and is skipped: the same answer, without a keyed hash (a call into
-    libsodium that releases the GIL) for each of the ~90 runs of a 500-character letter."""
-    words = codenames.normalise(text).split(" ")
+    with the codename's hash; the words are read past case, punctuation, hyphens, fullwidth
+    letters and zero-width characters (`codename.readings`). A codename is seven words of the
+    list, so a run holding any other word cannot be one and is skipped: the same answer,
+    without a keyed hash (a call into libsodium that releases the GIL) for each of the ~90 runs
+    of a 500-character letter."""
     size = codenames.WORDS_PER_CODENAME
-    listed_in_a_row = 0
-    for end, word in enumerate(words):
-        listed_in_a_row = listed_in_a_row + 1 if codenames.is_word(word) else 0
-        if listed_in_a_row >= size:
-            window = " ".join(words[end - size + 1 : end + 1])
-            if sealing.equal(_codename_check(secrets, window), keys.codename_check):
-                return True
+    for words in codenames.readings(text):
+        listed_in_a_row = 0
+        for end, word in enumerate(words):
+            listed_in_a_row = listed_in_a_row + 1 if codenames.is_word(word) else 0
+            if listed_in_a_row >= size:
+                window = " ".join(words[end - size + 1 : end + 1])
+                if sealing.equal(_codename_check(secrets, window), keys.codename_check):
+                    return True
     return False
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,10 @@ from homeward.crypto import sealing
 
 WORDS_PER_CODENAME = 7
 _SPLIT = re.compile(r"[^a-z-]+")
+_NOT_A_LETTER = re.compile(r"[^a-z]+")
+_INVISIBLE = frozenset({"Cf", "Mn", "Me"})
+"""Format characters (zero-width space and joiners U+200B-U+200F, U+2060, U+FEFF, the soft
+hyphen, bidi controls) and combining marks: nothing a reader sees between two letters."""
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +55,44 @@ def normalise(text: str) -> str:
     return " ".join(word for word in _SPLIT.split(text.lower()) if word)
 
 
+@lru_cache(maxsize=1)
+def _hyphenated() -> dict[tuple[str, str], str]:
+    """The list's few words with a hyphen (t-shirt, yo-yo), by their two halves."""
+    pairs = (word.split("-") for word in word_list() if "-" in word)
+    return {(first, second): f"{first}-{second}" for first, second in pairs}
+
+
+def _joined(tokens: list[str]) -> list[str]:
+    """The halves of a hyphenated list word joined again, whatever separated them. Safe: no
+    first half (drop, t, felt, yo) is a list word, so no two codename words are joined."""
+    joined: list[str] = []
+    halves = _hyphenated()
+    at = 0
+    while at < len(tokens):
+        pair = (tokens[at], tokens[at + 1]) if at + 1 < len(tokens) else None
+        if pair in halves:
+            joined.append(halves[pair])
+            at += 2
+        else:
+            joined.append(tokens[at])
+            at += 1
+    return joined
+
+
+def readings(text: str) -> list[list[str]]:
+    """The words a letter shows, as the codename check compares them: fullwidth and other
+    compatibility forms made plain (NFKC), case folded, accents dropped, and anything that is
+    not a letter (hyphens, underscores, dots, slashes, punctuation, line breaks) a separator.
+    Invisible characters are dropped; when there are any, the text is also read with them as
+    spaces, for a zero-width space may stand between two words as well as inside one."""
+    plain = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    hidden = [unicodedata.category(ch) in _INVISIBLE for ch in plain]
+    forms = ["".join(ch for ch, skip in zip(plain, hidden, strict=True) if not skip)]
+    if any(hidden):
+        forms.append("".join(" " if skip else ch for ch, skip in zip(plain, hidden, strict=True)))
+    return [_joined([word for word in _NOT_A_LETTER.split(form) if word]) for form in forms]
+
+
 def is_word(word: str) -> bool:
     """Whether a normalised word is on the list, so could be part of a codename."""
     return word in _word_set()
@@ -61,8 +104,10 @@ def is_well_formed(text: str) -> bool:
 
 
 def appears_in(message: str, codename: str) -> bool:
-    """True when the message carries the codename, whatever the case, spacing or punctuation."""
-    return f" {normalise(codename)} " in f" {normalise(message)} "
+    """True when the message carries the codename, whatever the case, spacing, punctuation or
+    invisible characters (see `readings`)."""
+    wanted = f" {' '.join(readings(codename)[0])} "
+    return any(wanted in f" {' '.join(words)} " for words in readings(message))
 
 
 @dataclass(frozen=True)
