@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from homeward.accounts import service as accounts_service
+from homeward.accounts.models import WebSession
+from homeward.contact.models import Contact, Conversation
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
 from tests import helpers
@@ -152,3 +155,123 @@ def test_nothing_written_is_stored_or_logged_in_clear(
     everything = b"".join(searched.values())
     assert personas["fra_officer"].username.encode() in everything
     assert any(name.endswith(".sqlite3") for name in searched) or searched["postgres dump"]
+
+
+def _traced(runtime: Runtime, contact_id: str) -> dict[str, bytes]:
+    """Every value stored for one contact: what "delete everything" must leave nowhere."""
+    traced: dict[str, bytes] = {}
+    with runtime.db.transaction() as session:
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        assert contact.conversation is not None
+        traced["lookup"] = contact.lookup
+        traced["reply public key"] = contact.reply_public_key
+        for n, message in enumerate(contact.conversation.messages):
+            traced[f"{message.direction} {n} body"] = message.body
+            if message.contact_sealed_key is not None:
+                traced[f"{message.direction} {n} key sealed to the contact"] = (
+                    message.contact_sealed_key
+                )
+            for w, wrap in enumerate(message.wraps):
+                traced[f"{message.direction} {n} wrap {w}"] = wrap.sealed_key
+            for a, attachment in enumerate(message.attachments):
+                traced[f"file {n}.{a} meta"] = attachment.meta
+                traced[f"file {n}.{a} blob name"] = attachment.blob_name.encode()
+                for w, wrap in enumerate(attachment.wraps):
+                    traced[f"file {n}.{a} wrap {w}"] = wrap.sealed_key
+        for s, row in enumerate(
+            session.scalars(select(WebSession).where(WebSession.subject_id == contact_id))
+        ):
+            traced[f"session {s}"] = row.sealed_secret
+    return traced
+
+
+def _traced_hits(searched: dict[str, bytes], traced: dict[str, bytes]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for where, blob in searched.items():
+        names = [
+            name
+            for name, value in traced.items()
+            if value in blob or value.hex().encode() in blob or value.hex().upper().encode() in blob
+        ]
+        if names:
+            found[where] = names
+    return found
+
+
+def _everything(runtime: Runtime) -> dict[str, bytes]:
+    """The data directory as a copy would find it (the server still running: no checkpoint on
+    close), and the PostgreSQL dump."""
+    searched = {str(path): path.read_bytes() for path in _files_under(runtime.settings.data_dir)}
+    searched["postgres dump"] = _dump(runtime)
+    return searched
+
+
+def test_delete_everything_leaves_nothing_in_files_log_or_dump(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    """Issue 9, point 4: after "delete everything", none of the contact's stored values is in
+    the database file, its write-ahead log or shared-memory file, the blobs or a pg_dump."""
+    helpers.contact_start(client, "fr")
+    file_body = _marker("filebody")
+    assert (
+        helpers.contact_write(
+            client,
+            f"Bonjour {_marker('message')}",
+            lang="fr",
+            files=[(f"{_marker('filename')}.txt", file_body.encode() * 200, "text/plain")],
+        )
+        == 303
+    )
+    assert helpers.contact_write(client, _marker("second"), lang="fr", desk=None) == 303
+    # Someone else's letter stays: the deletion is the contact's own, not a wipe.
+    other = TestClient(create_app(runtime), base_url="http://127.0.0.1")
+    helpers.contact_start(other, "en")
+    kept = _marker("kept")
+    assert helpers.contact_write(other, kept, lang="en", desk="DEU") == 303
+
+    officer = TestClient(create_app(runtime), base_url="http://127.0.0.1")
+    headers = helpers.api_token(officer, runtime, personas["fra_officer"])
+    conversation_id = officer.get("/api/v1/conversations", headers=headers).json()["items"][0]["id"]
+    replied = officer.post(
+        f"/api/v1/conversations/{conversation_id}/replies",
+        headers=headers,
+        json={"text": _marker("reply")},
+    )
+    assert replied.status_code == 201
+    assert client.get("/fr/conversation").status_code == 200
+
+    with runtime.db.transaction() as session:
+        contact_id = session.scalars(
+            select(Conversation.contact_id).where(Conversation.id == conversation_id)
+        ).one()
+    traced = _traced(runtime, contact_id)
+    assert len(traced) >= 10
+    blob_paths = [
+        runtime.settings.blobs_dir / value.decode()
+        for name, value in traced.items()
+        if name.endswith("blob name")
+    ]
+    assert blob_paths
+    assert all(path.exists() for path in blob_paths)
+    # The search works: before the deletion, every traced value is found somewhere.
+    before = _traced_hits(_everything(runtime), traced)
+    assert set().union(*before.values()) == set(traced), before
+
+    form = client.get("/fr/delete")
+    deleted = client.post("/fr/delete", data={"confirm": "yes", "csrf": helpers.csrf_of(form.text)})
+    assert deleted.status_code == 200
+
+    after = _everything(runtime)
+    if runtime.db.engine.dialect.name == "sqlite":
+        assert any(where.endswith(".sqlite3-wal") for where in after)  # searched, not skipped
+    assert _traced_hits(after, traced) == {}
+    assert not any(path.exists() for path in blob_paths)
+    with runtime.db.transaction() as session:
+        assert session.get(Contact, contact_id) is None
+    officer_view = officer.get(
+        "/api/v1/conversations",
+        headers=helpers.api_token(officer, runtime, personas["deu_officer"]),
+    )
+    assert officer_view.status_code == 200
+    assert len(officer_view.json()["items"]) == 1  # the other contact's letter is still there

@@ -34,9 +34,12 @@ class Runtime:
     def from_settings(cls, settings: Settings, *, create_keys: bool = False) -> Runtime:
         settings.check()
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        settings.data_dir.chmod(0o700)  # also when it was made before, by someone else
         return cls(
             settings=settings,
-            db=Database(settings.effective_database_url),
+            db=Database(
+                settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+            ),
             secrets=load_server_secrets(settings.keys_dir, create=create_keys),
             cost=sealing.kdf_cost(settings.kdf_profile),
         )

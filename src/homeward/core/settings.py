@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     """Empty means an embedded SQLite file under data_dir."""
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    """`full`: no acknowledged letter is lost to a power cut (the cost is in bench/README.md);
+    `normal` only for storage that survives one (battery-backed cache)."""
 
     kdf_profile: KdfProfile = "owasp"
     """`fast-for-tests` lowers Argon2id costs; refused unless HOMEWARD_TESTING=1."""

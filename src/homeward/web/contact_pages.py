@@ -337,8 +337,10 @@ def delete(
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
         blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
+    # Committed: now the files, and the old pages still in SQLite's write-ahead log.
     for name in blob_names:
         blobs.remove(runtime.settings.blobs_dir, name)
+    runtime.db.fold_log()
     request.cookies.pop(CONTACT_COOKIE, None)
     response = render(request, lang, "deleted.html")
     response.delete_cookie(CONTACT_COOKIE, path="/")
