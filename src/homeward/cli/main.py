@@ -88,6 +88,15 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
     )
 
 
+def remove_orphan_blobs(runtime: Runtime) -> int:
+    """Files an upload cut off by a crash left with no row, an hour or more old: run at every
+    start, since such a crash is what leaves them."""
+    with runtime.db.transaction() as session:
+        return contact_service.purge_orphan_blobs(
+            session=session, blobs_dir=runtime.settings.blobs_dir
+        )
+
+
 @app.command()
 def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the contact pages, the officer pages and the API."""
@@ -95,6 +104,9 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
         runtime = _runtime()
     except FileNotFoundError as exc:
         raise _fail(str(exc)) from exc
+    orphans = remove_orphan_blobs(runtime)
+    if orphans:
+        console.print(f"Removed {orphans} encrypted files left without a message by a crash.")
     console.print(f"Homeward on http://{host}:{port}  (officers: http://{host}:{port}/officer/)")
     _serve(runtime, host, port)
 
@@ -105,6 +117,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     from homeward.cli import demo as demo_data
 
     runtime = initialise()
+    remove_orphan_blobs(runtime)
     if demo_data.seed(runtime):
         console.print("Demo officers and synthetic conversations created.")
     _print_logins(runtime)
@@ -195,12 +208,17 @@ def desk_rotate_key(desk: str) -> None:
 
 @app.command()
 def purge() -> None:
-    """Remove expired sessions and codenames that were never used to write."""
+    """Remove expired sessions, codenames that were never used to write and encrypted files
+    that no message names (an hour old or more); then fold SQLite's log so nothing removed
+    stays in it."""
     runtime = _runtime()
     with runtime.db.transaction() as session:
         ended = sessions.purge_expired(session=session)
         unused = contact_service.purge_unused(
             session=session, older_than=timedelta(hours=runtime.settings.unused_contact_hours)
+        )
+        orphans = contact_service.purge_orphan_blobs(
+            session=session, blobs_dir=runtime.settings.blobs_dir
         )
         audit.record(
             session=session,
@@ -209,8 +227,14 @@ def purge() -> None:
             resource_type="system",
             resource_id="purge",
         )
+    folded = runtime.db.fold_log()
     runtime.close()
-    console.print(f"Removed {ended} expired sessions and {unused} unused codenames.")
+    console.print(
+        f"Removed {ended} expired sessions, {unused} unused codenames and {orphans} encrypted "
+        "files without a message."
+    )
+    if not folded:
+        console.print("[yellow]The SQLite log is held by a reader: run purge again later.[/]")
 
 
 if __name__ == "__main__":

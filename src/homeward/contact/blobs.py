@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,6 +17,8 @@ from homeward.core.errors import TooLarge
 from homeward.crypto import sealing
 
 _NAME_MAX = 200
+_BLOB_NAME = re.compile(r"[0-9a-f]{32}")
+"""What BlobWriter names a file: nothing else in the folder is ever taken for a blob."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,18 @@ def open_plaintext(blobs_dir: Path, blob_name: str, key: bytes) -> Iterator[byte
 def remove(blobs_dir: Path, blob_name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(blobs_dir / blob_name)
+
+
+def older_than(blobs_dir: Path, cutoff: datetime) -> list[str]:
+    """Blob files last written before `cutoff`: the only ones that may be orphans, for an
+    upload in flight writes its file before its row exists."""
+    if not blobs_dir.is_dir():
+        return []
+    limit = cutoff.timestamp()
+    names = []
+    for entry in os.scandir(blobs_dir):
+        if _BLOB_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                if entry.stat(follow_symlinks=False).st_mtime < limit:
+                    names.append(entry.name)
+    return names

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
 from homeward.audit import service as audit
+from homeward.contact import blobs
 from homeward.contact.blobs import StoredBlob
 from homeward.contact.exceptions import (
     CodenameInMessage,
@@ -282,6 +284,42 @@ def purge_unused(*, session: Session, older_than: timedelta, now: datetime | Non
             resource_id=str(len(ids)),
         )
     return len(ids)
+
+
+ORPHAN_AGE = timedelta(hours=1)
+"""A blob file with no row is removed only this long after its last write: an upload in flight
+writes its file before the message's transaction adds the row."""
+_ORPHAN_CHUNK = 500
+
+
+def purge_orphan_blobs(
+    *,
+    session: Session,
+    blobs_dir: Path,
+    older_than: timedelta = ORPHAN_AGE,
+    now: datetime | None = None,
+) -> int:
+    """Remove encrypted files that no attachment row names (an upload cut off by a crash
+    leaves one). Safe before the transaction commits: a file with no row is nobody's."""
+    stale = blobs.older_than(blobs_dir, (now or utcnow()) - older_than)
+    named: set[str] = set()
+    for start in range(0, len(stale), _ORPHAN_CHUNK):
+        chunk = stale[start : start + _ORPHAN_CHUNK]
+        named.update(
+            session.scalars(select(Attachment.blob_name).where(Attachment.blob_name.in_(chunk)))
+        )
+    orphans = [name for name in stale if name not in named]
+    for name in orphans:
+        blobs.remove(blobs_dir, name)
+    if orphans:
+        audit.record(
+            session=session,
+            actor=audit.SYSTEM,
+            action="contact:blob:purge-orphans",
+            resource_type="blob",
+            resource_id=str(len(orphans)),
+        )
+    return len(orphans)
 
 
 def count_contacts(*, session: Session) -> int:
