@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, text
@@ -436,3 +437,74 @@ def test_a_new_case_is_found_by_a_later_search_and_follows_its_identity(
         r.id for c in found.candidates for r in c.other_reports
     }
     assert case_reports & found_ids
+
+
+def _import(runtime: Runtime, persona: helpers.Persona, reports: list[PersonReport]) -> None:
+    with runtime.db.transaction() as session:
+        imports.import_reports(
+            session=session,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            principal=principal(runtime, persona),
+            reports=reports,
+            protection=identity.Protection(),
+            workers=1,
+        )
+
+
+@pytest.mark.parametrize("flood", [120, 1_020])
+def test_another_nations_many_namesakes_neither_hide_nor_betray_a_desks_own_report(
+    flood: int, runtime: Runtime, personas: helpers.Personas, identity_model: LinkageModel
+) -> None:
+    """Need to know comes before the index's cap and ranking: FRA's 120 namesakes (all of
+    them sharing more keys with the query) do not push DEU's own report out of DEU's search,
+    and 1,020 of them (past the key cap) do not make DEU's keys "too common", which would tell
+    DEU that another nation holds such reports."""
+    fra, deu = personas["fra_officer"], personas["deu_officer"]
+    namesake = PersonReport(
+        "F0",
+        given_name="Karim",
+        family_name="Benali",
+        dob="1993-07-21",
+        place_of_birth="Roubaix",
+        nationality=("FRA",),
+        document_number="FR4455667",
+    )
+    _import(runtime, fra, [replace(namesake, record_id=f"F{n}") for n in range(flood)])
+    _import(
+        runtime,
+        deu,
+        [PersonReport("D1", given_name="Karim", family_name="Benali", dob="1993-07-21")],
+    )
+    case_id = open_case(
+        runtime,
+        deu,
+        ClaimedIdentity(given_names="Karim", family_name="Benali", date_of_birth="1993-07-21"),
+    )
+    with runtime.db.transaction() as session:
+        searched = search.who_might_this_be(
+            session=session,
+            secrets=runtime.secrets,
+            principal=principal(runtime, deu),
+            report=namesake,
+        )
+    for_case = _candidates(runtime, deu, case_id).found
+    for found in (searched, for_case):
+        records = {c.report.report.record_id for c in found.candidates}
+        assert "D1" in records
+        assert {c.report.owner_nation for c in found.candidates} == {"DEU"}
+        assert found.skipped_keys == 0
+    with runtime.db.transaction() as session:
+        fra_found = search.who_might_this_be(
+            session=session,
+            secrets=runtime.secrets,
+            principal=principal(runtime, fra),
+            report=namesake,
+        )
+    # In FRA's own view the cap still holds: 1,020 namesakes make FRA's keys too common.
+    if flood <= index.identity_settings().key_cap:
+        assert fra_found.skipped_keys == 0
+        assert {c.report.owner_nation for c in fra_found.candidates} == {"FRA"}
+    else:
+        assert fra_found.skipped_keys > 0
+        assert "D1" not in {c.report.report.record_id for c in fra_found.candidates}

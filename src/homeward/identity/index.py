@@ -4,11 +4,13 @@ reports that share a key with a query, in a few indexed lookups.
 How a lookup stays fast at a million reports: the query's blocking keys (about ten) are hashed
 with a key derived from the pepper and looked up through the primary key of
 `person_report_key` (key_hash, report_id), one bounded range scan per key, all in one
-statement (`UNION ALL` of `LIMIT key_cap + 1` scans). A key shared by more than `key_cap`
-reports ("mohammed" with a year, say) says little and would cost much: it is skipped, and the
-reports it would have brought in come, if at all, through the query's rarer keys. The reports
-sharing the most keys are kept, at most `max_candidates`, and only those are loaded (through
-the policy filter, so nothing the officer may not see is decrypted) and scored.
+statement (`UNION ALL` of `LIMIT key_cap + 1` scans). Each scan joins the report and keeps
+only those the officer may see (the policy's SQL filter) before its limit, so the cap and the
+ranking are the officer's own: another nation's reports never push one of the officer's out,
+nor make a key look common. A key shared by more than `key_cap` visible reports ("mohammed"
+with a year, say) says little and would cost much: it is skipped, and the reports it would
+have brought in come, if at all, through the query's rarer keys. The reports sharing the most
+keys are kept, at most `max_candidates`, and only those are loaded and scored.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from sqlalchemy.orm import Session
 
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
-from homeward.identity.db_models import KEY_HASH_SIZE, ReportKey
+from homeward.identity.db_models import KEY_HASH_SIZE, ReportKey, StoredReport
 from homeward.identity.features import blocking_keys
 from homeward.identity.model import LinkageModel
 from homeward.identity.normalise import NormalisedReport, normalise
 from homeward.identity.reports import PersonReport
+from homeward.policy import check as policy
+from homeward.policy import roles
 
 PAYLOAD_VERSION = 1
 _LIST_FIELDS = ("aliases", "nationality")
@@ -135,23 +139,30 @@ def lookup(
     session: Session,
     hashes: Sequence[bytes],
     *,
+    principal: policy.Principal,
     exclude: Iterable[str] = (),
     key_cap: int | None = None,
     max_candidates: int | None = None,
 ) -> Lookup:
-    """Report ids sharing a blocking key with the query (see the module's docstring)."""
+    """Ids of the reports `principal` may see that share a blocking key with the query, and
+    how many keys were too common among those (see the module's docstring)."""
     settings = identity_settings()
     cap = key_cap or settings.key_cap
     most = max_candidates or settings.max_candidates
     if not hashes:
         return Lookup([], 0)
-    scans = [
-        select(ReportKey.key_hash, ReportKey.report_id)
-        .where(ReportKey.key_hash == value)
-        .limit(cap + 1)
-        .subquery()
-        for value in hashes
-    ]
+    visible = policy.visible(principal, roles.IDENTITY_READ, StoredReport)
+    excluded = list(exclude)
+    scans = []
+    for value in hashes:
+        scan = (
+            select(ReportKey.key_hash, ReportKey.report_id)
+            .join(StoredReport, StoredReport.id == ReportKey.report_id)
+            .where(ReportKey.key_hash == value, visible)
+        )
+        if excluded:
+            scan = scan.where(ReportKey.report_id.not_in(excluded))
+        scans.append(scan.limit(cap + 1).subquery())
     statement = union_all(*(select(scan.c.key_hash, scan.c.report_id) for scan in scans))
     per_key: dict[bytes, list[str]] = {}
     for hashed, report_id in session.execute(statement):
@@ -163,7 +174,5 @@ def lookup(
             skipped += 1
             continue
         shared.update(ids)
-    for report_id in exclude:
-        shared.pop(report_id, None)
     ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
     return Lookup([report_id for report_id, _count in ranked[:most]], skipped)

@@ -96,6 +96,7 @@ def _search(
     found = index.lookup(
         session,
         index.key_hashes(keys, normalised),
+        principal=principal,
         exclude=[query.id] if query is not None else [],
     )
     rows = (
