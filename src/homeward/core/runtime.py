@@ -24,7 +24,11 @@ class Runtime:
     officer_signin_failures: FailureCeiling = field(init=False)
 
     def __post_init__(self) -> None:
-        self.kdf_gate = KdfGate(self.settings.kdf_concurrency, self.settings.kdf_wait_seconds)
+        self.kdf_gate = KdfGate(
+            contact_slots=self.settings.kdf_concurrency - self.settings.kdf_officer_slots,
+            officer_slots=self.settings.kdf_officer_slots,
+            wait_seconds=self.settings.kdf_wait_seconds,
+        )
         self.new_contacts = NewContactLimiter(self.settings.new_contacts_per_minute)
         self.officer_signin_failures = FailureCeiling(
             self.settings.officer_signin_failures_per_minute
@@ -45,4 +49,5 @@ class Runtime:
         )
 
     def close(self) -> None:
+        self.kdf_gate.close()
         self.db.dispose()

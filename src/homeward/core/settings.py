@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 KdfProfile = Literal["owasp", "fast-for-tests"]
@@ -39,12 +39,15 @@ class Settings(BaseSettings):
     new_contacts_per_minute: int = Field(default=60, ge=1)
     """Global ceiling on new codenames, so a flood cannot fill the officers' inboxes."""
     kdf_concurrency: int = Field(default=2, ge=1)
-    """Argon2id runs at once; the rest wait briefly, then get a 'busy' page."""
+    """Argon2id runs at once (no more than the cores); the rest wait briefly, then get a
+    'busy' page."""
+    kdf_officer_slots: int = Field(default=1, ge=1)
+    """Of those, kept for officer sign-ins: a flood of contacts can take only the others."""
     kdf_wait_seconds: float = Field(default=3.0, ge=0)
-    officer_signin_free_failures: int = Field(default=5, ge=1, le=100)
+    officer_signin_free_failures: int = Field(default=5, ge=1)
     """Failed officer sign-ins for one username before each further try must wait (a delay
     that doubles from 5 s); see accounts/throttle.py for the balance."""
-    officer_signin_lock_failures: int = Field(default=10, ge=1, le=1000)
+    officer_signin_lock_failures: int = Field(default=10, ge=1)
     """Failed sign-ins for one username that lock it for `officer_signin_lock_minutes`."""
     officer_signin_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
     officer_signin_failures_per_minute: int = Field(default=30, ge=1)
@@ -91,6 +94,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'homeward.sqlite3').as_posix()}"
+
+    @model_validator(mode="after")
+    def _contacts_keep_a_slot(self) -> Settings:
+        if self.kdf_officer_slots >= self.kdf_concurrency:
+            msg = (
+                f"HOMEWARD_KDF_OFFICER_SLOTS ({self.kdf_officer_slots}) must be smaller than "
+                f"HOMEWARD_KDF_CONCURRENCY ({self.kdf_concurrency}): contacts need a slot too"
+            )
+            raise ValueError(msg)
+        return self
 
     def check(self) -> None:
         """Refuse settings that would weaken the deployment by mistake."""

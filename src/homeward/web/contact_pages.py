@@ -4,6 +4,7 @@ logged or stored. Every form carries a CSRF token bound to the visitor's cookie.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -196,8 +197,7 @@ def _new_session(session: Session, runtime: Runtime, contact_id: str, keys: Cont
 
 
 def _start_contact(runtime: Runtime) -> tuple[str, str]:
-    runtime.new_contacts.take()
-    with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
+    with runtime.db.transaction() as session:
         codename, contact, keys = contact_service.start(
             session=session, secrets=runtime.secrets, cost=runtime.cost
         )
@@ -205,12 +205,18 @@ def _start_contact(runtime: Runtime) -> tuple[str, str]:
     return codename, token
 
 
+# The two routes that derive a key are async: while they wait for a slot at the gate they
+# hold no worker thread, and the derivation runs on the gate's own threads, so a flood of
+# them leaves the officers' routes their threads.
+
+
 @router.post("/{lang}/start")
-def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") -> Response:
+async def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") -> Response:
     lang = _checked_language(lang)
     _require_csrf(request, csrf)
     runtime = runtime_of(request)
-    codename, token = _start_contact(runtime)
+    runtime.new_contacts.take()
+    codename, token = await runtime.kdf_gate.run_for_contact(partial(_start_contact, runtime))
     request.cookies[CONTACT_COOKIE] = token
     response = render(request, lang, "codename.html", codename=codename.split(" "))
     _set_cookie(response, runtime, CONTACT_COOKIE, token)
@@ -218,8 +224,16 @@ def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") -> Res
     return response
 
 
+def _sign_in_contact(runtime: Runtime, codename: str) -> str:
+    with runtime.db.transaction() as session:
+        contact, keys = contact_service.sign_in(
+            session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
+        )
+        return _new_session(session, runtime, contact.id, keys)
+
+
 @router.post("/{lang}/signin")
-def sign_in(
+async def sign_in(
     request: Request,
     lang: str,
     codename: Annotated[str, Form()] = "",
@@ -228,11 +242,7 @@ def sign_in(
     lang = _checked_language(lang)
     _require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.kdf_gate.slot(), runtime.db.transaction() as session:
-        contact, keys = contact_service.sign_in(
-            session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
-        )
-        token = _new_session(session, runtime, contact.id, keys)
+    token = await runtime.kdf_gate.run_for_contact(partial(_sign_in_contact, runtime, codename))
     response = RedirectResponse(f"/{lang}/conversation", status_code=303)
     _set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")

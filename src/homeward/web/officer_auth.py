@@ -32,7 +32,7 @@ def sign_in(
             signin.refuse(session=session, attempt=attempt, refusal=early, policy=policy, now=now)
     if early is not None:
         raise early.error()
-    with runtime.kdf_gate.slot():
+    with runtime.kdf_gate.officer_slot():
         verdict = signin.evaluate(
             attempt=attempt,
             secrets=runtime.secrets,
