@@ -258,6 +258,13 @@ def test_restore_refuses_and_changes_nothing(engine_name: str, operator: Operato
     assert code == 2
     assert "no manifest.json" in output
 
+    manifest = json.loads((dest / "manifest.json").read_text())
+    manifest["files"]["blobs/../../keys/data.key"] = {"sha256": "0" * 64, "bytes": 32}
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    code, output = operator.restore(dest, keys)
+    assert code == 2
+    assert "manifest.json is damaged: it lists 'blobs/../../keys/data.key'" in output
+
     # After every refusal the target holds nothing: no file, no folder, no table.
     assert not target.folder.exists()
     assert _tables(target.url) == 0

@@ -22,7 +22,7 @@ from homeward.core.runtime import Runtime
 from homeward.core.settings import Settings
 
 app = typer.Typer()
-console = Console()
+console = Console(soft_wrap=True)  # paths in messages stay whole, to copy and paste
 ADMIN_ACTOR = "cli:administrator"
 
 
@@ -83,7 +83,7 @@ def backup_command(
             manifest = backup.create_backup(
                 settings=settings, dest=dest, keys_out=keys_out, progress=progress
             )
-    except BackupRefused as exc:
+    except (BackupRefused, OSError) as exc:
         raise _fail(str(exc)) from exc
     _record(settings, "system:maintenance:backup", manifest.backup_id)
     console.print(
@@ -126,7 +126,7 @@ def restore_command(
             report = backup.restore_backup(
                 settings=settings, backup_dir=backup_dir, keys_file=keys, progress=progress
             )
-    except BackupRefused as exc:
+    except (BackupRefused, OSError) as exc:
         raise _fail(str(exc)) from exc
     if older:
         migrations.upgrade(settings.effective_database_url)

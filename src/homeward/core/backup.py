@@ -270,7 +270,8 @@ def read_manifest(backup_dir: Path) -> Manifest:
         raise BackupRefused(f"{path} is damaged: no database file listed")
     for name in manifest.files:
         folder, _, leaf = name.rpartition("/")
-        if folder not in ("", BLOBS_FOLDER) or not leaf or leaf.startswith("."):
+        blob = folder == BLOBS_FOLDER and leaf and not leaf.startswith(".")
+        if not blob and name != manifest.database_file:
             raise BackupRefused(f"{path} is damaged: it lists {name!r}")
     return manifest
 
