@@ -17,6 +17,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from sqlalchemy import func, select, text
+from typer.testing import CliRunner
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.exceptions import SignInCeiling, SignInRefused, SignInWait
@@ -24,6 +25,7 @@ from homeward.accounts.models import SigninThrottle, WebSession
 from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
 from homeward.audit.models import AuditEvent
+from homeward.cli.main import app
 from homeward.core.ceiling import FailureCeiling
 from homeward.core.db import utcnow
 from homeward.core.errors import HomewardError
@@ -345,3 +347,31 @@ def test_unknown_username_takes_as_long_as_a_wrong_password(sqlite_runtime: Runt
             assert isinstance(refused, SignInRefused)
     ratio = statistics.median(timings[officer.username]) / statistics.median(timings["nobody.here"])
     assert 0.6 < ratio < 1.6, f"median times differ: ratio {ratio:.2f}"
+
+
+def test_an_administrator_lifts_a_lock_from_the_command_line(
+    roomy_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = roomy_runtime
+    fra = helpers.make_personas(runtime)["fra_officer"]
+    began = utcnow() - timedelta(minutes=30)
+    for number in range(10):
+        attempt(runtime, fra.username, WRONG, "123456", began + timedelta(minutes=3 * number))
+    now = utcnow()
+    assert isinstance(
+        attempt(runtime, fra.username, fra.password, code_at(runtime, fra, now), now), SignInWait
+    )
+    monkeypatch.setenv("HOMEWARD_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.setenv("HOMEWARD_DATABASE_URL", runtime.settings.effective_database_url)
+    result = CliRunner().invoke(app, ["officer", "unlock", fra.username.upper()])
+    assert result.exit_code == 0, result.output
+    assert "may sign in again now" in result.output
+    assert attempt(runtime, fra.username, fra.password, code_at(runtime, fra, now), now) is None
+    again = CliRunner().invoke(app, ["officer", "unlock", "made.up"])
+    assert "No failed sign-ins were counted" in again.output
+    with runtime.db.transaction() as session:
+        unlocks = audit.entries(session=session, action="admin:officer:signin-unlock")
+        assert [(e.resource_type, e.actor) for e in unlocks] == [
+            ("officer", "cli:administrator"),
+            ("username", "cli:administrator"),
+        ]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import throttle
 from homeward.accounts.exceptions import SignInCeiling, SignInRefused, SignInWait
-from homeward.accounts.models import Officer
+from homeward.accounts.models import Officer, SigninThrottle
 from homeward.accounts.service import Keyring, grant_pending_keys, principal_of
 from homeward.audit import service as audit
 from homeward.core.errors import HomewardError
@@ -215,3 +215,21 @@ def _accept(
     )
     grant_pending_keys(session=session, keyring=keyring)
     return keyring
+
+
+def lift_lock(*, session: Session, secrets: ServerSecrets, actor: str, username: str) -> bool:
+    """An administrator forgets a username's failures, so its wait or lock ends now (the
+    officer rang to say they are locked out). True if there was anything to forget."""
+    key = throttle.key_of(secrets, username)
+    held = session.get(SigninThrottle, key) is not None
+    throttle.clear(session=session, key=key)
+    officer = session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
+    audit.record(
+        session=session,
+        actor=actor,
+        action="admin:officer:signin-unlock",
+        resource_type="officer" if officer is not None else "username",
+        resource_id=officer.id if officer is not None else key,
+        nation=officer.nation if officer is not None else None,
+    )
+    return held

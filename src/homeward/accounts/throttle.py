@@ -16,8 +16,9 @@ not be able to keep its officer out for long:
   hammers their username.
 
 An attacker can still keep one username locked by failing once every 15 minutes; the officer
-sees "try again in N minutes", the auditor sees every refusal, and an administrator can clear
-the lock (`clear`). The counter is in the database, so it holds across processes and instances.
+sees "try again in N minutes", the auditor sees every refusal, and an administrator can end
+the lock at once (`homeward officer unlock USERNAME`). The counter is in the database, so it
+holds across processes and instances.
 A username that does not exist is counted and locked exactly like one that does, so the lock
 tells nothing about which usernames exist.
 """

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from homeward.accounts import service as accounts_service
-from homeward.accounts import sessions
+from homeward.accounts import sessions, signin
 from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
 from homeward.cli import audit as audit_cli
@@ -187,6 +187,23 @@ def officer_add(
         runtime.close()
     console.print(f"Officer [bold]{name}[/bold] added. Add this to an authenticator app:")
     console.print(uri, soft_wrap=True)
+
+
+@officer_app.command("unlock")
+def officer_unlock(username: str) -> None:
+    """End a username's wait or lock after failed sign-ins now (it also ends by itself)."""
+    runtime = _runtime()
+    try:
+        with runtime.db.transaction() as session:
+            held = signin.lift_lock(
+                session=session, secrets=runtime.secrets, actor=ADMIN_ACTOR, username=username
+            )
+    finally:
+        runtime.close()
+    if held:
+        console.print("Failed sign-ins forgotten: the username may sign in again now.")
+    else:
+        console.print("No failed sign-ins were counted for this username.")
 
 
 @desk_app.command("rotate-key")
