@@ -1,6 +1,6 @@
-"""`homeward backup` and `homeward restore`: thin adapters over core/backup.py with Rich
-progress; each leaves an audit entry (the backup's after its snapshot, the restore's in the
-restored log)."""
+"""`homeward backup` and `homeward restore`: thin adapters over core/backup.py and
+core/restore.py with Rich progress; each leaves an audit entry (the backup's after its
+snapshot, the restore's in the restored log)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from homeward import migrations
 from homeward.audit import service as audit
-from homeward.core import backup
+from homeward.core import backup, restore
 from homeward.core.backup import BackupRefused, Manifest
 from homeward.core.runtime import Runtime
 from homeward.core.settings import Settings
@@ -123,7 +123,7 @@ def restore_command(
     try:
         older = _check_revision(backup.read_manifest(backup_dir), settings)
         with _progress() as progress:
-            report = backup.restore_backup(
+            report = restore.restore_backup(
                 settings=settings, backup_dir=backup_dir, keys_file=keys, progress=progress
             )
     except (BackupRefused, OSError) as exc:

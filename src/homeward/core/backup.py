@@ -6,24 +6,22 @@ Why this shape:
   file is written before the row that names it commits, so every file the snapshot names is
   on disk unless it was deleted meanwhile (the manifest lists those); uploads in flight and
   files of deleted letters are left out.
-- The keys file (mode 0600) is the only part that opens anything: a backup without it holds
-  ciphertext and keyed hashes only. The manifest keeps a fingerprint of the keys, so a restore
-  can tell whether a keys file belongs to the backup.
-- A restore checks before it changes: the keys, the target (it must be empty) and every
-  file's checksum, as the files are staged. The database goes in last (a rename, or one
-  pg_restore transaction), so a failure at any point leaves the target as it was.
+- The keys file (mode 0600) is the part that opens things: without it a backup opens no
+  letter, file or server-sealed field and matches no codename. The manifest keeps only a
+  fingerprint of the keys, so a restore can tell whether a keys file belongs to the backup.
+- A restore (core/restore.py) checks the keys, an empty target and every checksum before it
+  changes anything.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,13 +38,13 @@ DATABASE_FILES = {engines.SQLITE: "database.sqlite3", engines.POSTGRESQL: "datab
 BLOBS_FOLDER = "blobs"
 _CHUNK = 1024 * 1024
 
-__all__ = ["BackupRefused", "Manifest", "create_backup", "read_manifest", "restore_backup"]
+__all__ = ["BackupRefused", "Manifest", "create_backup", "read_manifest"]
 
 Progress = Callable[[str, int, int | None], None]
 """(step, done, total): long steps report as they go; the CLI draws them with Rich."""
 
 
-def _quiet(_step: str, _done: int, _total: int | None) -> None:
+def quiet(_step: str, _done: int, _total: int | None) -> None:
     return None
 
 
@@ -94,7 +92,7 @@ def keys_fingerprint(keys: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _write_new_file(path: Path, content: bytes) -> None:
+def write_new_file(path: Path, content: bytes) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
@@ -107,10 +105,10 @@ def _write_keys_file(path: Path, keys: dict[str, bytes]) -> None:
         "format": KEYS_FORMAT,
         "keys": {name: base64.b64encode(value).decode() for name, value in sorted(keys.items())},
     }
-    _write_new_file(path, (json.dumps(body, indent=2) + "\n").encode())
+    write_new_file(path, (json.dumps(body, indent=2) + "\n").encode())
 
 
-def _read_keys_file(path: Path) -> dict[str, bytes]:
+def read_keys_file(path: Path) -> dict[str, bytes]:
     try:
         body = json.loads(path.read_bytes())
         if body.get("format") != KEYS_FORMAT:
@@ -131,7 +129,7 @@ def _read_keys_file(path: Path) -> dict[str, bytes]:
 # --- files -----------------------------------------------------------------------------------
 
 
-def _copy_hashed(source: Path, target: Path) -> dict[str, Any]:
+def copy_hashed(source: Path, target: Path) -> dict[str, Any]:
     """Copy into a new file (0600, fsynced) and return its checksum as the copy read it."""
     digest = hashlib.sha256()
     size = 0
@@ -146,7 +144,7 @@ def _copy_hashed(source: Path, target: Path) -> dict[str, Any]:
     return {"sha256": digest.hexdigest(), "bytes": size}
 
 
-def _hash_file(path: Path) -> dict[str, Any]:
+def hash_file(path: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as reader:
@@ -171,7 +169,7 @@ def _new_folder(path: Path) -> None:
 
 
 def create_backup(
-    *, settings: Settings, dest: Path, keys_out: Path, progress: Progress = _quiet
+    *, settings: Settings, dest: Path, keys_out: Path, progress: Progress = quiet
 ) -> Manifest:
     """Copy the database (one snapshot), then the files it names, into `dest`; the server keys
     into `keys_out`. Runs beside a live server. On any failure nothing is left behind."""
@@ -187,7 +185,7 @@ def create_backup(
     try:
         manifest = _copy_into(settings, engine, dest, keys, progress)
         _write_keys_file(keys_out, keys)
-        _write_new_file(dest / MANIFEST_FILE, manifest.to_json().encode())
+        write_new_file(dest / MANIFEST_FILE, manifest.to_json().encode())
     except BaseException:
         _remove_backup(dest, keep_folder=dest_existed)
         raise
@@ -205,7 +203,7 @@ def _copy_into(
     else:
         snapshot = engines.dump_postgres(url, database_file)
     progress("database snapshot", 1, 1)
-    files = {database_file.name: _hash_file(database_file)}
+    files = {database_file.name: hash_file(database_file)}
     (dest / BLOBS_FOLDER).mkdir(mode=0o700)
     missing: list[str] = []
     total = len(snapshot.blob_names)
@@ -213,7 +211,7 @@ def _copy_into(
         if Path(name).name != name or name.startswith("."):
             raise BackupRefused(f"the database names a file outside the store: {name!r}")
         try:
-            files[f"{BLOBS_FOLDER}/{name}"] = _copy_hashed(
+            files[f"{BLOBS_FOLDER}/{name}"] = copy_hashed(
                 settings.blobs_dir / name, dest / BLOBS_FOLDER / name
             )
         except FileNotFoundError:
@@ -247,7 +245,7 @@ def _remove_backup(dest: Path, *, keep_folder: bool) -> None:
         shutil.rmtree(dest, ignore_errors=True)
 
 
-# --- restore ---------------------------------------------------------------------------------
+# --- reading a backup ----------------------------------------------------------------------
 
 
 def read_manifest(backup_dir: Path) -> Manifest:
@@ -274,157 +272,3 @@ def read_manifest(backup_dir: Path) -> Manifest:
         if not blob and name != manifest.database_file:
             raise BackupRefused(f"{path} is damaged: it lists {name!r}")
     return manifest
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    manifest: Manifest
-    blobs_restored: int
-
-
-def restore_backup(
-    *, settings: Settings, backup_dir: Path, keys_file: Path, progress: Progress = _quiet
-) -> RestoreReport:
-    """Restore into the configured data folder and database, which must hold nothing yet.
-    Refuses, changing nothing, on keys that are not this backup's, a file whose checksum does
-    not match, or a target that already holds data."""
-    manifest = read_manifest(backup_dir)
-    keys = _read_keys_file(keys_file)
-    if keys_fingerprint(keys) != manifest.keys_fingerprint:
-        raise BackupRefused(f"the keys file {keys_file} does not belong to this backup")
-    url = settings.effective_database_url
-    engine = engines.engine_of(url)
-    if engine != manifest.engine:
-        raise BackupRefused(
-            f"the backup is of a {manifest.engine} database, the configured one is {engine}"
-        )
-    _refuse_unless_empty(settings, engine, url)
-    folders = [settings.data_dir, settings.keys_dir, settings.blobs_dir]
-    made = [folder for folder in folders if not folder.exists()]
-    try:
-        with _staging(settings, engine, url) as stage:
-            _stage_files(backup_dir, manifest, stage, progress)
-            progress("restoring", 0, 1)
-            _place(stage, manifest, keys, settings=settings, backup_dir=backup_dir)
-            progress("restoring", 1, 1)
-    except BaseException:
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only if still empty
-        raise
-    return RestoreReport(manifest=manifest, blobs_restored=len(manifest.files) - 1)
-
-
-def _place(
-    stage: _Stage,
-    manifest: Manifest,
-    keys: dict[str, bytes],
-    *,
-    settings: Settings,
-    backup_dir: Path,
-) -> None:
-    """Files and keys first, the database last; if the database fails, the rest is taken back."""
-    url = settings.effective_database_url
-    placed: list[Path] = []
-    try:
-        placed.extend(_place_blobs(stage.blobs, settings.blobs_dir))
-        placed.extend(_place_keys(keys, settings.keys_dir))
-        if manifest.engine == engines.SQLITE:
-            engines.place_sqlite(stage.database, url)
-        else:
-            engines.restore_postgres(backup_dir / manifest.database_file, url)
-    except BaseException:
-        for path in placed:
-            path.unlink(missing_ok=True)
-        raise
-
-
-def _refuse_unless_empty(settings: Settings, engine: str, url: str) -> None:
-    for folder in (settings.keys_dir, settings.blobs_dir):
-        if folder.exists() and any(folder.iterdir()):
-            raise BackupRefused(f"{folder} is not empty: restore only into an empty data folder")
-    if engine == engines.SQLITE:
-        reason = engines.sqlite_holds_data(url)
-    else:
-        engines.check_restore_tools()
-        reason = engines.postgres_holds_data(url)
-    if reason is not None:
-        raise BackupRefused(f"{reason}: restore only into an empty database")
-
-
-@dataclass(frozen=True)
-class _Stage:
-    folder: Path
-    blobs: Path
-    database: Path
-
-
-@contextlib.contextmanager
-def _staging(settings: Settings, engine: str, url: str) -> Iterator[_Stage]:
-    """A hidden folder in the data folder (and, for SQLite, a file beside the database), on the
-    same file systems as their targets so that placing them is a rename; gone afterwards."""
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    token = secrets.token_hex(4)
-    folder = settings.data_dir / f".restore-{token}"
-    folder.mkdir(mode=0o700)
-    database = folder / "unused"
-    if engine == engines.SQLITE:
-        target = engines.sqlite_path(url)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        database = target.with_name(f".{target.name}.restore-{token}")
-    try:
-        yield _Stage(folder=folder, blobs=folder / BLOBS_FOLDER, database=database)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        database.unlink(missing_ok=True)
-
-
-def _stage_files(backup_dir: Path, manifest: Manifest, stage: _Stage, progress: Progress) -> None:
-    """Copy every file into the stage, checking its checksum as it is read."""
-    stage.blobs.mkdir(mode=0o700)
-    names = sorted(manifest.files)
-    for done, name in enumerate(names, start=1):
-        source = backup_dir / name
-        if name == manifest.database_file and manifest.engine == engines.POSTGRESQL:
-            got = _hash_file(source) if source.exists() else None  # pg_restore reads it in place
-        elif name == manifest.database_file:
-            got = _copy_hashed(source, stage.database) if source.exists() else None
-        else:
-            target = stage.blobs / name.removeprefix(f"{BLOBS_FOLDER}/")
-            got = _copy_hashed(source, target) if source.exists() else None
-        if got is None:
-            raise BackupRefused(f"{name} is missing from the backup")
-        if got != manifest.files[name]:
-            raise BackupRefused(f"{name} does not match its checksum in the manifest")
-        progress("checking and staging files", done, len(names))
-
-
-def _place_blobs(staged: Path, blobs_dir: Path) -> list[Path]:
-    blobs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    placed: list[Path] = []
-    try:
-        for path in sorted(staged.iterdir()):
-            target = blobs_dir / path.name
-            path.replace(target)
-            placed.append(target)
-    except BaseException:
-        for path in placed:
-            path.unlink(missing_ok=True)
-        raise
-    engines.fsync_dir(blobs_dir)
-    return placed
-
-
-def _place_keys(keys: dict[str, bytes], keys_dir: Path) -> list[Path]:
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    placed: list[Path] = []
-    try:
-        for name, value in sorted(keys.items()):
-            _write_new_file(keys_dir / name, value)
-            placed.append(keys_dir / name)
-    except BaseException:
-        for path in placed:
-            path.unlink(missing_ok=True)
-        raise
-    engines.fsync_dir(keys_dir)
-    return placed
