@@ -9,8 +9,9 @@ What must hold (DESIGN, principles: a crash leaves the whole change or none of i
   missing for a letter, and `homeward audit verify` passes on the log the crash left;
 - the server starts again on what the crash left, and a contact's session still works.
 Encrypted files of uploads in flight at the kill are written before their row, so a crash
-can leave some behind unreferenced; they are counted, bounded by the uploads in flight, and
-must all be younger than the kill.
+can leave some behind unreferenced: they must be no more than the uploads in flight, no older
+than the kill, and all removed (with nothing any letter names) by the orphan purge once they
+are an hour old.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from homeward.contact import service as contact_service
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from tests import helpers
 from tests.read_back import half_written, read_all, unreferenced_blobs
@@ -253,6 +257,16 @@ def test_kill_9_during_a_flood_of_letters_loses_nothing_and_leaves_nothing_half_
     left = unreferenced_blobs(runtime)
     assert len(left) <= MAX_FILES * len(tally.unanswered)
     assert all(path.stat().st_mtime <= tally.killed_at + 1 for path in left)
+    # An hour on, the purge that runs at every start and in `homeward purge` takes them all,
+    # and nothing that a letter names.
+    an_hour_on = utcnow() + contact_service.ORPHAN_AGE + timedelta(minutes=1)
+    with runtime.db.transaction() as session:
+        removed = contact_service.purge_orphan_blobs(
+            session=session, blobs_dir=runtime.settings.blobs_dir, now=an_hour_on
+        )
+    assert removed == len(left)
+    assert unreferenced_blobs(runtime) == []
+    assert half_written(runtime) == []
 
     verified = subprocess.run(
         [homeward(), "audit", "verify"], env=env, capture_output=True, check=False, timeout=60
