@@ -1,5 +1,6 @@
 """Issue 9: every file under the data directory is the server user's alone (0600, folders
-0700): the SQLite database and its -wal and -shm, the keys and the encrypted files."""
+0700): the SQLite database and its -wal and -shm, the keys and the encrypted files. And SQLite
+syncs its log at every commit, so a power cut loses no acknowledged letter."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from homeward.core.db import Database
 from homeward.core.runtime import Runtime
+from homeward.core.settings import Settings
 from tests import helpers
 
 
@@ -52,3 +54,21 @@ def test_a_new_database_file_is_created_owner_only(tmp_path: Path) -> None:
         os.umask(previous)
     del modes["."]
     assert modes == dict.fromkeys(["new.sqlite3", "new.sqlite3-shm", "new.sqlite3-wal"], "0o600")
+
+
+def _synchronous(db: Database) -> int:
+    with db.transaction() as session:
+        return int(session.connection().exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+
+def test_sqlite_syncs_every_commit_unless_told_otherwise(tmp_path: Path) -> None:
+    full, normal = 2, 1  # SQLite's numbers for the two settings
+    assert Settings().sqlite_synchronous == "full"
+    made = Database(f"sqlite:///{tmp_path / 'full.sqlite3'}")
+    relaxed = Database(f"sqlite:///{tmp_path / 'normal.sqlite3'}", sqlite_synchronous="normal")
+    try:
+        assert _synchronous(made) == full
+        assert _synchronous(relaxed) == normal
+    finally:
+        made.dispose()
+        relaxed.dispose()
