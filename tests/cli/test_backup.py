@@ -343,3 +343,22 @@ def test_backup_while_letters_arrive_is_consistent(
         restored.close()
     code, output = _cli("audit", "verify")
     assert code == 0, output
+
+
+@pytest.mark.usefixtures("world")
+def test_a_file_gone_before_its_copy_is_named_in_the_manifest(
+    runtime: Runtime, operator: Operator
+) -> None:
+    """A letter's file deleted after the snapshot (its account erased meanwhile) cannot be
+    copied: the backup says so instead of failing or passing over it in silence."""
+    gone = sorted(runtime.settings.blobs_dir.iterdir())[0]
+    gone.unlink()
+    operator.use(operator.source)
+    dest, keys = operator.folder / "backup", operator.folder / "backup.keys"
+    code, output = _cli("backup", str(dest), "--keys-out", str(keys))
+    assert code == 0, output
+    assert "1 of the files the snapshot names were deleted before their copy" in output
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert manifest["blobs_missing"] == [gone.name]
+    assert manifest["blobs_referenced"] == 3
+    assert f"blobs/{gone.name}" not in manifest["files"]

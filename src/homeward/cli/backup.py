@@ -93,8 +93,8 @@ def backup_command(
     )
     if manifest.blobs_missing:
         console.print(
-            f"[yellow]note:[/yellow] {len(manifest.blobs_missing)} files were deleted between "
-            "the snapshot and their copy (listed in the manifest as blobs_missing)."
+            f"[yellow]note:[/yellow] {len(manifest.blobs_missing)} of the files the snapshot "
+            "names were deleted before their copy (blobs_missing in the manifest)."
         )
 
 
