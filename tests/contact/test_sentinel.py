@@ -15,12 +15,15 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import WebSession
+from homeward.cli import main
 from homeward.contact.models import Contact, Conversation
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
@@ -275,3 +278,51 @@ def test_delete_everything_leaves_nothing_in_files_log_or_dump(
     )
     assert officer_view.status_code == 200
     assert len(officer_view.json()["items"]) == 1  # the other contact's letter is still there
+
+
+def _pages(runtime: Runtime) -> bytes:
+    """Every page of every table, index and TOAST relation of the test's own database, read
+    through pageinspect: dead rows included, as a copy of the data files would hold them."""
+    url = runtime.settings.effective_database_url
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        relations = connection.execute(
+            "SELECT c.oid::regclass::text,"
+            " pg_relation_size(c.oid) / current_setting('block_size')::int"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 'i', 't')"
+        ).fetchall()
+        return b"".join(
+            bytes(connection.execute("SELECT get_raw_page(%s, %s)", (name, block)).fetchone()[0])
+            for name, blocks in relations
+            for block in range(blocks)
+        )
+
+
+def test_purge_compact_leaves_no_dead_rows_on_postgresql(
+    runtime: Runtime,
+    personas: helpers.Personas,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL keeps a deleted row's bytes in its pages (and indexes) until VACUUM, and a
+    plain VACUUM may leave them: `homeward purge --compact` rewrites the contact tables."""
+    if runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's pages are zeroed at deletion (secure_delete): see the test above")
+    helpers.contact_start(client)
+    files = [("scan.txt", b"synthetic scan", "text/plain")]
+    assert helpers.contact_write(client, _marker("letter"), files=files) == 303
+    with runtime.db.transaction() as session:
+        contact_id = session.scalars(select(Contact.id)).one()
+    traced = _traced(runtime, contact_id)
+    form = client.get("/en/delete")
+    deleted = client.post("/en/delete", data={"confirm": "yes", "csrf": helpers.csrf_of(form.text)})
+    assert deleted.status_code == 200
+    assert _traced_hits({"pages": _pages(runtime)}, traced)  # dead rows: still in the pages
+    assert _traced_hits({"dump": _dump(runtime)}, traced) == {}  # though no dump shows them
+
+    monkeypatch.setenv("HOMEWARD_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.setenv("HOMEWARD_DATABASE_URL", runtime.settings.database_url)
+    result = CliRunner().invoke(main.app, ["purge", "--compact"])
+    assert result.exit_code == 0, result.output
+    assert _traced_hits({"pages": _pages(runtime)}, traced) == {}

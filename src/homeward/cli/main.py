@@ -224,7 +224,15 @@ def desk_rotate_key(desk: str) -> None:
 
 
 @app.command()
-def purge() -> None:
+def purge(
+    compact: Annotated[
+        bool,
+        typer.Option(
+            help="Then rewrite the contact tables (PostgreSQL: VACUUM FULL, which locks each "
+            "table while it copies it) so deleted contacts leave no bytes in them."
+        ),
+    ] = False,
+) -> None:
     """Remove expired sessions, codenames that were never used to write and encrypted files
     that no message names (an hour old or more); then fold SQLite's log so nothing removed
     stays in it."""
@@ -245,6 +253,8 @@ def purge() -> None:
             resource_id="purge",
         )
     folded = runtime.db.fold_log()
+    if compact:
+        runtime.db.compact(contact_service.STORED_TABLES)
     runtime.close()
     console.print(
         f"Removed {ended} expired sessions, {unused} unused codenames and {orphans} encrypted "

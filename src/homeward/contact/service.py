@@ -286,6 +286,12 @@ def purge_unused(*, session: Session, older_than: timedelta, now: datetime | Non
     return len(ids)
 
 
+STORED_TABLES = (
+    *(model.__tablename__ for model in (Contact, Conversation, Message, Attachment, KeyWrap)),
+    "web_session",  # the contact's sealed session keys (accounts.sessions)
+)
+"""Where a contact's values live: what `homeward purge --compact` rewrites on PostgreSQL."""
+
 ORPHAN_AGE = timedelta(hours=1)
 """A blob file with no row is removed only this long after its last write: an upload in flight
 writes its file before the message's transaction adds the row."""
