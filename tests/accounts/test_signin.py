@@ -375,3 +375,15 @@ def test_an_administrator_lifts_a_lock_from_the_command_line(
             ("officer", "cli:administrator"),
             ("username", "cli:administrator"),
         ]
+
+
+def test_the_ceiling_is_reserved_before_evaluation_so_parallel_attempts_cannot_overshoot() -> None:
+    clock = [0.0]
+    ceiling = FailureCeiling(3, clock=lambda: clock[0])
+    assert [ceiling.take() for _ in range(4)] == [True, True, True, False]
+    ceiling.give_back()  # one of them signed in
+    assert ceiling.take()
+    assert not ceiling.take()
+    clock[0] += 20.0  # one failure's worth at 3 a minute
+    assert ceiling.take()
+    assert not ceiling.take()

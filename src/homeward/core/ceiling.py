@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 
 class FailureCeiling:
-    """A token bucket spent by failures, not by attempts: up to `per_minute` failures a minute
-    (bursts up to the same number). While it is empty every attempt is refused before any work,
-    so a right password cannot be told from a wrong one then; successes cost nothing."""
+    """A token bucket of failures: up to `per_minute` a minute, bursts up to the same number.
+    Each attempt takes a token before it is evaluated and a success gives it back, so attempts
+    evaluated side by side cannot overshoot the ceiling. While the bucket is empty every attempt
+    is refused before any work (a right password cannot be told from a wrong one then)."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._capacity = float(per_minute)
@@ -31,17 +32,20 @@ class FailureCeiling:
         self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
         self._updated = now
 
-    def open(self) -> bool:
-        """Whether an attempt may be evaluated now (at least one failure left to spend)."""
+    def take(self) -> bool:
+        """Reserve one failure for an attempt about to be evaluated; False if none is left."""
         with self._lock:
             self._refill()
-            return self._tokens >= 1
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
 
-    def spend(self) -> None:
-        """One failure; attempts already under way may take the bucket a little below one."""
+    def give_back(self) -> None:
+        """The attempt did not fail (or was never judged): its reservation is returned."""
         with self._lock:
             self._refill()
-            self._tokens = max(0.0, self._tokens - 1)
+            self._tokens = min(self._capacity, self._tokens + 1)
 
     def seconds_until_open(self) -> float:
         with self._lock:

@@ -32,41 +32,47 @@ def sign_in(
             signin.refuse(session=session, attempt=attempt, refusal=early, policy=policy, now=now)
     if early is not None:
         raise early.error()
-    with runtime.kdf_gate.officer_slot():
-        verdict = signin.evaluate(
-            attempt=attempt,
-            secrets=runtime.secrets,
-            cost=runtime.cost,
-            password=password,
-            code=code,
-            now=now,
-        )
-    with runtime.db.transaction() as session:
-        outcome = signin.finish(
-            session=session, attempt=attempt, verdict=verdict, policy=policy, now=now
-        )
-        if isinstance(outcome, Keyring):
-            token = sessions.create(
-                session=session,
-                kind=sessions.OFFICER,
-                subject_id=outcome.principal.officer_id,
-                secret=outcome.private_key,
-                idle=timedelta(minutes=runtime.settings.officer_idle_minutes),
-                lifetime=timedelta(hours=runtime.settings.officer_max_hours),
+    try:
+        with runtime.kdf_gate.officer_slot():
+            verdict = signin.evaluate(
+                attempt=attempt,
+                secrets=runtime.secrets,
+                cost=runtime.cost,
+                password=password,
+                code=code,
+                now=now,
             )
+        with runtime.db.transaction() as session:
+            outcome = signin.finish(
+                session=session, attempt=attempt, verdict=verdict, policy=policy, now=now
+            )
+            if isinstance(outcome, Keyring):
+                token = sessions.create(
+                    session=session,
+                    kind=sessions.OFFICER,
+                    subject_id=outcome.principal.officer_id,
+                    secret=outcome.private_key,
+                    idle=timedelta(minutes=runtime.settings.officer_idle_minutes),
+                    lifetime=timedelta(hours=runtime.settings.officer_max_hours),
+                )
+    except BaseException:
+        ceiling.give_back()
+        raise
     if isinstance(outcome, Keyring):
+        ceiling.give_back()
         return outcome, token
-    if outcome.counted:
-        ceiling.spend()
+    if not outcome.counted:
+        ceiling.give_back()
     raise outcome.error()
 
 
 def _early_refusal(attempt: signin.Attempt, ceiling: FailureCeiling) -> signin.Refusal | None:
     """Refusals that check nothing: the username must wait, or the server has seen too many
-    failures this minute. Both answer at once, with no Argon2id and no sleeping thread."""
+    failures this minute. Both answer at once, with no Argon2id and no sleeping thread. An
+    attempt let through holds one of the ceiling's failures until it is judged."""
     if attempt.wait is not None:
         return signin.Refusal(signin.LOCKED, attempt.wait)
-    if not ceiling.open():
+    if not ceiling.take():
         return signin.Refusal(signin.CEILING, timedelta(seconds=ceiling.seconds_until_open()))
     return None
 
