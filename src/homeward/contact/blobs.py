@@ -58,8 +58,13 @@ class BlobWriter:
         self._encryptor.write(chunk)
 
     def finish(self) -> StoredBlob:
+        """The file reaches the disk, name included, before the row that names it can commit:
+        a power cut after the letter is acknowledged must not keep the row and lose the file."""
         self._encryptor.close()
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
         self._handle.close()
+        _sync_folder(self.path.parent)
         return StoredBlob(
             blob_name=self.blob_name,
             key=self._key,
@@ -71,6 +76,14 @@ class BlobWriter:
     def abort(self) -> None:
         self._handle.close()
         remove(self.path.parent, self.blob_name)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def clean_filename(name: str) -> str:
