@@ -127,9 +127,9 @@ class Slots:
 
 
 class KdfGate:
-    """At most `contact_slots + officer_slots` Argon2id derivations at once (as many as there
-    are cores), in two shares: contacts never use the officers' slots, so a flood of contact
-    sign-ins leaves officers one at least.
+    """At most `contact_slots + officer_slots` Argon2id derivations at once (set it to no more
+    than the cores), in two shares: contacts never use the officers' slots, so a flood of
+    contact sign-ins always leaves officers theirs.
 
     A contact waits for a slot on the event loop (no thread held while waiting), then runs on
     the gate's own threads, never on the worker threads the officer routes need. Anyone still
