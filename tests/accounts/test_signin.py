@@ -387,3 +387,82 @@ def test_the_ceiling_is_reserved_before_evaluation_so_parallel_attempts_cannot_o
     clock[0] += 20.0  # one failure's worth at 3 a minute
     assert ceiling.take()
     assert not ceiling.take()
+
+
+def device_sign_in(
+    runtime: Runtime, persona: helpers.Persona, at: datetime, device: str | None = None
+) -> officer_auth.SignedIn:
+    return officer_auth.sign_in(
+        runtime,
+        persona.username,
+        persona.password,
+        code_at(runtime, persona, at),
+        device=device,
+        now=at,
+    )
+
+
+def test_a_known_device_signs_in_through_a_spray_and_a_lock(runtime: Runtime) -> None:
+    """An attacker who fills the server-wide ceiling and locks the officer's username keeps
+    out everyone without the officer's device token, not the officer on their own browser."""
+    personas = helpers.make_personas(runtime)
+    fra, deu = personas["fra_officer"], personas["deu_officer"]
+    clock = [0.0]
+    runtime.officer_signin_failures = FailureCeiling(10, clock=lambda: clock[0])
+    at = T0
+    fra_device = device_sign_in(runtime, fra, at).device
+    deu_device = device_sign_in(runtime, deu, at + timedelta(seconds=30)).device
+    at += timedelta(minutes=1)
+    for _ in range(10):  # locks fra's username and empties the ceiling
+        attempt(runtime, fra.username, WRONG, "123456", at)
+        at += timedelta(seconds=100)
+    fresh_code = code_at(runtime, fra, at)
+    assert isinstance(attempt(runtime, fra.username, fra.password, fresh_code, at), SignInWait)
+    assert isinstance(attempt(runtime, "other.user", WRONG, "123456", at), SignInCeiling)
+    # The officer's own device: through both, and it keeps its token.
+    signed = device_sign_in(runtime, fra, at, device=fra_device)
+    assert signed.keyring.principal.username == fra.username
+    assert signed.device == fra_device
+    # Another officer's token, a forged one, or garbage: no way through.
+    forged = fra_device[:-2] + ("AA" if not fra_device.endswith("AA") else "BB")
+    for token in (deu_device, forged, "x" * 64, "", "é" * 10):
+        later = at + timedelta(seconds=60)
+        refused = attempt_with(runtime, fra, later, token)
+        assert isinstance(refused, SignInWait), token
+
+
+def attempt_with(
+    runtime: Runtime, persona: helpers.Persona, at: datetime, device: str
+) -> HomewardError | None:
+    try:
+        device_sign_in(runtime, persona, at, device=device)
+    except HomewardError as refused:
+        return refused
+    return None
+
+
+def test_a_stolen_device_token_is_throttled_on_its_own_count(roomy_runtime: Runtime) -> None:
+    """Guesses sent with the officer's token wait and lock like any others, on the token's own
+    counter: the token buys no unthrottled guessing, and its lock leaves the username's alone."""
+    runtime = roomy_runtime
+    fra = helpers.make_personas(runtime)["fra_officer"]
+    at = T0
+    device = device_sign_in(runtime, fra, at).device
+    at += timedelta(minutes=1)
+    for _ in range(5):
+        refused = officer_auth_attempt(runtime, fra.username, WRONG, at, device)
+        assert isinstance(refused, SignInRefused)
+        at += timedelta(seconds=1)
+    assert isinstance(officer_auth_attempt(runtime, fra.username, WRONG, at, device), SignInWait)
+    # The username without the token was never counted: the officer elsewhere signs in.
+    assert attempt(runtime, fra.username, fra.password, code_at(runtime, fra, at), at) is None
+
+
+def officer_auth_attempt(
+    runtime: Runtime, username: str, password: str, at: datetime, device: str
+) -> HomewardError | None:
+    try:
+        officer_auth.sign_in(runtime, username, password, "123456", device=device, now=at)
+    except HomewardError as refused:
+        return refused
+    return None

@@ -83,8 +83,20 @@ class Refusal:
         return SignInRefused()
 
 
-def begin(*, session: Session, secrets: ServerSecrets, username: str, now: datetime) -> Attempt:
-    key = throttle.key_of(secrets, username)
+def begin(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    username: str,
+    now: datetime,
+    device_nonce: str | None = None,
+) -> Attempt:
+    """From a known device (see `devices`) the username's failures are counted apart."""
+    key = (
+        throttle.key_of(secrets, username)
+        if device_nonce is None
+        else throttle.device_key_of(secrets, username, device_nonce)
+    )
     wait = throttle.wait_left(session=session, key=key, now=now)
     officer = session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
     if officer is None or officer.disabled_at is not None:

@@ -15,9 +15,11 @@ not be able to keep its officer out for long:
 - sessions already open are not touched: an officer signed in stays signed in while somebody
   hammers their username.
 
-An attacker can still keep one username locked by failing once every 15 minutes; the officer
-sees "try again in N minutes", the auditor sees every refusal, and an administrator can end
-the lock at once (`homeward officer unlock USERNAME`). The counter is in the database, so it
+An attacker can still keep one username locked by failing once every 15 minutes, but only for
+clients the officer never signed in from: a browser or client that did shows its device token
+(`accounts.devices`) and is counted on a throttle of its own, which the attacker cannot fill.
+The auditor sees every refusal, and an administrator can end a lock at once (`homeward officer
+unlock USERNAME`). The counter is in the database, so it
 holds across processes and instances.
 A username that does not exist is counted and locked exactly like one that does, so the lock
 tells nothing about which usernames exist.
@@ -72,6 +74,12 @@ class Policy:
 def key_of(secrets: ServerSecrets, username: str) -> str:
     """The throttle key of a username as typed (trimmed, lower case, as sign-in reads it)."""
     normalised = username.strip().lower().encode()
+    return sealing.keyed_hash(secrets.subkey("hw-signin-throttle"), normalised, "hw-signin").hex()
+
+
+def device_key_of(secrets: ServerSecrets, username: str, device_nonce: str) -> str:
+    """The throttle key of a username tried from one known device: its own counter."""
+    normalised = f"{username.strip().lower()}\0device:{device_nonce}".encode()
     return sealing.keyed_hash(secrets.subkey("hw-signin-throttle"), normalised, "hw-signin").hex()
 
 

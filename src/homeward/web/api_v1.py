@@ -71,8 +71,14 @@ Officer = Annotated[Keyring, Depends(api_keyring)]
 )
 def create_token(request: Request, body: TokenIn) -> TokenOut:
     runtime = runtime_of(request)
-    _keyring, token = officer_auth.sign_in(runtime, body.username, body.password, body.code)
-    return TokenOut(token=token, idle_timeout_seconds=runtime.settings.officer_idle_minutes * 60)
+    signed = officer_auth.sign_in(
+        runtime, body.username, body.password, body.code, device=body.device
+    )
+    return TokenOut(
+        token=signed.token,
+        idle_timeout_seconds=runtime.settings.officer_idle_minutes * 60,
+        device=signed.device,
+    )
 
 
 @router.delete("/auth/token", status_code=204, operation_id="revoke_token", responses=ERRORS)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from homeward.accounts import devices, sessions, signin, throttle
 from homeward.accounts import service as accounts_service
-from homeward.accounts import sessions, signin, throttle
 from homeward.accounts.exceptions import SessionExpired
 from homeward.accounts.service import Keyring
 from homeward.core.ceiling import FailureCeiling
@@ -13,20 +14,44 @@ from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 
 
+class SignedIn(NamedTuple):
+    keyring: Keyring
+    token: str
+    """The session token."""
+    device: str
+    """A device token for the client to keep: its next sign-ins are judged apart."""
+
+
 def sign_in(
-    runtime: Runtime, username: str, password: str, code: str, *, now: datetime | None = None
-) -> tuple[Keyring, str]:
-    """Check the password and code; returns the keyring and a new session token.
+    runtime: Runtime,
+    username: str,
+    password: str,
+    code: str,
+    *,
+    device: str | None = None,
+    now: datetime | None = None,
+) -> SignedIn:
+    """Check the password and code; returns the keyring, a new session token and a device
+    token.
 
     Reads in one short transaction, runs Argon2id with none open, writes in another. Every
     refusal commits its own audit entry (and the username's failure count) before it is raised,
-    so a refused sign-in is never rolled back out of the log. `now` is for tests."""
+    so a refused sign-in is never rolled back out of the log. A valid device token from an
+    earlier sign-in of this username passes the server-wide ceiling and is throttled on its own
+    counter (see `accounts.devices`). `now` is for tests."""
     now = now or utcnow()
     username, password, code = username[:200], password[:1000], code[:12]
     policy = throttle.Policy.from_settings(runtime.settings)
-    ceiling = runtime.officer_signin_failures
+    nonce = devices.nonce_of(secrets=runtime.secrets, username=username, token=device)
+    ceiling = None if nonce is not None else runtime.officer_signin_failures
     with runtime.db.transaction() as session:
-        attempt = signin.begin(session=session, secrets=runtime.secrets, username=username, now=now)
+        attempt = signin.begin(
+            session=session,
+            secrets=runtime.secrets,
+            username=username,
+            now=now,
+            device_nonce=nonce,
+        )
         early = _early_refusal(attempt, ceiling)
         if early is not None:
             signin.refuse(session=session, attempt=attempt, refusal=early, policy=policy, now=now)
@@ -56,23 +81,34 @@ def sign_in(
                     lifetime=timedelta(hours=runtime.settings.officer_max_hours),
                 )
     except BaseException:
-        ceiling.give_back()
+        _give_back(ceiling)
         raise
     if isinstance(outcome, Keyring):
-        ceiling.give_back()
-        return outcome, token
+        _give_back(ceiling)
+        known = device if nonce is not None and device is not None else None
+        return SignedIn(
+            outcome, token, known or devices.issue(secrets=runtime.secrets, username=username)
+        )
     if not outcome.counted:
-        ceiling.give_back()
+        _give_back(ceiling)
     raise outcome.error()
 
 
-def _early_refusal(attempt: signin.Attempt, ceiling: FailureCeiling) -> signin.Refusal | None:
-    """Refusals that check nothing: the username must wait, or the server has seen too many
-    failures this minute. Both answer at once, with no Argon2id and no sleeping thread. An
-    attempt let through holds one of the ceiling's failures until it is judged."""
+def _give_back(ceiling: FailureCeiling | None) -> None:
+    if ceiling is not None:
+        ceiling.give_back()
+
+
+def _early_refusal(
+    attempt: signin.Attempt, ceiling: FailureCeiling | None
+) -> signin.Refusal | None:
+    """Refusals that check nothing: the username (or this device of it) must wait, or the
+    server has seen too many failures this minute (not asked of a known device). Both answer
+    at once, with no Argon2id and no sleeping thread. An attempt let through holds one of the
+    ceiling's failures until it is judged."""
     if attempt.wait is not None:
         return signin.Refusal(signin.LOCKED, attempt.wait)
-    if not ceiling.take():
+    if ceiling is not None and not ceiling.take():
         return signin.Refusal(signin.CEILING, timedelta(seconds=ceiling.seconds_until_open()))
     return None
 

@@ -25,6 +25,8 @@ from homeward.web.params import Flag, Page
 from homeward.web.security import (
     ANON_COOKIE,
     CSRF_FIELD,
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_DAYS,
     OFFICER_COOKIE,
     csrf_token,
     csrf_valid,
@@ -90,15 +92,26 @@ def signin(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    _keyring, token = officer_auth.sign_in(runtime, username, password, code)
+    signed = officer_auth.sign_in(
+        runtime, username, password, code, device=request.cookies.get(DEVICE_COOKIE)
+    )
     response = RedirectResponse("/officer/", status_code=303)
     response.set_cookie(
         OFFICER_COOKIE,
-        token,
+        signed.token,
         httponly=True,
         samesite="strict",
         secure=runtime.settings.secure_cookies,
         path="/officer",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signed.device,
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.settings.secure_cookies,
+        path="/officer/signin",
     )
     response.delete_cookie(ANON_COOKIE, path="/")
     return response

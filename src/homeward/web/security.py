@@ -15,6 +15,9 @@ from homeward.crypto.keys import ServerSecrets
 
 CONTACT_COOKIE = "hw_contact"
 OFFICER_COOKIE = "hw_officer"
+DEVICE_COOKIE = "hw_device"
+"""Kept by an officer's browser after a sign-in: see `accounts.devices`."""
+DEVICE_COOKIE_DAYS = 90
 ANON_COOKIE = "hw_form"
 CSRF_FIELD = "csrf"
 
