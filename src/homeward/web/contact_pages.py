@@ -29,6 +29,7 @@ from homeward.core.runtime import Runtime
 from homeward.web import multipart
 from homeward.web.deps import TEMPLATES, runtime_of
 from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from homeward.web.params import Flag
 from homeward.web.security import (
     ANON_COOKIE,
     CONTACT_COOKIE,
@@ -314,7 +315,7 @@ async def write(request: Request, lang: str) -> Response:
 
 
 @router.get("/{lang}/conversation")
-def conversation(request: Request, lang: str, sent: int = 0) -> Response:
+def conversation(request: Request, lang: str, sent: Flag = 0) -> Response:
     lang = _checked_language(lang)
     contact_id, keys = _contact_session(request)
     runtime = runtime_of(request)
