@@ -44,6 +44,9 @@ bench: install ## Run the benchmarks; results go to bench/results and bench/READ
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.cases
 	$(BIN)/python -m bench.identity
+	$(BIN)/python -m bench.flood
+	$(BIN)/python -m bench.signin
+	$(BIN)/python -m bench.durability
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs PyPI)
 	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet uv
