@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from homeward.accounts.models import Officer, OfficerDeskKey
 from homeward.cli import demo as demo_data
 from homeward.cli.main import app, initialise
 
@@ -39,3 +41,18 @@ def test_demo_leaves_a_signed_checkpoint_and_working_proofs(data_dir: Path) -> N
     checked = runner.invoke(app, ["audit", "check-proof", str(proof_file), "--key", key])
     assert checked.exit_code == 0, checked.output
     assert "entry 3 is in the log" in checked.output
+
+
+def test_every_demo_desk_officer_holds_the_desk_key_from_the_start(data_dir: Path) -> None:
+    """Otherwise the demo's FRA supervisor meets "conversation not found" on the desk's own
+    letters until a colleague happens to sign in."""
+    runtime = initialise()
+    assert demo_data.seed(runtime)
+    with runtime.db.transaction() as session:
+        holders = set(session.scalars(select(OfficerDeskKey.officer_id)))
+        desk_roles = ("desk_officer", "supervisor")
+        officers = session.scalars(select(Officer).where(Officer.role.in_(desk_roles))).all()
+        missing = [officer.username for officer in officers if officer.id not in holders]
+    runtime.close()
+    assert officers
+    assert missing == []
