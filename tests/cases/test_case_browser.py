@@ -4,16 +4,16 @@ The pages work with JavaScript off, like every page here. SQLite only."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
 from homeward.cases.identity import ClaimedIdentity
@@ -22,20 +22,12 @@ from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from homeward.web.app import create_app
+from tests import browser as browsers
 from tests import helpers, live_server
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "cases"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PEOPLE = [
     ("Mohamed", "Benali", ["priority", "family-contact"], "in_contact", 20),
     ("Youssef", "Amrani", ["family-contact"], "new", 9),
@@ -49,15 +41,7 @@ PEOPLE = [
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    path = os.environ.get("HOMEWARD_CHROMIUM")
-    if not path:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but HOMEWARD_CHROMIUM is not set")
-        pytest.skip("HOMEWARD_CHROMIUM is not set: point it at a Chromium binary")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from browsers.launched()
 
 
 def seed(runtime: Runtime, personas: helpers.Personas) -> str:
@@ -74,7 +58,7 @@ def seed(runtime: Runtime, personas: helpers.Personas) -> str:
                 date_of_birth="~1994",
                 nationalities=["FRA"],
             )
-            case = case_service.open_case(
+            case = case_flows.open_case(
                 session=session,
                 keyring=fra,
                 secrets=runtime.secrets,
@@ -107,7 +91,7 @@ def seed(runtime: Runtime, personas: helpers.Personas) -> str:
         )
     deu = helpers.keyring(runtime, personas["deu_officer"])
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=deu,
             secrets=runtime.secrets,

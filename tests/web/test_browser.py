@@ -9,31 +9,22 @@ human to look at. SQLite only: the database layer is covered elsewhere on both e
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from homeward.contact import inbox
 from homeward.core.runtime import Runtime
 from homeward.web.i18n import RIGHT_TO_LEFT, translator
+from tests import browser as browsers
 from tests import helpers, live_server
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 WORD = re.compile(r"^[a-z-]+$")
@@ -51,24 +42,12 @@ ATTACHMENT = ("livret-de-famille.txt", b"Synthetic scan of a family record book.
 
 @pytest.fixture
 def chromium() -> str:
-    """Skip visibly without a browser; in CI a missing browser is a failure, not a skip."""
-    path = os.environ.get("HOMEWARD_CHROMIUM")
-    if not path:
-        reason = (
-            "HOMEWARD_CHROMIUM is not set: point it at a Chromium binary, e.g. /usr/bin/chromium"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-    return path
+    return browsers.chromium_path()
 
 
 @pytest.fixture
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser() -> Iterator[Browser]:
+    yield from browsers.launched()
 
 
 @pytest.fixture

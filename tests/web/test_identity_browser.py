@@ -4,34 +4,25 @@ a confirmation through the form; screenshots in test-artifacts/identity/. SQLite
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from homeward.core.runtime import Runtime
+from tests import browser as browsers
 from tests import helpers, live_server
 from tests.identity.online_world import as_csv, open_case, registry, using_real_model
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "identity"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    path = os.environ.get("HOMEWARD_CHROMIUM")
-    if not path:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but HOMEWARD_CHROMIUM is not set")
-        pytest.skip("HOMEWARD_CHROMIUM is not set: point it at a Chromium binary")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from browsers.launched()
 
 
 def test_the_waterfall_chart_in_a_browser(

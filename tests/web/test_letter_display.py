@@ -5,22 +5,21 @@ letter is isolated so its direction cannot leak; a 15,000-letter word wraps insi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from homeward.contact import inbox
 from homeward.core.runtime import Runtime
 from homeward.web.text import BIDI_CONTROLS, show_bidi
+from tests import browser as browsers
 from tests import helpers, live_server
 from tests.web.letters import write_letter
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 SPOOF = "invoice\u202efdp.exe"
 EVERY_CONTROL = "a" + "b".join(BIDI_CONTROLS) + "c"
 
@@ -64,15 +63,7 @@ def test_bidi_controls_in_letters_files_and_replies_are_shown_not_applied(
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    path = os.environ.get("HOMEWARD_CHROMIUM")
-    if not path:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but HOMEWARD_CHROMIUM is not set")
-        pytest.skip("HOMEWARD_CHROMIUM is not set: point it at a Chromium binary")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from browsers.launched()
 
 
 @pytest.mark.browser
