@@ -12,6 +12,7 @@ import httpx2
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transitions
 from homeward.cases.identity import ClaimedIdentity
@@ -46,7 +47,7 @@ def open_case(
     runtime: Runtime, persona: helpers.Persona, given: str, family: str, **extra: object
 ) -> str:
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=helpers.keyring(runtime, persona),
             secrets=runtime.secrets,

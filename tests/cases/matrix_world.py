@@ -17,6 +17,7 @@ from sqlalchemy import text
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
@@ -175,7 +176,7 @@ class MatrixWorld:
             for row in rows:
                 if row.action == "open":
                     continue
-                case = case_service.open_case(
+                case = case_flows.open_case(
                     session=session,
                     keyring=keyrings[row.owner],
                     secrets=self.runtime.secrets,

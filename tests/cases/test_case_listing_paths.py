@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
@@ -57,7 +58,7 @@ def test_reading_once_pages_as_the_database_does(
     for number in range(100):
         persona = deu if number % 5 == 0 else fra
         with runtime.db.transaction() as session:
-            case = case_service.open_case(
+            case = case_flows.open_case(
                 session=session,
                 keyring=helpers.keyring(runtime, persona),
                 secrets=runtime.secrets,

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from homeward.accounts.service import Keyring
+from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
@@ -323,7 +324,7 @@ def test_tightening_protection_never_grants_more(
     name = "Tighten" + word(next(NAMES))
     keyring = owners[owner]
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=keyring,
             secrets=runtime.secrets,
@@ -337,7 +338,7 @@ def test_tightening_protection_never_grants_more(
         case_id = case.id
     before = {principal for principal in who if visible_to(runtime, principal, name)}
     with runtime.db.transaction() as session:
-        case_service.set_protection(
+        case_flows.set_protection(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
@@ -90,7 +91,7 @@ def test_the_list_pages_by_fifty(runtime: Runtime, personas: helpers.Personas) -
     keyring = helpers.keyring(runtime, personas["fra_officer"])
     with runtime.db.transaction() as session:
         for number in range(case_listing.PAGE_SIZE + 1):
-            case_service.open_case(
+            case_flows.open_case(
                 session=session,
                 keyring=keyring,
                 secrets=runtime.secrets,

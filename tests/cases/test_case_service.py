@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
@@ -26,7 +27,7 @@ def _open(
 ) -> str:
     keyring = helpers.keyring(runtime, persona)
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=keyring,
             secrets=runtime.secrets,
@@ -173,7 +174,7 @@ def test_notes_are_sealed_and_follow_a_transfer(
             session=session, principal=deu_keys.principal, secrets=runtime.secrets
         )
         assert [item.id for item in waiting] == [transfer_id]
-        transfers.accept_transfer(
+        case_flows.accept_transfer(
             session=session, keyring=deu_keys, secrets=runtime.secrets, transfer_id=transfer_id
         )
     assert _list(runtime, fra).total == 0
@@ -224,7 +225,7 @@ def test_bad_identities_name_the_field(
     runtime: Runtime, personas: helpers.Personas, field: str, identity: ClaimedIdentity
 ) -> None:
     with pytest.raises(BadInput) as refused, runtime.db.transaction() as session:
-        case_service.open_case(
+        case_flows.open_case(
             session=session,
             keyring=helpers.keyring(runtime, personas["fra_officer"]),
             secrets=runtime.secrets,

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
@@ -58,7 +59,7 @@ def ask(runtime: Runtime, fra: helpers.Persona, family: str, level: int, reason:
     """FRA opens a case at `level` and asks DEU to take it over."""
     keyring = helpers.keyring(runtime, fra)
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=keyring,
             secrets=runtime.secrets,
@@ -204,7 +205,7 @@ def test_a_pending_transfer_follows_its_case_classification(
     assert [item["id"] for item in listed] == [waiting.transfer_id]
 
     with runtime.db.transaction() as session:
-        case_service.set_protection(
+        case_flows.set_protection(
             session=session,
             principal=helpers.keyring(runtime, desks["fra"]).principal,
             secrets=runtime.secrets,

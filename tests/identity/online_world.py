@@ -12,14 +12,17 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.core.runtime import Runtime
-from homeward.identity import index, synth, training
-from homeward.identity.features import features
-from homeward.identity.model import LinkageModel
-from homeward.identity.normalise import normalise
-from homeward.identity.reports import COLUMNS, PersonReport
+from homeward.identity import index
+from homeward.linkage import training
+from homeward.linkage.features import features
+from homeward.linkage.model import LinkageModel
+from homeward.linkage.normalise import normalise
+from homeward.linkage.reports import COLUMNS, PersonReport
+from homeward.linkage.synthetic import generator as synth
 from homeward.policy.check import Principal
 from tests import helpers
 
@@ -110,7 +113,7 @@ def principal(runtime: Runtime, persona: helpers.Persona) -> Principal:
 def open_case(runtime: Runtime, persona: helpers.Persona, identity: ClaimedIdentity) -> str:
     keyring = helpers.keyring(runtime, persona)
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=keyring,
             secrets=runtime.secrets,

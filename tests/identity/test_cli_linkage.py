@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from homeward.cli.main import app
-from homeward.identity import synth
-from homeward.identity.reports import COLUMNS, write_reports
+from homeward.linkage.reports import COLUMNS, write_reports
+from homeward.linkage.synthetic import generator as synth
 
 runner = CliRunner()
 

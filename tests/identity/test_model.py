@@ -11,14 +11,14 @@ import pytest
 from splink import DuckDBAPI, Linker
 
 from homeward.core.errors import BadInput
-from homeward.identity import synth
-from homeward.identity.comparisons import COMPARISONS
-from homeward.identity.features import Features, blocking_keys, features
-from homeward.identity.linkage import feature_rows
-from homeward.identity.model import MODEL_VERSION, LinkageModel
-from homeward.identity.normalise import normalise
-from homeward.identity.reports import PersonReport
-from homeward.identity.training import arrow_table, train
+from homeward.linkage.batch import feature_rows
+from homeward.linkage.comparisons import COMPARISONS
+from homeward.linkage.features import Features, blocking_keys, features
+from homeward.linkage.model import MODEL_VERSION, LinkageModel
+from homeward.linkage.normalise import normalise
+from homeward.linkage.reports import PersonReport
+from homeward.linkage.synthetic import generator as synth
+from homeward.linkage.training import arrow_table, train
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def test_too_few_reports_to_train_is_refused(rows: list[Features]) -> None:
 
 
 def test_table_built_in_chunks_equals_the_rows(reports: list[PersonReport]) -> None:
-    from homeward.identity.linkage import feature_table
+    from homeward.linkage.batch import feature_table
 
     whole = arrow_table(feature_rows(reports))
     assert feature_table(reports, chunk=977).equals(whole)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import jellyfish
 import pytest
 
-from homeward.identity.names import parse_name
-from homeward.identity.normalise import birth_date, normalise, place_key
-from homeward.identity.reports import PersonReport
+from homeward.linkage.names import parse_name
+from homeward.linkage.normalise import birth_date, normalise, place_key
+from homeward.linkage.reports import PersonReport
 
 # Synthetic variant table: common names only, as registries, families and the men write them.
 VARIANTS = [

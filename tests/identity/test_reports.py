@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from homeward.identity.reports import (
+from homeward.linkage.reports import (
     COLUMNS,
     PersonReport,
     ReportsRefused,

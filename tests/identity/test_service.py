@@ -13,16 +13,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from homeward.audit import service as audit
+from homeward.cases import flows as case_flows
 from homeward.cases import views
 from homeward.cases.identity import ClaimedIdentity
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.core.runtime import Runtime
 from homeward.identity import decisions, imports, index, search
 from homeward.identity import service as identity
-from homeward.identity.db_models import Person, PersonMerge, ReportKey, StoredReport
-from homeward.identity.model import LinkageModel
-from homeward.identity.normalise import normalise
-from homeward.identity.reports import PersonReport, ReportsRefused, read_csv_text
+from homeward.identity.models import Person, PersonMerge, ReportKey, StoredReport
+from homeward.linkage.model import LinkageModel
+from homeward.linkage.normalise import normalise
+from homeward.linkage.reports import PersonReport, ReportsRefused, read_csv_text
 from homeward.policy.labels import Classification
 from tests import helpers
 from tests.identity.online_world import (
@@ -108,7 +109,7 @@ def test_confirm_joins_the_persons_and_is_a_case_event(
     first = _candidates(runtime, fra, case_id).found.candidates[0]
     persons_before = _count(runtime, Person)
     with runtime.db.transaction() as session:
-        decided = decisions.decide_for_case(
+        decided = case_flows.decide_for_case(
             session=session,
             secrets=runtime.secrets,
             principal=principal(runtime, fra),
@@ -151,7 +152,7 @@ def test_confirm_joins_the_persons_and_is_a_case_event(
     assert again.indexed
     assert decided.person_id not in {c.person_id for c in again.found.candidates}
     with pytest.raises(decisions.DecisionConflict), runtime.db.transaction() as session:
-        decisions.decide_for_case(
+        case_flows.decide_for_case(
             session=session,
             secrets=runtime.secrets,
             principal=principal(runtime, fra),
@@ -168,7 +169,7 @@ def test_a_rejected_person_is_never_proposed_again(
     case_id = open_case(runtime, fra, world.case_identity)
     first = _candidates(runtime, fra, case_id).found.candidates[0]
     with runtime.db.transaction() as session:
-        decisions.decide_for_case(
+        case_flows.decide_for_case(
             session=session,
             secrets=runtime.secrets,
             principal=principal(runtime, fra),
@@ -207,7 +208,7 @@ def test_bad_decisions_change_nothing(
     for change, error, field in bad:
         arguments = {"report_id": first.report.id, "decision": "confirm", "reason": "", **change}
         with pytest.raises(error) as raised, runtime.db.transaction() as session:
-            decisions.decide_for_case(
+            case_flows.decide_for_case(
                 session=session,
                 secrets=runtime.secrets,
                 principal=fra,
@@ -243,7 +244,7 @@ def test_another_nation_sees_nothing_and_the_administrator_reads_nothing(
         lambda session: search.case_candidates(
             session=session, secrets=runtime.secrets, principal=deu, case_id=fra_case
         ),
-        lambda session: decisions.decide_for_case(
+        lambda session: case_flows.decide_for_case(
             session=session,
             secrets=runtime.secrets,
             principal=deu,
@@ -378,7 +379,7 @@ def test_nothing_of_a_report_is_in_clear_at_rest(
         )
     case_id = open_case(runtime, personas["fra_officer"], views_identity(name))
     with runtime.db.transaction() as session:
-        identity.index_case(
+        case_flows.index_case(
             session=session, secrets=runtime.secrets, principal=fra, case_id=case_id
         )
     normalised = normalise(report)

@@ -12,9 +12,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from homeward.cli.main import app
-from homeward.identity import synth, synth_names
-from homeward.identity.normalise import NormalisedReport, normalise
-from homeward.identity.reports import COLUMNS, PersonReport, read_reports
+from homeward.linkage.normalise import NormalisedReport, normalise
+from homeward.linkage.reports import COLUMNS, PersonReport, read_reports
+from homeward.linkage.synthetic import generator as synth
+from homeward.linkage.synthetic import names as synth_names
 
 
 def test_same_seed_same_reports_other_seed_other_reports() -> None:

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 
 from homeward import migrations
 from homeward.core.db import make_engine
-from homeward.core.models import metadata
+from homeward.migrations.models import metadata
 from tests import helpers
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from homeward.identity import imports as identity_imports
 from homeward.identity import service as identity_service
-from homeward.identity.reports import PersonReport
+from homeward.linkage.reports import PersonReport
 from tests import helpers
 from tests.web.authorization_world import FAMILY_NAME, World
 

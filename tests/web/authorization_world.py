@@ -22,6 +22,7 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import checkpoints, notes
 from homeward.audit import service as audit
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
@@ -234,7 +235,7 @@ def open_cases(
     ids = {}
     with runtime.db.transaction() as session:
         for key, conversations in (("FRA", [conversation_id]), ("moving", [])):
-            case = case_service.open_case(
+            case = case_flows.open_case(
                 session=session,
                 keyring=keyring,
                 secrets=runtime.secrets,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from homeward.core.runtime import Runtime
-from homeward.identity.model import LinkageModel
+from homeward.linkage.model import LinkageModel
 from tests import helpers
 from tests.identity.online_world import Registry, as_csv, open_case, registry, using_real_model
 

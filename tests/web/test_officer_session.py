@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import Officer, WebSession
+from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
@@ -181,7 +182,7 @@ def case_and_transfer(runtime: Runtime, personas: helpers.Personas) -> tuple[str
     for key in ("fra_officer", "deu_officer"):
         keyring = helpers.keyring(runtime, personas[key])
         with runtime.db.transaction() as session:
-            case = case_service.open_case(
+            case = case_flows.open_case(
                 session=session,
                 keyring=keyring,
                 secrets=runtime.secrets,

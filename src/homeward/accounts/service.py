@@ -91,6 +91,12 @@ def list_desks(*, session: Session) -> list[Desk]:
     return list(session.scalars(select(Desk).order_by(Desk.is_coordination, Desk.code)))
 
 
+def coalition(*, session: Session) -> dict[str, bool]:
+    """Each desk's nation code, and whether it is the coordination cell: what the protection
+    rule (`policy.protection`) needs to know of the coalition."""
+    return {desk.code: desk.is_coordination for desk in list_desks(session=session)}
+
+
 def national_desks_with_keys(*, session: Session) -> list[str]:
     """National desks that can receive sealed letters now (they have a key); a desk with no
     officer yet is not offered, and its letters go to the coordination cell instead."""

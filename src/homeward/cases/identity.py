@@ -3,7 +3,6 @@ nationalities. Stored as JSON under the server data key; names also as keyed sea
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 import unicodedata
@@ -12,33 +11,11 @@ from dataclasses import asdict, dataclass, field
 from homeward.core.errors import BadInput
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
+from homeward.linkage.dates import check_partial_date
 
-_PARTIAL_DATE = re.compile(r"^(~)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME = 200
 NATION = re.compile(r"^[A-Z]{3}$")
-
-
-def check_partial_date(value: str, field_name: str = "date_of_birth") -> str:
-    """`YYYY-MM-DD`, `YYYY-MM`, `YYYY` or `~YYYY` (about); a real calendar date, not later
-    than this year. Anything else, such as 31/02/1990, is refused naming the field."""
-    value = value.strip()
-    if not value:
-        return ""
-    match = _PARTIAL_DATE.match(value)
-    if not match:
-        raise BadInput(field_name, f"{value!r} is not YYYY-MM-DD, YYYY-MM, YYYY or ~YYYY")
-    year, month, day = (int(part) if part else None for part in match.groups()[1:])
-    assert year is not None  # noqa: S101 - the pattern requires it
-    if not 1900 <= year <= 2100:
-        raise BadInput(field_name, f"year {year} is out of range")
-    if month is not None and not 1 <= month <= 12:
-        raise BadInput(field_name, f"{value!r} has no month {month}")
-    if day is not None and month is not None:
-        last = calendar.monthrange(year, month)[1]
-        if not 1 <= day <= last:
-            raise BadInput(field_name, f"{value!r} is not a real date")
-    return value
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Opening, reading and editing cases. The only code that changes them (with
 transitions.py and transfers.py beside it); every change leaves a case event and an audit
-entry in the same transaction."""
+entry in the same transaction. Changes that must also reach the identity index go through
+flows.py, which both web and the CLI call."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
-from homeward.policy import binding, roles
+from homeward.policy import binding, protection, roles
 from homeward.policy import check as policy
-from homeward.policy.labels import Classification, encode_release
+from homeward.policy.labels import Classification
 
 LABEL_MAX = 40
 
@@ -82,20 +83,6 @@ def record_event(
     return event
 
 
-def keep_in_identity_index(
-    *, session: Session, secrets: ServerSecrets, principal: policy.Principal, case: Case
-) -> None:
-    """A case's claimed identity is searched by "who might this be" from the moment the case
-    exists, and its report follows the case's identity, labels and owner. (identity builds
-    on cases, so it is imported here rather than at the top.)"""
-    from homeward.identity import service as identity_service
-
-    if case.owner_nation == principal.nation and roles.may(principal.role, roles.IDENTITY_IMPORT):
-        identity_service.index_case(
-            session=session, secrets=secrets, principal=principal, case_id=case.id
-        )
-
-
 def _check_labels(labels: list[str]) -> list[str]:
     cleaned = sorted({label.strip().lower() for label in labels if label.strip()})
     if len(cleaned) > 20 or any(len(label) > LABEL_MAX for label in cleaned):
@@ -103,7 +90,7 @@ def _check_labels(labels: list[str]) -> list[str]:
     return cleaned
 
 
-def check_protection(
+def _release(
     *,
     session: Session,
     settings: Settings,
@@ -112,31 +99,14 @@ def check_protection(
     classification: int,
     release: list[str],
 ) -> str:
-    """The owner's policy: a floor on classification, no level above the officer's own
-    clearance, release only to known other nations, and to the coordination cell only at low
-    levels. Returns the encoded release list."""
-    if classification not in {int(level) for level in Classification}:
-        raise BadInput("classification", "unknown level")
-    if classification > principal.clearance:
-        raise BadInput("classification", "above your own clearance")
-    if classification < settings.case_min_classification:
-        floor = Classification(settings.case_min_classification).name
-        raise BadInput("classification", f"cases are never marked below {floor}")
-    desks = {desk.code: desk for desk in accounts_service.list_desks(session=session)}
-    for nation in {code.strip().upper() for code in release if code.strip()}:
-        if nation not in desks:
-            raise BadInput("release", f"{nation} is not a nation of the coalition")
-        if nation == owner:
-            raise BadInput("release", f"{nation} owns the case; it needs no release")
-        if desks[nation].is_coordination and classification > (
-            settings.coordination_max_classification
-        ):
-            raise BadInput(
-                "release",
-                f"the coordination cell may not be released "
-                f"{Classification(classification).name} cases",
-            )
-    return encode_release(release)
+    return protection.check_protection(
+        settings=settings,
+        principal=principal,
+        desks=accounts_service.coalition(session=session),
+        owner=owner,
+        classification=classification,
+        release=release,
+    )
 
 
 def open_case(
@@ -151,7 +121,7 @@ def open_case(
     policy.require_permission(principal, roles.CASE_OPEN)
     binding.bind(session, principal)
     identity = data.identity.checked()
-    release = check_protection(
+    release = _release(
         session=session,
         settings=settings,
         principal=principal,
@@ -191,7 +161,6 @@ def open_case(
         detail={"conversations": data.conversation_ids} if data.conversation_ids else None,
     )
     session.flush()
-    keep_in_identity_index(session=session, secrets=secrets, principal=principal, case=case)
     return case
 
 
@@ -249,7 +218,6 @@ def update_identity(
         detail={"reason": _reason(reason)},
     )
     session.flush()
-    keep_in_identity_index(session=session, secrets=secrets, principal=principal, case=case)
     return case
 
 
@@ -302,7 +270,7 @@ def set_protection(
     )
     if case.owner_nation != principal.nation:
         raise NotFound("case")  # only the owner changes who else may read
-    encoded = check_protection(
+    encoded = _release(
         session=session,
         settings=settings,
         principal=principal,
@@ -325,7 +293,6 @@ def set_protection(
         },
     )
     session.flush()
-    keep_in_identity_index(session=session, secrets=secrets, principal=principal, case=case)
     return case
 
 

@@ -204,9 +204,6 @@ def accept_transfer(
         detail={"from": old_owner},
     )
     session.flush()
-    case_service.keep_in_identity_index(
-        session=session, secrets=secrets, principal=principal, case=case
-    )
     return case
 
 

@@ -21,14 +21,14 @@ from rich.progress import (
 )
 
 from homeward.core.errors import BadInput
-from homeward.identity import synth as synth_data
-from homeward.identity.features import Features
-from homeward.identity.linkage import CLUSTER_THRESHOLD, feature_rows, feature_table
-from homeward.identity.linkage import dedupe as dedupe_rows
-from homeward.identity.matching import match_all
-from homeward.identity.model import LinkageModel
-from homeward.identity.reports import PersonReport, read_reports, write_reports
-from homeward.identity.training import train as train_model
+from homeward.linkage.batch import CLUSTER_THRESHOLD, feature_rows, feature_table
+from homeward.linkage.batch import dedupe as dedupe_rows
+from homeward.linkage.features import Features
+from homeward.linkage.matching import match_all
+from homeward.linkage.model import LinkageModel
+from homeward.linkage.reports import PersonReport, read_reports, write_reports
+from homeward.linkage.synthetic import generator as synth_data
+from homeward.linkage.training import train as train_model
 
 app = typer.Typer(help="Identity resolution: person reports and their keys.", no_args_is_help=True)
 console = Console(stderr=True)

@@ -17,8 +17,7 @@ from homeward.cases.models import Case
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, HomewardError, NotFound
 from homeward.crypto.keys import ServerSecrets
-from homeward.identity import service as identity_service
-from homeward.identity.db_models import IdentityDecision, Person, PersonMerge, StoredReport
+from homeward.identity.models import IdentityDecision, Person, PersonMerge, StoredReport
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 
@@ -203,35 +202,11 @@ def _case_event(
     )
 
 
-def decide_for_case(
-    *,
-    session: Session,
-    secrets: ServerSecrets,
-    principal: policy.Principal,
-    case_id: str,
-    report_id: str,
-    decision: str,
-    reason: str = "",
-    probability: float | None = None,
-) -> Decided:
-    """A decision between a case and a report proposed for it; the case is added to the index
-    first if it is not in it yet (only its owning desk decides)."""
-    policy.require_permission(principal, roles.IDENTITY_DECIDE)
+def check_case_decision(*, decision: str, reason: str, report_id: str) -> None:
+    """What a decision for a case must say before the case is indexed for it
+    (`cases.flows.decide_for_case`)."""
     if decision not in (CONFIRM, REJECT):
         raise BadInput("decision", "confirm or reject")
     _reason(reason)
     if not report_id.strip():
         raise BadInput("report_id", "is empty")
-    own = identity_service.index_case(
-        session=session, secrets=secrets, principal=principal, case_id=case_id
-    )
-    return decide(
-        session=session,
-        secrets=secrets,
-        principal=principal,
-        report_id=own.id,
-        other_report_id=report_id,
-        decision=decision,
-        reason=reason,
-        probability=probability,
-    )

@@ -18,21 +18,21 @@ from homeward.core.errors import BadInput
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity import bulk, index
-from homeward.identity.db_models import (
+from homeward.identity.models import (
     IdentityImport,
     StoredReport,
 )
-from homeward.identity.normalise import normalise
-from homeward.identity.reports import PersonReport, ReportsRefused
 from homeward.identity.service import (
     BATCH,
     PARALLEL_FROM,
     REGISTRY,
     REPORT_COLUMNS,
     Protection,
-    _audit,
-    _protection,
+    protection_release,
+    record_audit,
 )
+from homeward.linkage.normalise import normalise
+from homeward.linkage.reports import PersonReport, ReportsRefused
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 
@@ -132,7 +132,7 @@ def import_reports(
     (default: one per CPU for large files)."""
     policy.require_permission(principal, roles.IDENTITY_IMPORT)
     binding.bind(session, principal)
-    release = _protection(session, settings, principal, protection)
+    release = protection_release(session, settings, principal, protection)
     if not reports:
         raise BadInput("file", "has no report in it")
     keys = index.Keys.of(secrets)
@@ -180,7 +180,7 @@ def import_reports(
                 progress(len(batch))
     imported.report_count = position
     session.flush()
-    _audit(session, principal, "identity:import", "identity_import", imported.id)
+    record_audit(session, principal, "identity:import", "identity_import", imported.id)
     return ImportResult(imported.id, position)
 
 

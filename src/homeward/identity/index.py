@@ -31,11 +31,11 @@ from sqlalchemy.orm import Session
 
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
-from homeward.identity.db_models import KEY_HASH_SIZE, ReportKey, StoredReport
-from homeward.identity.features import blocking_keys
-from homeward.identity.model import LinkageModel
-from homeward.identity.normalise import NormalisedReport, normalise
-from homeward.identity.reports import PersonReport
+from homeward.identity.models import KEY_HASH_SIZE, ReportKey, StoredReport
+from homeward.linkage.features import blocking_keys
+from homeward.linkage.model import LinkageModel
+from homeward.linkage.normalise import NormalisedReport, normalise
+from homeward.linkage.reports import PersonReport
 from homeward.policy import check as policy
 from homeward.policy import roles
 

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from homeward.identity.model import PairScore
-from homeward.identity.reports import PersonReport
 from homeward.identity.search import Candidate, Candidates
 from homeward.identity.service import ReportView
+from homeward.linkage.model import PairScore
+from homeward.linkage.reports import PersonReport
 
 Short = Annotated[str, Field(max_length=300)]
 Level = Annotated[int, Field(ge=0, le=3)]

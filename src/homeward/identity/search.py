@@ -19,15 +19,15 @@ from homeward.cases.models import Case
 from homeward.core.errors import BadInput
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity import index
-from homeward.identity.db_models import (
+from homeward.identity.models import (
     IdentityDecision,
     StoredReport,
 )
-from homeward.identity.features import features
-from homeward.identity.model import LinkageModel, PairScore
-from homeward.identity.normalise import NormalisedReport, normalise
-from homeward.identity.reports import PersonReport
-from homeward.identity.service import ReportView, _case_row, _view, case_report
+from homeward.identity.service import ReportView, case_report, case_row, report_view
+from homeward.linkage.features import features
+from homeward.linkage.model import LinkageModel, PairScore
+from homeward.linkage.normalise import NormalisedReport, normalise
+from homeward.linkage.reports import PersonReport
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 
@@ -114,7 +114,7 @@ def _search(
         report, candidate_keys = index.open_payload(keys, row.sealed)
         assert scorer is not None  # noqa: S101 - loaded above whenever there are rows
         score = scorer.score_rows(query_row, features(candidate_keys))
-        view = _view(row, report)
+        view = report_view(row, report)
         kept = best.get(row.person_id)
         if kept is None or score.match_weight > kept[0].match_weight:
             if kept is not None:
@@ -127,7 +127,7 @@ def _search(
         Candidate(person_id, view, score, others.get(person_id, []))
         for person_id, (score, view) in ranked[:limit]
     ]
-    query_view = _view(query, index.open_payload(keys, query.sealed)[0]) if query else None
+    query_view = report_view(query, index.open_payload(keys, query.sealed)[0]) if query else None
     return Candidates(query_view, candidates, len(rows), found.skipped_keys)
 
 
@@ -193,7 +193,7 @@ def case_candidates(
     identity = case_service.identity_of(secrets, case)
     keys = index.Keys.of(secrets)
     normalised = normalise(case_report(case.reference, identity))
-    row = _case_row(session, case.id)
+    row = case_row(session, case.id)
     found = _search(session, keys, principal, normalised, query=row, limit=limit, model=model)
     case_service.record_read(session=session, principal=principal, case=case)
     audit.record(

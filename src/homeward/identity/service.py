@@ -13,23 +13,25 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from homeward.accounts import service as accounts_service
 from homeward.audit import service as audit
-from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.models import Case
 from homeward.core.db import new_id, utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity import index
-from homeward.identity.db_models import (
+from homeward.identity.models import (
     Person,
     ReportKey,
     StoredReport,
 )
-from homeward.identity.normalise import NormalisedReport, normalise
-from homeward.identity.reports import PersonReport, parse_row
+from homeward.linkage.normalise import NormalisedReport, normalise
+from homeward.linkage.reports import PersonReport, parse_row
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
+from homeward.policy import protection as protection_rule
 from homeward.policy.labels import Classification, decode_release
 
 binding.protect(StoredReport, roles.IDENTITY_READ)
@@ -76,10 +78,10 @@ class Protection:
 
 def view_of(keys: index.Keys, row: StoredReport) -> ReportView:
     report, _normalised = index.open_payload(keys, row.sealed)
-    return _view(row, report)
+    return report_view(row, report)
 
 
-def _view(row: StoredReport, report: PersonReport) -> ReportView:
+def report_view(row: StoredReport, report: PersonReport) -> ReportView:
     return ReportView(
         id=row.id,
         person_id=row.person_id,
@@ -93,7 +95,7 @@ def _view(row: StoredReport, report: PersonReport) -> ReportView:
     )
 
 
-def _audit(
+def record_audit(
     session: Session, principal: policy.Principal, action: str, kind: str, record_id: str
 ) -> None:
     audit.record(
@@ -121,13 +123,13 @@ def checked_report(values: dict[str, str]) -> PersonReport:
     return report
 
 
-def _protection(
+def protection_release(
     session: Session, settings: Settings, principal: policy.Principal, protection: Protection
 ) -> str:
-    return case_service.check_protection(
-        session=session,
+    return protection_rule.check_protection(
         settings=settings,
         principal=principal,
+        desks=accounts_service.coalition(session=session),
         owner=principal.nation,
         classification=protection.classification,
         release=protection.release,
@@ -187,7 +189,7 @@ def add_report(
     """A report typed by an officer (from a conversation, a call): a new person of its own."""
     policy.require_permission(principal, roles.IDENTITY_IMPORT)
     binding.bind(session, principal)
-    release = _protection(session, settings, principal, protection)
+    release = protection_release(session, settings, principal, protection)
     keys = index.Keys.of(secrets)
     report = replace(report, person_id="")
     normalised = normalise(report)
@@ -203,8 +205,8 @@ def add_report(
         created_by=principal.officer_id,
     )
     _store_one(session, keys, row, normalised)
-    _audit(session, principal, "identity:report:create", "person_report", row.id)
-    return _view(row, report)
+    record_audit(session, principal, "identity:report:create", "person_report", row.id)
+    return report_view(row, report)
 
 
 def case_report(report_id: str, identity: ClaimedIdentity) -> PersonReport:
@@ -220,7 +222,7 @@ def case_report(report_id: str, identity: ClaimedIdentity) -> PersonReport:
     )
 
 
-def _case_row(session: Session, case_id: str) -> StoredReport | None:
+def case_row(session: Session, case_id: str) -> StoredReport | None:
     return session.scalar(select(StoredReport).where(StoredReport.case_id == case_id))
 
 
@@ -229,21 +231,20 @@ def index_case(
     session: Session,
     secrets: ServerSecrets,
     principal: policy.Principal,
-    case_id: str,
+    case: Case,
+    identity: ClaimedIdentity,
 ) -> ReportView:
     """Add a case's claimed identity to the index, or bring its report up to date with the
-    case (identity and labels). Only the owning desk does this."""
+    case (identity and labels). Only the owning desk does this; the caller (`cases.flows`)
+    has fetched the case through the case service, which checked the officer may edit it."""
     policy.require_permission(principal, roles.IDENTITY_IMPORT)
-    case = case_service.get_case(
-        session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
-    )
     if case.owner_nation != principal.nation:
         raise NotFound("case")
     keys = index.Keys.of(secrets)
-    report = case_report(case.reference, case_service.identity_of(secrets, case))
+    report = case_report(case.reference, identity)
     normalised = normalise(report)
     with binding.unfiltered(session, "the case's own report, after the case check above"):
-        row = _case_row(session, case.id)  # labels may lag the case's (a transfer)
+        row = case_row(session, case.id)  # labels may lag the case's (a transfer)
     if row is None:
         row = _new_row(
             keys,
@@ -258,8 +259,8 @@ def index_case(
             case_id=case.id,
         )
         _store_one(session, keys, row, normalised)
-        _audit(session, principal, "identity:report:create", "person_report", row.id)
-        return _view(row, report)
+        record_audit(session, principal, "identity:report:create", "person_report", row.id)
+        return report_view(row, report)
     old_report, old_keys = index.open_payload(keys, row.sealed)
     labels = (case.owner_nation, case.classification, case.release)
     if (old_report, old_keys) == (report, normalised) and labels == (
@@ -267,7 +268,7 @@ def index_case(
         row.classification,
         row.release,
     ):
-        return _view(row, report)
+        return report_view(row, report)
     old_hashes = set(index.key_hashes(keys, old_keys))
     new_hashes = set(index.key_hashes(keys, normalised))
     for gone in old_hashes - new_hashes:
@@ -279,8 +280,8 @@ def index_case(
     row.sealed = index.seal_payload(keys, report, normalised)
     row.owner_nation, row.classification, row.release = labels
     session.flush()
-    _audit(session, principal, "identity:report:update", "person_report", row.id)
-    return _view(row, report)
+    record_audit(session, principal, "identity:report:update", "person_report", row.id)
+    return report_view(row, report)
 
 
 def get_report(
@@ -292,5 +293,5 @@ def get_report(
     row = session.get(StoredReport, report_id)
     policy.check(principal, roles.IDENTITY_READ, row, "report")
     assert row is not None  # noqa: S101 - policy.check raised otherwise
-    _audit(session, principal, "identity:report:read", "person_report", row.id)
+    record_audit(session, principal, "identity:report:read", "person_report", row.id)
     return view_of(index.Keys.of(secrets), row)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from homeward.identity.model import PairScore
+from homeward.linkage.model import PairScore
 
 ROW = 22
 """Height of one bar's row, in SVG units."""

@@ -1,11 +1,11 @@
-"""Alembic environment: the URL comes from the caller, the models from homeward.core.models."""
+"""Alembic environment: the URL comes from the caller, the tables from migrations/models.py."""
 
 from __future__ import annotations
 
 from alembic import context
 
 from homeward.core.db import make_engine
-from homeward.core.models import metadata
+from homeward.migrations.models import metadata
 
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url") or ""

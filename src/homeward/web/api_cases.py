@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
@@ -95,7 +96,7 @@ def list_cases(
 def open_case(request: Request, body: CaseCreateIn, keyring: Officer) -> CaseOut:
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=keyring,
             secrets=runtime.secrets,
@@ -204,7 +205,7 @@ def change_identity(
 ) -> CaseOut:
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        case_service.update_identity(
+        case_flows.update_identity(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,
@@ -238,7 +239,7 @@ def change_protection(
 ) -> CaseOut:
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        case_service.set_protection(
+        case_flows.set_protection(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,
@@ -287,7 +288,7 @@ def incoming(request: Request, keyring: Officer) -> list[TransferOut]:
 def accept(request: Request, transfer_id: str, keyring: Officer) -> CaseOut:
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        case = transfers.accept_transfer(
+        case = case_flows.accept_transfer(
             session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
         )
         case_id = case.id

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from homeward.cases import flows as case_flows
 from homeward.identity import decisions
 from homeward.identity import imports as identity_imports
-from homeward.identity import reports as reports_file
 from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.identity.schemas import (
@@ -24,6 +24,7 @@ from homeward.identity.schemas import (
     ReportOut,
     SearchIn,
 )
+from homeward.linkage import reports as reports_file
 from homeward.web.api_v1 import ERRORS, Officer, Problem
 from homeward.web.deps import runtime_of
 
@@ -78,7 +79,7 @@ def index_case(request: Request, case_id: str, keyring: Officer) -> ReportOut:
     """Add the case's claimed identity to the index (or bring its report up to date)."""
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        view = identity_service.index_case(
+        view = case_flows.index_case(
             session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
         )
     return ReportOut.of(view)
@@ -96,7 +97,7 @@ def decide_for_case(
     """Confirm or reject that a proposed report is this case's person; a case event."""
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        made = decisions.decide_for_case(
+        made = case_flows.decide_for_case(
             session=session,
             secrets=runtime.secrets,
             principal=keyring.principal,

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
+from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
@@ -238,7 +239,7 @@ def open_from_conversation(
         nationalities=_split(nationalities),
     )
     with runtime.db.transaction() as session:
-        case = case_service.open_case(
+        case = case_flows.open_case(
             session=session,
             keyring=keyring,
             secrets=runtime.secrets,
@@ -337,7 +338,7 @@ def change_protection(
     require_csrf(request, csrf)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        case_service.set_protection(
+        case_flows.set_protection(
             session=session,
             principal=keyring.principal,
             secrets=runtime.secrets,

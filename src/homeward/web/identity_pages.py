@@ -16,14 +16,14 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
+from homeward.cases import flows as case_flows
 from homeward.core.errors import BadInput, TooLarge
-from homeward.identity import decisions
 from homeward.identity import imports as identity_imports
-from homeward.identity import reports as reports_file
 from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
-from homeward.identity.reports import ReportsRefused
 from homeward.identity.waterfall import waterfall
+from homeward.linkage import reports as reports_file
+from homeward.linkage.reports import ReportsRefused
 from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.policy.labels import Classification
@@ -68,7 +68,7 @@ def index_case(request: Request, case_id: str, keyring: SignedIn, csrf: Csrf = "
     require_csrf(request, csrf)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        identity_service.index_case(
+        case_flows.index_case(
             session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
         )
     return _back(case_id)
@@ -89,7 +89,7 @@ def decide(
     require_csrf(request, csrf)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        decisions.decide_for_case(
+        case_flows.decide_for_case(
             session=session,
             secrets=runtime.secrets,
             principal=keyring.principal,

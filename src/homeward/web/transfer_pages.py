@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from homeward.cases import flows as case_flows
 from homeward.cases import transfers
 from homeward.web.deps import runtime_of
 from homeward.web.officer_pages import SignedIn, render, require_csrf
@@ -33,7 +34,7 @@ def accept_transfer(
     require_csrf(request, csrf)
     runtime = runtime_of(request)
     with runtime.db.transaction() as session:
-        case = transfers.accept_transfer(
+        case = case_flows.accept_transfer(
             session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
         )
         case_id = case.id

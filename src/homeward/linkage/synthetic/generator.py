@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Generic, TypeVar
 
-from homeward.identity import synth_names as data
-from homeward.identity.names import is_arabic
-from homeward.identity.reports import PersonReport
-from homeward.identity.tables import PLACES
+from homeward.linkage.names import is_arabic
+from homeward.linkage.reports import PersonReport
+from homeward.linkage.synthetic import names as data
+from homeward.linkage.tables import PLACES
 
 Name = data.ArabicName | str
 NATIONS = ("FRA", "DEU", "GBR", "USA", "CAN")

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from homeward.identity.features import Features, row_keys
-from homeward.identity.model import LinkageModel, PairScore
+from homeward.linkage.features import Features, row_keys
+from homeward.linkage.model import LinkageModel, PairScore
 
 # A blocking key shared by more reports than this says too little to be worth scoring
 # every one of them (a bare common name with a common year); the other keys still apply.

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from homeward.identity.features import Features, features
-from homeward.identity.model import LinkageModel, splink_settings
-from homeward.identity.normalise import normalise
-from homeward.identity.reports import PersonReport
-from homeward.identity.training import arrow_table, as_table, quiet_splink, train
+from homeward.linkage.features import Features, features
+from homeward.linkage.model import LinkageModel, splink_settings
+from homeward.linkage.normalise import normalise
+from homeward.linkage.reports import PersonReport
+from homeward.linkage.training import arrow_table, as_table, quiet_splink, train
 
 # Pairs at or above this probability join one cluster (connected components). Chosen on
 # the synthetic set (bench/identity): precision and recall balance here.

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pycountry
 
-from homeward.cases.identity import check_partial_date
 from homeward.core.errors import BadInput
+from homeward.linkage.dates import check_partial_date
 
 COLUMNS: tuple[str, ...] = (
     "record_id",

@@ -16,9 +16,9 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from homeward.core.errors import BadInput
-from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS
-from homeward.identity.features import BLOCKING_KEYS, Features
-from homeward.identity.model import LinkageModel, document_from_splink, splink_settings
+from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS
+from homeward.linkage.features import BLOCKING_KEYS, Features
+from homeward.linkage.model import LinkageModel, document_from_splink, splink_settings
 
 _TEXT = pa.string()
 _TEXT_LIST = pa.list_(pa.string())

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from homeward.core.errors import BadInput
-from homeward.identity.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
-from homeward.identity.features import BATCH_KEYS, Features, features
-from homeward.identity.normalise import NormalisedReport
+from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
+from homeward.linkage.features import BATCH_KEYS, Features, features
+from homeward.linkage.normalise import NormalisedReport
 
 MODEL_FORMAT = "homeward-identity-model"
 MODEL_VERSION = 1
@@ -198,7 +198,7 @@ def _check_document(document: Mapping[str, Any]) -> None:
 
 @lru_cache(maxsize=1)
 def _default_model() -> LinkageModel:
-    text = resources.files("homeward.identity").joinpath(DEFAULT_MODEL).read_text("utf-8")
+    text = resources.files("homeward.linkage").joinpath(DEFAULT_MODEL).read_text("utf-8")
     return LinkageModel(json.loads(text))
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import jellyfish
 
-from homeward.identity.names import (
+from homeward.linkage.names import (
     ParsedName,
     ascii_fold,
     fold_word,
@@ -23,8 +23,8 @@ from homeward.identity.names import (
     normalise_arabic,
     parse_name,
 )
-from homeward.identity.reports import PersonReport
-from homeward.identity.tables import PLACES
+from homeward.linkage.reports import PersonReport
+from homeward.linkage.tables import PLACES
 
 _PARTIAL_DATE = re.compile(r"^(~)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

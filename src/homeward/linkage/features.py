@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeward.identity.normalise import NormalisedReport
+from homeward.linkage.normalise import NormalisedReport
 
 Features = dict[str, object]
 

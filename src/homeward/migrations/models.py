@@ -1,4 +1,5 @@
-"""Imports every model so that Base.metadata knows all tables (Alembic and tests use it)."""
+"""Imports every model so that Base.metadata knows all tables: what Alembic compares the
+migrations with (env.py) and tests build from. Above every capability, beside the migrations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from homeward.audit import models as audit_models
 from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
-from homeward.identity import db_models as identity_models
+from homeward.identity import models as identity_models
 
 ALL_MODEL_MODULES = (accounts_models, audit_models, case_models, contact_models, identity_models)
 metadata = Base.metadata

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from homeward.identity.tables import DEMONYMS, DESCRIPTORS, NISBAS, SHORT_FORMS
+from homeward.linkage.tables import DEMONYMS, DESCRIPTORS, NISBAS, SHORT_FORMS
 
 if TYPE_CHECKING:
     from arabic_name_romanizer import Transliterator
