@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import homeward.core.db
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -27,7 +25,7 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=80), nullable=False),
         sa.Column("action", sa.String(length=80), nullable=False),
         sa.Column("resource_type", sa.String(length=40), nullable=False),
@@ -56,7 +54,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=3), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("is_coordination", sa.Boolean(), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_desk")),
     )
     op.create_table(
@@ -65,11 +63,11 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("subject_id", sa.String(length=32), nullable=False),
         sa.Column("sealed_secret", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "hard_expires_at",
-            homeward.core.db.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_session")),
@@ -87,11 +85,11 @@ def upgrade() -> None:
         sa.Column("message_count", sa.Integer(), nullable=False),
         sa.Column(
             "last_message_at",
-            homeward.core.db.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             nullable=True,
         ),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("routed_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("routed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("owner_nation", sa.String(length=3), nullable=False),
         sa.Column("classification", sa.Integer(), nullable=False),
         sa.Column("release", sa.String(length=200), nullable=False),
@@ -125,7 +123,7 @@ def upgrade() -> None:
         sa.Column("desk_code", sa.String(length=3), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["desk_code"], ["desk.code"], name=op.f("fk_desk_key_desk_code_desk")
         ),
@@ -148,8 +146,8 @@ def upgrade() -> None:
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
         sa.Column("private_key_wrapped", sa.LargeBinary(), nullable=False),
         sa.Column("kdf_salt", sa.LargeBinary(length=16), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("disabled_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["nation"], ["desk.code"], name=op.f("fk_officer_nation_desk")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_officer")),
         sa.UniqueConstraint("username", name=op.f("uq_officer_username")),
@@ -163,7 +161,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(length=32), nullable=False),
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column("officer_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("contact_sealed_key", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(

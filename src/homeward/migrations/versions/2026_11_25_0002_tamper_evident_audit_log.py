@@ -7,11 +7,13 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
-
-import homeward.core.db
-from homeward.audit import log, merkle
 
 revision = "0002"
 down_revision = "0001"
@@ -31,7 +33,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("root", sa.LargeBinary(length=32), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoint")),
     )
     with op.batch_alter_table("audit_checkpoint", schema=None) as batch_op:
@@ -42,7 +44,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("root", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("updated_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
     op.create_table(
@@ -57,7 +59,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("nation", sa.String(length=3), nullable=False),
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_audit_witness")),
     )
     op.create_table(
@@ -75,7 +77,7 @@ def upgrade() -> None:
         sa.Column("verdict", sa.String(length=10), nullable=False),
         sa.Column("signature_line", sa.Text(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["checkpoint_id"],
             ["audit_checkpoint.id"],
@@ -110,7 +112,7 @@ def upgrade() -> None:
     op.execute(
         sa.text("INSERT INTO audit_head (id, size, root, updated_at) VALUES (1, :size, :root, :at)")
         .bindparams(sa.bindparam("root", type_=sa.LargeBinary()))
-        .bindparams(size=size, root=root, at=homeward.core.db.utcnow())
+        .bindparams(size=size, root=root, at=datetime.now(UTC))
     )
     _run(guards(INSERT_ONLY))
     _grant_app_role()
@@ -216,14 +218,14 @@ def _backfill() -> tuple[int, bytes]:
             sa.text(
                 "SELECT id, at, actor, action, resource_type, resource_id, nation, detail_digest "
                 "FROM audit_event ORDER BY id"
-            ).columns(at=homeward.core.db.UtcDateTime())
+            ).columns(at=_UtcDateTime())
         )
         .mappings()
         .all()
     )
     leaves = []
     for index, row in enumerate(rows):
-        leaf = merkle.leaf_hash(log.encode(dict(row)))
+        leaf = _leaf_hash(_encode_v1(dict(row)))
         leaves.append(leaf)
         bind.execute(
             sa.update(events)
@@ -239,7 +241,7 @@ def _backfill() -> tuple[int, bytes]:
             for position, value in enumerate(level_hashes)
         )
         level_hashes = [
-            merkle.node_hash(level_hashes[i], level_hashes[i + 1])
+            _node_hash(level_hashes[i], level_hashes[i + 1])
             for i in range(0, len(level_hashes) - 1, 2)
         ]
         level += 1
@@ -253,7 +255,7 @@ def _backfill() -> tuple[int, bytes]:
             ),
             nodes,
         )
-    return merkle.root_of(leaves)
+    return _root_of(leaves)
 
 
 def _grant_app_role() -> None:
@@ -275,3 +277,56 @@ def _grant_app_role() -> None:
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(INSERT_ONLY)} FROM {APP_ROLE}")
+
+
+# Frozen copies of what the backfill needs from the application as it was at this revision
+# (homeward.core.db.UtcDateTime, homeward.audit.log.encode, homeward.audit.merkle): a migration
+# must give the same result whatever the live code becomes.
+
+
+class _UtcDateTime(sa.TypeDecorator[datetime]):
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, _dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _encode_v1(entry: Mapping[str, Any]) -> bytes:
+    """The v1 leaf encoding of an audit entry: one field a line, fixed order."""
+    at = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
+    nation = entry.get("nation") or "-"
+    digest = entry.get("detail_digest")
+    return (
+        f"homeward-audit/v1\n{at}\n{entry['actor']}\n{entry['action']}\n"
+        f"{entry['resource_type']}\n{entry['resource_id']}\n{nation}\n"
+        f"{digest.hex() if digest else '-'}\n"
+    ).encode()
+
+
+def _leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _root_of(leaf_hashes: list[bytes]) -> tuple[int, bytes]:
+    """Size and root of the RFC 6962 tree over these leaf hashes."""
+    stack: list[tuple[int, bytes]] = []
+    for leaf in leaf_hashes:
+        height, current = 0, leaf
+        while stack and stack[-1][0] == height:
+            _, left = stack.pop()
+            current = _node_hash(left, current)
+            height += 1
+        stack.append((height, current))
+    if not stack:
+        return 0, hashlib.sha256(b"").digest()
+    root = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        root = _node_hash(left, root)
+    return len(leaf_hashes), root

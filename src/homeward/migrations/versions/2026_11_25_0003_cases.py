@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import homeward.core.db
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -24,9 +22,9 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("reference", sa.String(length=20), nullable=False),
         sa.Column("stage", sa.String(length=20), nullable=False),
-        sa.Column("stage_entered_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("stage_entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("identity_sealed", sa.LargeBinary(), nullable=False),
         sa.Column("owner_nation", sa.String(length=3), nullable=False),
         sa.Column("classification", sa.Integer(), nullable=False),
@@ -51,7 +49,7 @@ def upgrade() -> None:
         "case_event",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("case_id", sa.String(length=32), nullable=False),
-        sa.Column("at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.String(length=32), nullable=False),
         sa.Column("actor_name", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -132,7 +130,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("case_id", sa.String(length=32), nullable=False),
         sa.Column("author_id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["author_id"], ["officer.id"], name=op.f("fk_case_note_author_id_officer")
@@ -153,10 +151,10 @@ def upgrade() -> None:
         sa.Column("to_nation", sa.String(length=3), nullable=False),
         sa.Column("reason_sealed", sa.LargeBinary(), nullable=False),
         sa.Column("requested_by", sa.String(length=32), nullable=False),
-        sa.Column("requested_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("decided_by", sa.String(length=32), nullable=True),
-        sa.Column("decided_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_sealed", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["case_file.id"], name=op.f("fk_case_transfer_case_id_case_file")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import homeward.core.db
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -23,9 +21,9 @@ def upgrade() -> None:
     op.create_table(
         "person",
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("merged_into", sa.String(length=32), nullable=True),
-        sa.Column("merged_at", homeward.core.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("merged_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["merged_into"], ["person.id"], name=op.f("fk_person_merged_into_person")
         ),
@@ -39,7 +37,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("nation", sa.String(length=3), nullable=False),
         sa.Column("officer_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("report_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["officer_id"], ["officer.id"], name=op.f("fk_identity_import_officer_id_officer")
@@ -54,7 +52,7 @@ def upgrade() -> None:
         sa.Column("record_hash", sa.LargeBinary(length=16), nullable=False),
         sa.Column("case_id", sa.String(length=32), nullable=True),
         sa.Column("import_id", sa.String(length=32), nullable=True),
-        sa.Column("created_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=True),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.Column("owner_nation", sa.String(length=3), nullable=False),
@@ -94,7 +92,7 @@ def upgrade() -> None:
         sa.Column("reason_sealed", sa.LargeBinary(), nullable=True),
         sa.Column("officer_id", sa.String(length=32), nullable=False),
         sa.Column("nation", sa.String(length=3), nullable=False),
-        sa.Column("decided_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("probability", sa.String(length=12), nullable=True),
         sa.ForeignKeyConstraint(
             ["left_report_id"],
@@ -134,7 +132,7 @@ def upgrade() -> None:
         sa.Column("survivor_id", sa.String(length=32), nullable=False),
         sa.Column("merged_id", sa.String(length=32), nullable=False),
         sa.Column("decision_id", sa.String(length=32), nullable=False),
-        sa.Column("merged_at", homeward.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("merged_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["decision_id"],
             ["identity_decision.id"],
