@@ -21,7 +21,7 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
-from homeward.identity.reports import COLUMNS
+from homeward.linkage.reports import COLUMNS
 
 THRESHOLD = 0.95
 SEED = 42

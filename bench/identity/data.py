@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from homeward.identity.reports import COLUMNS, TRUTH_COLUMN, PersonReport, write_reports
+from homeward.linkage.reports import COLUMNS, TRUTH_COLUMN, PersonReport, write_reports
 
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 HOMEWARD = BIN / "homeward"

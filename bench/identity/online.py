@@ -18,16 +18,16 @@ from typing import Any
 import pandas as pd
 from splink import DuckDBAPI, Linker
 
-from bench import cases
+from bench.harness.stats import percentiles as harness_percentiles
 from bench.identity import baseline
-from homeward.identity.reports import PersonReport
+from homeward.linkage.reports import PersonReport
 
 TOP = 5
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float]:
     """p50, p99 and max in ms as bench.cases computes them, with the call count and mean."""
-    figures = cases.percentiles(list(samples))
+    figures = harness_percentiles(list(samples))
     return {
         "calls": figures["count"],
         "p50_ms": figures["p50_ms"],
@@ -124,10 +124,10 @@ class HomewardOnline:
     def use_model(self, training_reports: Sequence[PersonReport]) -> None:
         """The model shipped with Homeward; while there is none, one trained (EM, no labels)
         on `training_reports`, as `homeward identity dedupe` trains on its input."""
-        from homeward.identity.features import features
-        from homeward.identity.model import LinkageModel
-        from homeward.identity.normalise import normalise
-        from homeward.identity.training import train
+        from homeward.linkage.features import features
+        from homeward.linkage.model import LinkageModel
+        from homeward.linkage.normalise import normalise
+        from homeward.linkage.training import train
 
         try:
             self.model = LinkageModel.default()

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parents[1]
-RESULTS_DIR = BENCH_DIR / "results"
-README = BENCH_DIR / "README.md"
-START_MARK, END_MARK = "<!-- identity:start -->", "<!-- identity:end -->"
+from bench.harness.readme import RESULTS_DIR, write_section
+
 AIM_F1, AIM_F1_MARGIN, AIM_FEBRL_F1 = 0.90, 0.15, 0.997
 AIM_P99_MS, AIM_BATCH_SECONDS, AIM_BATCH_MIB = 50.0, 30.0, 3.4 * 1024
 
@@ -235,11 +232,4 @@ def write() -> None:
     full, quick = RESULTS_DIR / "identity.json", RESULTS_DIR / "identity-quick.json"
     path = full if full.exists() else quick
     tables = section(json.loads(path.read_text())) if path.exists() else ""
-    block = f"{START_MARK}\n{METHOD}{tables}{END_MARK}"
-    text = README.read_text("utf-8") if README.exists() else "# Benchmarks\n"
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        text = before + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(text, "utf-8")
+    write_section("identity", METHOD + tables)

@@ -16,13 +16,13 @@ import recordlinkage
 import splink
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bench.harness.machine import busy_fraction, machine, wait_for_quiet
+from bench.harness.readme import RESULTS_DIR
 from bench.identity import baseline, data, measure, online, readme
-from bench.intake import busy_fraction, machine, wait_for_quiet
 from homeward.core.db import utcnow
-from homeward.identity.linkage import CLUSTER_THRESHOLD
-from homeward.identity.reports import read_reports
+from homeward.linkage.batch import CLUSTER_THRESHOLD
+from homeward.linkage.reports import read_reports
 
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 WORK_DIR = Path(tempfile.gettempdir()) / "homeward-bench-identity"
 """Generated files, kept between runs (the same seed gives the same file)."""
 SEED = 5

@@ -23,675 +23,77 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
-import re
-import secrets
-import signal
-import socket
-import sqlite3
-import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-import psycopg
-from sqlalchemy import func, select
-
-import homeward
-from homeward.accounts import service as accounts_service
+from bench.harness.contacts import (
+    AIM_MESSAGES_PER_SECOND,
+    Messages,
+    Outcome,
+    Parameters,
+    Phase,
+    Target,
+    bench_messages,
+    count_rows,
+    first_contact,
+    form_token,
+    letter,
+    new_client,
+    run_phase,
+    server_env,
+    set_up,
+    timed,
+)
+from bench.harness.machine import (
+    code_version,
+    machine,
+    wait_for_quiet,
+)
+from bench.harness.readme import (
+    RESULTS_DIR,
+    write_section,
+)
+from bench.harness.server import (
+    DEFAULT_POSTGRES_URL,
+    database,
+    running_server,
+)
+from bench.harness.stats import (
+    ms,
+)
 from homeward.accounts import sessions
-from homeward.accounts.service import NewOfficer
 from homeward.audit import log as audit_log
-from homeward.audit import service as audit
 from homeward.contact import service as contact_service
-from homeward.contact.models import Attachment, Contact, Message
-from homeward.core.db import Database
 from homeward.core.runtime import Runtime
 from homeward.core.settings import Settings
 from homeward.crypto import codename as codenames
 from homeward.crypto import sealing
-from homeward.policy.labels import Classification
-from homeward.policy.roles import Role
 
-BENCH_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = BENCH_DIR / "results"
-README = BENCH_DIR / "README.md"
-START_MARK = "<!-- intake:start -->"
-END_MARK = "<!-- intake:end -->"
-README_INTRO = """# Benchmarks
-
-Each benchmark is a module of this folder that starts what it measures itself, writes its
-figures as JSON to `bench/results/` and rewrites its own section of this page (between the
-HTML comments `name:start` and `name:end`), leaving the other sections alone.
-Run them from the repository root with the project's virtualenv:
-
-```
-.venv/bin/python -m bench.<name>              # e.g. bench.intake: both engines, full size
-.venv/bin/python -m bench.<name> --quick      # a short run, to check that it works
-```
-
-PostgreSQL runs use `HOMEWARD_BENCH_POSTGRES_URL` (default
-`postgresql://postgres@127.0.0.1:5432/test`); each run creates its own database and drops it.
-
-**The machine.** The figures below come from a small virtual machine (Firecracker): 2 vCPUs
-(`Intel(R) Xeon(R) Processor`), 23.5 GiB of memory, Debian 12, Python 3.11, SQLite 3.40 and
-PostgreSQL 15 on the same machine. The load generator runs there too, so it competes with the
-server for the same two cores, and the machine is shared with other work: each result file
-records how busy the machine was before and during the run.
-
-"""
-
-
-LOOPBACK = "127.0.0.1"
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-CSRF_PATTERN = re.compile(r'name="csrf" value="([^"]+)"')
-CODENAME_WORD = re.compile(r"<span>([a-z-]+)</span>")
-READY_SECONDS = 60.0
-STOP_SECONDS = 15.0
-REQUEST_TIMEOUT = 60.0
-AIM_MESSAGES_PER_SECOND = 50.0
 AIM_P99_MS = 300.0
 RESULT_FORMAT = 3
 """Bumped when the result files change shape; older files are left out of the README."""
-QUIET_BUSY_SHARE = 0.15
 QUIET_WAIT_SECONDS = 600.0
 DISTURBED_SHARE = 0.05
-
-# Synthetic letter fragments (invented, nothing real): messages are made of these plus numbers.
-SENTENCES = (
-    "I want to come home and I do not know who to trust here.",
-    "My mother lives near the river and she has not heard from me for a year.",
-    "We moved again last week; the roads are closed after dark.",
-    "I have no passport any more, only an old card from school.",
-    "Please tell me what I must do first and where I should go.",
-    "There are two others with me who also want to leave.",
-    "I can write again on Friday if the connection holds.",
-    "My brother says the office in the city can help us.",
-    "I am afraid of what happens at the crossing.",
-    "We have a little money left and some water for the children.",
-)
-
-
-@dataclass(frozen=True)
-class Parameters:
-    messages: int
-    paced_messages: int
-    paced_rate: float
-    alone_messages: int
-    breakdown_messages: int
-    clients: int
-    text_chars: int
-    attachment_every: int
-    attachment_bytes: int
-    first_contacts: int
-    returns: int
-    contact_clients: int
-    kdf_runs: int
-    new_contacts_per_minute: int
-    kdf_concurrency: int
-    kdf_wait_seconds: float
-    quick: bool
-
-    @classmethod
-    def make(cls, *, quick: bool) -> Parameters:
-        defaults = Settings.model_fields  # the shipped defaults, whatever the caller's env says
-        return cls(
-            messages=200 if quick else 1500,
-            paced_messages=100 if quick else 600,
-            paced_rate=AIM_MESSAGES_PER_SECOND,
-            alone_messages=50 if quick else 300,
-            breakdown_messages=50 if quick else 300,
-            clients=32,
-            text_chars=500,
-            attachment_every=10,
-            attachment_bytes=20 * 1024,
-            first_contacts=40 if quick else 300,
-            returns=40 if quick else 300,
-            contact_clients=32,
-            kdf_runs=5 if quick else 20,
-            # Raised so the per-minute ceiling on new codenames never refuses the bench: it
-            # guards officers' inboxes against floods, which is not what is measured here.
-            new_contacts_per_minute=1_000_000,
-            # The flood gate on Argon2id stays at its defaults: it is part of what is measured.
-            kdf_concurrency=defaults["kdf_concurrency"].default,
-            kdf_wait_seconds=defaults["kdf_wait_seconds"].default,
-            quick=quick,
-        )
-
-
-@dataclass
-class Outcome:
-    status: str
-    seconds: float
-    timed: bool = True
-    """False when the request before the timed one (a form page) already failed."""
-
-
-@dataclass
-class Phase:
-    """What one timed phase measured: answers, latencies, and CPU used on both sides."""
-
-    name: str
-    count: int
-    concurrency: int
-    expected_status: int
-    wall_seconds: float = 0.0
-    server_cpu_seconds: float = 0.0
-    client_cpu_seconds: float = 0.0
-    database_cpu_seconds: float = 0.0
-    machine_busy_seconds: float = 0.0
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def ours(self) -> float:
-        return self.server_cpu_seconds + self.database_cpu_seconds + self.client_cpu_seconds
-
-    @property
-    def accepted(self) -> int:
-        return sum(1 for o in self.outcomes if o.status == str(self.expected_status))
-
-    def summary(self) -> dict[str, Any]:
-        latencies = sorted(o.seconds for o in self.outcomes if o.timed) or [0.0]
-        return {
-            "count": self.count,
-            "concurrency": self.concurrency,
-            "accepted": self.accepted,
-            "answers": dict(Counter(o.status for o in self.outcomes)),
-            "wall_seconds": round(self.wall_seconds, 3),
-            "per_second": round(self.accepted / self.wall_seconds, 2),
-            "latency_ms": {
-                "p50": _ms(percentile(latencies, 50)),
-                "p99": _ms(percentile(latencies, 99)),
-                "mean": _ms(statistics.fmean(latencies)),
-                "max": _ms(latencies[-1]),
-            },
-            "server_cpu_seconds": round(self.server_cpu_seconds, 3),
-            "server_cpu_ms_per_request": _ms(self.server_cpu_seconds / max(1, self.count)),
-            "database_cpu_seconds": round(self.database_cpu_seconds, 3),
-            "database_cpu_ms_per_request": _ms(self.database_cpu_seconds / max(1, self.count)),
-            "client_cpu_seconds": round(self.client_cpu_seconds, 3),
-            # CPU used on the machine by anything but this server, its PostgreSQL backends and
-            # this load generator: other people's work, which skews the figures.
-            "other_cpu_seconds": round(max(0.0, self.machine_busy_seconds - self.ours), 3),
-        }
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
-def percentile(ordered: list[float], pct: float) -> float:
-    """Nearest-rank percentile of an ascending list: p99 is an observed latency, not a blend."""
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
 
 
 # --- machine -----------------------------------------------------------------------------
 
 
-def _proc_field(path: str, key: str) -> str:
-    try:
-        for line in Path(path).read_text("utf-8").splitlines():
-            if line.startswith(key):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
-
-
-def code_version() -> dict[str, Any]:
-    """Which code was measured: the commit, and any uncommitted change to the source it ran."""
-    source = Path(homeward.__file__).resolve().parent.parent
-    repo = BENCH_DIR.parent
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
-        )
-        return done.stdout.rstrip()
-
-    in_repo = source == repo / "src"
-    return {
-        "commit": git("rev-parse", "HEAD"),
-        "homeward_source": str(source),
-        "uncommitted_source_changes": git("status", "--porcelain", "--", "src").splitlines()
-        if in_repo
-        else "not from this checkout",
-    }
-
-
-def machine(postgres_version: str | None) -> dict[str, Any]:
-    mem_kib = _proc_field("/proc/meminfo", "MemTotal").split(" ")[0]
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _proc_field("/proc/cpuinfo", "model name"),
-        "memory_gib": round(int(mem_kib) / 1024 / 1024, 1) if mem_kib.isdigit() else None,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "postgres": postgres_version,
-        "kernel": platform.release(),
-    }
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    total = sum(fields[:8])  # guest time is already counted in user
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (total - idle) / ticks, total / ticks
-
-
-def busy_fraction(seconds: float) -> float:
-    """Share of the machine's CPU in use over a short window."""
-    busy, total = machine_cpu()
-    time.sleep(seconds)
-    busy_after, total_after = machine_cpu()
-    return (busy_after - busy) / max(1e-9, total_after - total)
-
-
-def wait_for_quiet(limit_seconds: float) -> float:
-    """Other work on this machine skews every figure: wait (bounded) until it is mostly idle.
-    Returns the busy share seen last, which goes into the results either way."""
-    deadline = time.monotonic() + limit_seconds
-    busy = busy_fraction(2.0)
-    while busy > QUIET_BUSY_SHARE and time.monotonic() < deadline:
-        print(f"  machine {busy:.0%} busy with other work; waiting for it to settle", flush=True)
-        time.sleep(10)
-        busy = busy_fraction(2.0)
-    return busy
-
-
-def _processes() -> Iterator[tuple[int, int, int, Path]]:
-    """(pid, parent pid, CPU ticks, /proc entry) of every process, from /proc."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        rest = raw[raw.rindex(")") + 2 :].split()
-        yield int(entry.name), int(rest[1]), int(rest[11]) + int(rest[12]), entry
-
-
-def process_tree_cpu(root: int) -> float:
-    """User + system CPU seconds of a process and its live descendants."""
-    parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
-    for pid, parent, used, _entry in _processes():
-        parents[pid], ticks[pid] = parent, used
-    tree = {root}
-    for _ in range(8):  # a few generations are plenty: server, workers
-        tree |= {pid for pid, parent in parents.items() if parent in tree}
-    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu(database_name: str) -> float:
-    """CPU seconds of the PostgreSQL backends serving one database (their process title names
-    it), so the database's share is not mistaken for other work on the machine."""
-    total = 0
-    marker = f" {database_name} ".encode()
-    for _pid, _parent, used, entry in _processes():
-        try:
-            title = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if title.startswith(b"postgres:") and marker in title:
-            total += used
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 # --- databases and server ----------------------------------------------------------------
 
 
-def _check_loopback(url: str) -> None:
-    host = urlsplit(url).hostname or ""
-    if host not in LOOPBACK_HOSTS:
-        raise SystemExit(f"refusing {url}: the benchmark only talks to loopback")
-
-
-def _with_database(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-@contextmanager
-def database(
-    engine: str, postgres_url: str, data_dir: Path, label: str = "intake"
-) -> Iterator[tuple[str, str | None]]:
-    """A fresh database for one run: (url, postgres server version); dropped afterwards.
-    Shared by every benchmark (`label` names its PostgreSQL database)."""
-    if engine == "sqlite":
-        yield f"sqlite:///{(data_dir / 'homeward.sqlite3').as_posix()}", None
-        return
-    _check_loopback(postgres_url)
-    name = f"hw_bench_{label}_{secrets.token_hex(4)}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        version = str(admin.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_database(postgres_url, name), version
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def server_env(data_dir: Path, database_url: str, params: Parameters) -> dict[str, str]:
-    """The real settings: every HOMEWARD_* variable of the caller dropped, so no test profile."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
-    env.update(
-        HOMEWARD_DATA_DIR=str(data_dir),
-        HOMEWARD_DATABASE_URL=database_url,
-        HOMEWARD_NEW_CONTACTS_PER_MINUTE=str(params.new_contacts_per_minute),
-        HOMEWARD_KDF_CONCURRENCY=str(params.kdf_concurrency),
-        HOMEWARD_KDF_WAIT_SECONDS=str(params.kdf_wait_seconds),
-    )
-    return env
-
-
-def homeward_command() -> Path:
-    command = Path(sys.executable).parent / "homeward"
-    if not command.exists():
-        raise SystemExit(f"{command} not found: install the project (make install)")
-    return command
-
-
-def set_up(env: dict[str, str], data_dir: Path, database_url: str) -> None:
-    """`homeward init`, then one FRA officer through the service layer so FRA has a desk key."""
-    done = subprocess.run(
-        [str(homeward_command()), "init"], env=env, capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        print(done.stdout.decode("utf-8", "replace")[-3000:], file=sys.stderr)
-        raise SystemExit("`homeward init` failed")
-    runtime = Runtime.from_settings(
-        Settings(data_dir=data_dir, database_url=database_url, kdf_profile="owasp")
-    )
-    try:
-        with runtime.db.transaction() as session:
-            accounts_service.add_officer(
-                session=session,
-                secrets=runtime.secrets,
-                cost=runtime.cost,
-                actor=audit.SYSTEM,
-                data=NewOfficer(
-                    "bench.fra",
-                    secrets.token_urlsafe(18),
-                    Role.DESK_OFFICER,
-                    "FRA",
-                    int(Classification.SECRET),
-                ),
-            )
-    finally:
-        runtime.close()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def running_server(env: dict[str, str], log_path: Path) -> Iterator[tuple[int, int]]:
-    """`homeward serve` on a free loopback port; yields (port, pid), stops it afterwards."""
-    port = free_port()
-    command = [str(homeward_command()), "serve", "--host", LOOPBACK, "--port", str(port)]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(server, port)
-            yield port, server.pid
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=STOP_SECONDS)
-
-
-def _wait_ready(server: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited early with code {server.returncode}")
-        try:
-            answer = httpx.get(f"http://{LOOPBACK}:{port}/en", timeout=2, trust_env=False)
-            if answer.status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server did not answer within {READY_SECONDS:.0f} s")
-
-
 # --- the simulated contacts --------------------------------------------------------------
-
-
-# Plain HTTP never uses it, but httpx builds a TLS context per client unless given one, and
-# loading the CA bundle costs ~18 ms of the load generator's CPU per simulated contact.
-_UNUSED_TLS = ssl.create_default_context()
-
-
-def new_client(port: int) -> httpx.AsyncClient:
-    """One contact: its own cookie jar and its own keep-alive connection, like one browser.
-    No proxy from the environment: traffic stays on loopback."""
-    return httpx.AsyncClient(
-        base_url=f"http://{LOOPBACK}:{port}",
-        timeout=REQUEST_TIMEOUT,
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=1),
-        verify=_UNUSED_TLS,
-        trust_env=False,
-    )
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF_PATTERN.search(html)
-    if match is None:
-        raise RuntimeError("no CSRF token in the page")
-    return match.group(1)
-
-
-def letter(rng: random.Random, chars: int) -> str:
-    """A synthetic letter of `chars` characters, different for every message."""
-    parts: list[str] = []
-    while sum(len(p) + 1 for p in parts) < chars:
-        parts.append(f"{rng.choice(SENTENCES)} ({rng.randint(1, 9999)})")
-    return " ".join(parts)[:chars].rstrip() or "hello"
-
-
-async def timed(request: Awaitable[httpx.Response]) -> tuple[Outcome, httpx.Response | None]:
-    began = time.perf_counter()
-    try:
-        response = await request
-    except httpx.HTTPError as exc:
-        return Outcome(type(exc).__name__, time.perf_counter() - began), None
-    return Outcome(str(response.status_code), time.perf_counter() - began), response
-
-
-@dataclass(frozen=True)
-class Target:
-    """The server under test: where it listens, its process, its PostgreSQL database if any."""
-
-    port: int
-    pid: int
-    database_name: str | None
-
-    def database_cpu(self) -> float:
-        return backend_cpu(self.database_name) if self.database_name else 0.0
-
-
-@contextmanager
-def measured(phase: Phase, target: Target) -> Iterator[None]:
-    """Wall time and CPU (server, database, load generator, machine) spent inside the block."""
-    server_cpu, client_cpu = process_tree_cpu(target.pid), time.process_time()
-    database_cpu, machine_busy = target.database_cpu(), machine_cpu()[0]
-    began = time.perf_counter()
-    yield
-    phase.wall_seconds = time.perf_counter() - began
-    phase.machine_busy_seconds = machine_cpu()[0] - machine_busy
-    phase.server_cpu_seconds = process_tree_cpu(target.pid) - server_cpu
-    phase.database_cpu_seconds = target.database_cpu() - database_cpu
-    phase.client_cpu_seconds = time.process_time() - client_cpu
-
-
-Job = Callable[[int, int], Awaitable[Outcome]]
-
-
-async def run_phase(phase: Phase, target: Target, job: Job) -> None:
-    """Closed loop, as fast as it goes: `phase.concurrency` workers share `phase.count` jobs,
-    each job (worker, item) starting as soon as the worker's previous one is answered."""
-    pending = list(range(phase.count - 1, -1, -1))
-
-    async def worker(worker_id: int) -> None:
-        while pending:
-            phase.outcomes.append(await job(worker_id, pending.pop()))
-
-    with measured(phase, target):
-        await asyncio.gather(*(worker(w) for w in range(phase.concurrency)))
-
-
-async def run_paced(phase: Phase, target: Target, rate: float, job: Job) -> None:
-    """Open loop at a fixed rate: item i is due i / rate seconds after the start and goes to
-    the first free worker. Latency counts from when the item was due, so a backlog shows in
-    the figures instead of quietly slowing the sender (no coordinated omission)."""
-    free: asyncio.Queue[int] = asyncio.Queue()
-    for worker_id in range(phase.concurrency):
-        free.put_nowait(worker_id)
-
-    async def one(worker_id: int, item: int, due: float) -> None:
-        outcome = await job(worker_id, item)
-        outcome.seconds = time.perf_counter() - due
-        phase.outcomes.append(outcome)
-        free.put_nowait(worker_id)
-
-    with measured(phase, target):
-        began = time.perf_counter()
-        tasks = []
-        for item in range(phase.count):
-            due = began + item / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            worker_id = await free.get()
-            tasks.append(asyncio.create_task(one(worker_id, item, due)))
-        await asyncio.gather(*tasks)
-
-
-@dataclass
-class SignedIn:
-    client: httpx.AsyncClient
-    csrf: str
-    codename: str
-
-
-async def form_token(client: httpx.AsyncClient, path: str) -> str | Outcome:
-    """The CSRF token of a form page, or the failure (untimed) if the page did not come."""
-    try:
-        return csrf_of((await client.get(path)).text)
-    except (httpx.HTTPError, RuntimeError) as exc:
-        return Outcome(f"form page: {type(exc).__name__}", 0.0, timed=False)
-
-
-async def first_contact(client: httpx.AsyncClient) -> tuple[Outcome, str | None]:
-    """Landing page (for the form token), then the timed POST /start; returns the codename."""
-    token = await form_token(client, "/en")
-    if isinstance(token, Outcome):
-        return token, None
-    outcome, response = await timed(client.post("/en/start", data={"csrf": token}))
-    if response is None or response.status_code != 200:
-        return outcome, None
-    words = CODENAME_WORD.findall(response.text)
-    return outcome, " ".join(words) if len(words) == codenames.WORDS_PER_CODENAME else None
-
-
-async def prepare_contacts(port: int, count: int) -> list[SignedIn]:
-    """Contacts with a live session and their write-form token, made before timing starts."""
-    gate = asyncio.Semaphore(4)
-
-    async def one() -> SignedIn:
-        async with gate:
-            client = new_client(port)
-            outcome, codename = await first_contact(client)
-            if codename is None:
-                raise RuntimeError(f"could not prepare a contact: {outcome.status}")
-            form = await client.get("/en/write")
-            return SignedIn(client, csrf_of(form.text), codename)
-
-    return list(await asyncio.gather(*(one() for _ in range(count))))
-
-
-@dataclass
-class Messages:
-    """What (a) measured: at the aim's rate, as fast as the contacts can send, and one at a
-    time (text only: the server's CPU per message without contention, for the breakdown)."""
-
-    paced: Phase
-    saturated: Phase
-    alone: Phase
-    accepted_files: int
-    codenames: list[str]
-
-
-async def bench_messages(target: Target, params: Parameters) -> Messages:
-    """(a): signed-in contacts send messages through the write form."""
-    contacts = await prepare_contacts(target.port, params.clients)
-    rng = random.Random(20261125)
-    total = params.paced_messages + params.messages + params.alone_messages
-    texts = [letter(rng, params.text_chars) for _ in range(total)]
-    attachment = rng.randbytes(params.attachment_bytes)
-    accepted_files = 0
-
-    def sender(offset: int, *, files: bool = True) -> Job:
-        async def send(worker_id: int, item: int) -> Outcome:
-            nonlocal accepted_files
-            contact = contacts[worker_id]
-            with_file = files and item % params.attachment_every == 0
-            # A browser sends an empty file part when no file is chosen; so does the bench.
-            upload = (
-                (f"scan-{item}.jpg", attachment, "image/jpeg")
-                if with_file
-                else ("", b"", "application/octet-stream")
-            )
-            outcome, _ = await timed(
-                contact.client.post(
-                    "/en/write",
-                    data={"csrf": contact.csrf, "desk": "FRA", "message": texts[offset + item]},
-                    files=[("files", upload)],
-                )
-            )
-            if with_file and outcome.status == "303":
-                accepted_files += 1
-            return outcome
-
-        return send
-
-    paced = Phase("messages_paced", params.paced_messages, params.clients, expected_status=303)
-    saturated = Phase("messages", params.messages, params.clients, expected_status=303)
-    alone = Phase("messages_alone", params.alone_messages, 1, expected_status=303)
-    try:
-        await run_paced(paced, target, params.paced_rate, sender(0))
-        await run_phase(saturated, target, sender(params.paced_messages))
-        offset = params.paced_messages + params.messages
-        await run_phase(alone, target, sender(offset, files=False))
-    finally:
-        for contact in contacts:
-            await contact.client.aclose()
-    return Messages(paced, saturated, alone, accepted_files, [c.codename for c in contacts])
 
 
 async def bench_first_contacts(target: Target, params: Parameters) -> tuple[Phase, list[str]]:
@@ -746,10 +148,10 @@ def measure_kdf(runs: int) -> dict[str, Any]:
         "runs": runs,
         "opslimit": sealing.OWASP.opslimit,
         "memlimit_mib": sealing.OWASP.memlimit // (1024 * 1024),
-        "wall_ms_median": _ms(statistics.median(wall)),
-        "wall_ms_min": _ms(min(wall)),
-        "wall_ms_max": _ms(max(wall)),
-        "cpu_ms_median": _ms(statistics.median(cpu)),
+        "wall_ms_median": ms(statistics.median(wall)),
+        "wall_ms_min": ms(min(wall)),
+        "wall_ms_max": ms(max(wall)),
+        "cpu_ms_median": ms(statistics.median(cpu)),
     }
 
 
@@ -864,20 +266,6 @@ def message_breakdown(
 
 
 # --- one engine --------------------------------------------------------------------------
-
-
-def count_rows(database_url: str) -> dict[str, int]:
-    """Counted on the same database as the server, after the run, through SQLAlchemy."""
-    db = Database(database_url)
-    try:
-        with db.transaction() as session:
-            return {
-                "messages": int(session.scalar(select(func.count(Message.id))) or 0),
-                "attachments": int(session.scalar(select(func.count(Attachment.id))) or 0),
-                "contacts": int(session.scalar(select(func.count(Contact.id))) or 0),
-            }
-    finally:
-        db.dispose()
 
 
 async def measure(target: Target, params: Parameters, database_url: str) -> dict[str, Any]:
@@ -1053,7 +441,7 @@ def _answers(others: dict[str, int]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(others.items())) or "none"
 
 
-METHOD = """## Contact intake (`bench/intake.py`)
+METHOD = """## Contact intake (`bench/intake/`)
 
 `.venv/bin/python -m bench.intake [--engine sqlite|postgresql|both] [--quick]`
 
@@ -1165,15 +553,7 @@ def write_readme() -> None:
             print(f"  {path.name} is from an older version of this bench: not in the README")
             continue
         tables.append(_table(result))
-    section = f"{START_MARK}\n{METHOD}{chr(10).join(tables)}{END_MARK}"
-    text = README.read_text("utf-8") if README.exists() else README_INTRO
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        after = rest.split(END_MARK, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, "utf-8")
+    write_section("intake", METHOD + "\n".join(tables))
 
 
 def quietest_run(

@@ -19,16 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.intake import database, machine
+from bench.harness.machine import machine
+from bench.harness.readme import RESULTS_DIR, write_section
+from bench.harness.server import database
 from homeward import migrations
 from homeward.audit import checkpoints, log, proofs, verify
 from homeward.audit import service as audit
 from homeward.core.db import Database, utcnow
 from homeward.crypto.keys import ServerSecrets, load_server_secrets
 
-RESULTS_DIR = Path(__file__).parent / "results"
-README = Path(__file__).parent / "README.md"
-START_MARK, END_MARK = "<!-- audit:start -->", "<!-- audit:end -->"
 ORIGIN = "homeward.bench/audit"
 POSTGRES_URL = os.environ.get(
     "HOMEWARD_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -215,7 +214,7 @@ def run_engine(engine: str, entries: int, quick: bool) -> dict[str, Any]:
     return result
 
 
-METHOD = """## Audit log (`bench/audit.py`)
+METHOD = """## Audit log (`bench/audit/`)
 
 `.venv/bin/python -m bench.audit [--engine sqlite|postgresql|both] [--entries N] [--quick]`
 
@@ -284,14 +283,7 @@ def write_readme() -> None:
         for engine in ("sqlite", "postgresql")
         if (path := RESULTS_DIR / f"audit-{engine}.json").exists()
     ]
-    section = f"{START_MARK}\n{METHOD}{chr(10).join(tables)}{END_MARK}"
-    text = README.read_text("utf-8") if README.exists() else "# Benchmarks\n"
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        text = before + section + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, "utf-8")
+    write_section("audit", METHOD + "\n".join(tables))
 
 
 def main(argv: list[str] | None = None) -> int:

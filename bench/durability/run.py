@@ -3,7 +3,7 @@
 Why: with NORMAL, SQLite syncs its write-ahead log only at checkpoints, so a power cut (not a
 crash of the process) can drop the last letters the server had already acknowledged; FULL syncs
 the log at every commit. The question is what that costs: messages per second and p99 through
-the real server (bench/intake.py's helpers: `homeward serve` on loopback, the OWASP Argon2id
+the real server (bench/intake/'s helpers: `homeward serve` on loopback, the OWASP Argon2id
 cost, 32 signed-in contacts), and the commit itself, timed in-process on the same disk.
 
 The two settings alternate (NORMAL, FULL, FULL, NORMAL), so that other work on this shared
@@ -28,20 +28,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import intake
-from bench.intake import Phase, Target
+from bench.harness.contacts import (
+    Parameters,
+    Phase,
+    Target,
+    bench_messages,
+    count_rows,
+    server_env,
+    set_up,
+)
+from bench.harness.machine import code_version, machine, wait_for_quiet
+from bench.harness.readme import RESULTS_DIR, write_section
+from bench.harness.server import running_server
+from bench.harness.stats import ms, percentile
 from homeward.core.db import Database, SqliteSync
 
-RESULT = intake.RESULTS_DIR / "durability-sqlite.json"
-START_MARK = "<!-- durability:start -->"
-END_MARK = "<!-- durability:end -->"
+RESULT = RESULTS_DIR / "durability-sqlite.json"
 ORDER: tuple[SqliteSync, ...] = ("normal", "full", "full", "normal")
 QUIET_WAIT_SECONDS = 120.0
 
 
-def parameters(*, quick: bool) -> intake.Parameters:
+def parameters(*, quick: bool) -> Parameters:
     return replace(
-        intake.Parameters.make(quick=True),
+        Parameters.make(quick=True),
         paced_messages=100 if quick else 300,
         messages=150 if quick else 500,
         alone_messages=50 if quick else 150,
@@ -70,23 +79,23 @@ def commit_times(folder: Path, synchronous: SqliteSync, commits: int) -> list[fl
         db.dispose()
 
 
-def one_round(synchronous: SqliteSync, params: intake.Parameters) -> dict[str, Any]:
-    """One server, one setting: the three message phases of bench/intake.py, then the rows
+def one_round(synchronous: SqliteSync, params: Parameters) -> dict[str, Any]:
+    """One server, one setting: the three message phases of bench/intake/, then the rows
     counted against the acknowledged answers."""
     with tempfile.TemporaryDirectory(prefix="hw-bench-durability-") as tmp:
         data_dir = Path(tmp) / "var"
         database_url = f"sqlite:///{(data_dir / 'homeward.sqlite3').as_posix()}"
-        env = intake.server_env(data_dir, database_url, params)
+        env = server_env(data_dir, database_url, params)
         env["HOMEWARD_SQLITE_SYNCHRONOUS"] = synchronous
-        intake.set_up(env, data_dir, database_url)
+        set_up(env, data_dir, database_url)
         log = Path(tmp) / "server.log"
         try:
-            with intake.running_server(env, log) as (port, pid):
-                messages = asyncio.run(intake.bench_messages(Target(port, pid, None), params))
+            with running_server(env, log) as (port, pid):
+                messages = asyncio.run(bench_messages(Target(port, pid, None), params))
         except BaseException:
             print(log.read_text("utf-8", "replace")[-4000:])
             raise
-        stored = intake.count_rows(database_url)["messages"]
+        stored = count_rows(database_url)["messages"]
         commits = commit_times(Path(tmp), synchronous, 100 if params.quick else 300)
     phases = (messages.paced, messages.saturated, messages.alone)
     return {
@@ -109,12 +118,12 @@ def pooled(rounds: list[dict[str, Any]], name: str) -> dict[str, Any]:
         "accepted": accepted,
         "per_second": round(accepted / wall, 1),
         "per_second_each_round": [round(p.accepted / p.wall_seconds, 1) for p in phases],
-        "p50_ms": intake._ms(intake.percentile(latencies, 50)),
-        "p99_ms": intake._ms(intake.percentile(latencies, 99)),
+        "p50_ms": ms(percentile(latencies, 50)),
+        "p99_ms": ms(percentile(latencies, 99)),
         "p99_ms_each_round": [
-            intake._ms(intake.percentile(sorted(o.seconds for o in p.outcomes), 99)) for p in phases
+            ms(percentile(sorted(o.seconds for o in p.outcomes), 99)) for p in phases
         ],
-        "server_cpu_ms_per_request": intake._ms(
+        "server_cpu_ms_per_request": ms(
             sum(p.server_cpu_seconds for p in phases) / max(1, accepted)
         ),
         "other_share_of_machine": round(other / (wall * (os.cpu_count() or 1)), 3),
@@ -128,9 +137,9 @@ def _filesystem(path: Path) -> str:
     return done.stdout.split()[-1] if done.returncode == 0 and done.stdout.split() else "?"
 
 
-def run(params: intake.Parameters) -> dict[str, Any]:
-    busy_before = intake.wait_for_quiet(QUIET_WAIT_SECONDS)
-    code = intake.code_version()
+def run(params: Parameters) -> dict[str, Any]:
+    busy_before = wait_for_quiet(QUIET_WAIT_SECONDS)
+    code = code_version()
     rounds = []
     for synchronous in ORDER:
         print(f"  round with synchronous={synchronous.upper()} ...", flush=True)
@@ -144,15 +153,15 @@ def run(params: intake.Parameters) -> dict[str, Any]:
         }
         settings[synchronous]["commit_ms"] = {
             "count": len(commits),
-            "p50": intake._ms(statistics.median(commits)),
-            "p99": intake._ms(intake.percentile(commits, 99)),
-            "mean": intake._ms(statistics.fmean(commits)),
+            "p50": ms(statistics.median(commits)),
+            "p99": ms(percentile(commits, 99)),
+            "mean": ms(statistics.fmean(commits)),
         }
         settings[synchronous]["lost"] = sum(r["accepted"] - r["stored"] for r in mine)
     return {
         "benchmark": "durability",
         "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": intake.machine(None),
+        "machine": machine(None),
         "filesystem": _filesystem(Path(tempfile.gettempdir())),
         "busy_share_before": round(busy_before, 3),
         "order": list(ORDER),
@@ -169,7 +178,7 @@ def run(params: intake.Parameters) -> dict[str, Any]:
     }
 
 
-METHOD = """## Durability: SQLite `synchronous=FULL` against `NORMAL` (`bench/durability.py`)
+METHOD = """## Durability: SQLite `synchronous=FULL` against `NORMAL` (`bench/durability/`)
 
 `.venv/bin/python -m bench.durability [--quick]`
 
@@ -177,7 +186,7 @@ With `NORMAL`, SQLite syncs its write-ahead log to disk only at checkpoints: a p
 crash of the process, which loses nothing either way) can drop the last letters the server had
 already answered 303 to. `FULL` syncs the log at every commit. Homeward runs `FULL` by default
 (`HOMEWARD_SQLITE_SYNCHRONOUS=full`); this measures the cost. Four rounds of the real server
-(bench/intake.py's set-up: `homeward serve` on loopback, OWASP Argon2id, 32 signed-in contacts,
+(bench/intake/'s set-up: `homeward serve` on loopback, OWASP Argon2id, 32 signed-in contacts,
 500-character letters, one in ten with a 20 KiB file), alternating NORMAL, FULL, FULL, NORMAL so
 other work on the shared machine falls on both; each round sends 300 messages offered at 50/s
 (100 with `--quick`), 500 flat out (150), and 150 one at a time (50); after each round the rows
@@ -230,14 +239,7 @@ def _table(result: dict[str, Any]) -> str:
 
 
 def write_readme(result: dict[str, Any]) -> None:
-    section = f"{START_MARK}\n{METHOD}{_table(result)}{END_MARK}"
-    text = intake.README.read_text("utf-8")
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        text = before + section + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    intake.README.write_text(text, "utf-8")
+    write_section("durability", METHOD + _table(result))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     params = parameters(quick=args.quick)
     print(f"durability on sqlite{' (quick)' if args.quick else ''} ...", flush=True)
     result = run(params)
-    intake.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
     for synchronous in ("normal", "full"):
         s = result["settings"][synchronous]

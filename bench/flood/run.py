@@ -41,21 +41,23 @@ import httpx
 import pyotp
 
 import homeward
-from bench.intake import (
-    DEFAULT_POSTGRES_URL,
-    LOOPBACK,
-    README_INTRO,
+from bench.harness.contacts import csrf_of
+from bench.harness.machine import (
     backend_cpu,
-    csrf_of,
-    database,
-    homeward_command,
     machine,
     machine_cpu,
-    percentile,
     process_tree_cpu,
-    running_server,
     wait_for_quiet,
 )
+from bench.harness.readme import BENCH_DIR, RESULTS_DIR, write_section
+from bench.harness.server import (
+    DEFAULT_POSTGRES_URL,
+    LOOPBACK,
+    database,
+    homeward_command,
+    running_server,
+)
+from bench.harness.stats import percentile
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
@@ -65,11 +67,6 @@ from homeward.crypto import codename as codenames
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
 
-BENCH_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = BENCH_DIR / "results"
-README = BENCH_DIR / "README.md"
-START_MARK = "<!-- flood:start -->"
-END_MARK = "<!-- flood:end -->"
 RESULT_FORMAT = 1
 AIM_ME_P99_MS = 100.0
 REQUEST_TIMEOUT = 60.0
@@ -509,7 +506,7 @@ def quietest_run(
 
 # --- report ----------------------------------------------------------------------------------
 
-METHOD = """## Contact flood against officers (`bench/flood.py`)
+METHOD = """## Contact flood against officers (`bench/flood/`)
 
 `.venv/bin/python -m bench.flood [--engine sqlite|postgresql|both] [--quick] [--label L]`
 
@@ -634,14 +631,7 @@ def write_readme() -> None:
         results.sort(key=lambda r: (order.get(r["label"], 2), r["label"]))
         if results:
             tables.append(_table(results))
-    section = f"{START_MARK}\n{METHOD}{chr(10).join(tables)}{END_MARK}"
-    text = README.read_text("utf-8") if README.exists() else README_INTRO
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        text = before + section + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, "utf-8")
+    write_section("flood", METHOD + "\n".join(tables))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,9 @@ from typing import Any
 import httpx
 from sqlalchemy import delete
 
-from bench.cases import free_port, wait_for_quiet
-from bench.intake import code_version, database, homeward_command, machine
+from bench.harness.machine import code_version, machine, wait_for_quiet
+from bench.harness.readme import RESULTS_DIR, write_section
+from bench.harness.server import database, free_port, homeward_command
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import SigninThrottle
 from homeward.accounts.service import NewOfficer
@@ -40,9 +41,6 @@ from homeward.core.settings import Settings
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
 
-RESULTS_DIR = Path(__file__).parent / "results"
-README = Path(__file__).parent / "README.md"
-START_MARK, END_MARK = "<!-- signin:start -->", "<!-- signin:end -->"
 POSTGRES_URL = os.environ.get(
     "HOMEWARD_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -292,7 +290,7 @@ def _table(result: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n"
 
 
-METHOD = """## Officer sign-in under attack (`bench/signin.py`)
+METHOD = """## Officer sign-in under attack (`bench/signin/`)
 
 `.venv/bin/python -m bench.signin [--engine sqlite|postgresql|both] [--quick]`
 
@@ -349,14 +347,7 @@ def write_readme() -> None:
         .replace("CEILING", str(policy["failures_per_minute_server_wide"]))
     )
     tables = "\n".join(_table(result) for result in results)
-    section = f"{START_MARK}\n{method}{tables}{END_MARK}"
-    text = README.read_text("utf-8") if README.exists() else "# Benchmarks\n"
-    if START_MARK in text and END_MARK in text:
-        before, rest = text.split(START_MARK, 1)
-        text = before + section + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, "utf-8")
+    write_section("signin", method + tables)
 
 
 def main(argv: list[str] | None = None) -> int:

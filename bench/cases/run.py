@@ -16,10 +16,7 @@ import os
 import pstats
 import random
 import secrets
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +32,11 @@ from sqlalchemy import Table, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bench.intake import database, machine
+from bench.harness import server
+from bench.harness.machine import machine, wait_for_quiet
+from bench.harness.readme import RESULTS_DIR, write_section
+from bench.harness.server import LOOPBACK, database
+from bench.harness.stats import percentiles
 from homeward import migrations
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import Officer
@@ -62,13 +63,9 @@ from homeward.policy.labels import Classification, encode_release
 from homeward.policy.roles import Role
 from homeward.web.security import OFFICER_COOKIE
 
-RESULTS_DIR = Path(__file__).parent / "results"
-README = Path(__file__).parent / "README.md"
-START_MARK, END_MARK = "<!-- cases:start -->", "<!-- cases:end -->"
 POSTGRES_URL = os.environ.get(
     "HOMEWARD_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-LOOPBACK = "127.0.0.1"
 AIM_LIST_P99_MS = 50.0
 BATCH = 2_000
 SEED = 20261125
@@ -547,25 +544,6 @@ class StatementCounter:
         return taken
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    """p50/p95/p99 by linear interpolation between closest ranks, and the max, in ms."""
-    ordered = sorted(samples)
-
-    def at(share: float) -> float:
-        position = share * (len(ordered) - 1)
-        low = int(position)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-    return {
-        "count": len(ordered),
-        "p50_ms": round(at(0.50) * 1000, 1),
-        "p95_ms": round(at(0.95) * 1000, 1),
-        "p99_ms": round(at(0.99) * 1000, 1),
-        "max_ms": round(ordered[-1] * 1000, 1),
-    }
-
-
 @dataclass
 class Bench:
     db: Database
@@ -755,48 +733,14 @@ def explain(bench: Bench, nation: str) -> str:
 # --- over HTTP -----------------------------------------------------------------------------
 
 
-def homeward_command() -> Path:
-    command = Path(sys.executable).parent / "homeward"
-    if not command.exists():
-        raise SystemExit(f"{command} not found: install the project (make install)")
-    return command
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def running_server(data_dir: Path, url: str) -> Iterator[int]:
     """`homeward serve` (uvicorn, one process) on a free loopback port, production settings
     but for the data directory and database; stopped afterwards."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("HOMEWARD_")}
     env.update({"HOMEWARD_DATA_DIR": str(data_dir), "HOMEWARD_DATABASE_URL": url})
-    port = free_port()
-    command = [str(homeward_command()), "serve", "--host", LOOPBACK, "--port", str(port)]
-    with (data_dir / "server.log").open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the server did not start; see its log")
-                try:
-                    if httpx.get(f"http://{LOOPBACK}:{port}/en", trust_env=False).is_success:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            yield port
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=20)
+    with server.running_server(env, data_dir / "server.log") as (port, _pid):
+        yield port
 
 
 def measure_http(
@@ -855,31 +799,6 @@ def measure_http(
 def fresh_database(engine: str, folder: Path) -> Iterator[tuple[str, str | None]]:
     with database(engine, POSTGRES_URL, folder, label="cases") as made:
         yield made
-
-
-def _busy_share(seconds: float = 2.0) -> float:
-    """Share of the machine's CPU in use over a short window, from /proc/stat."""
-
-    def sample() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(fields[:8]) - fields[3] - fields[4], sum(fields[:8])
-
-    busy, total = sample()
-    time.sleep(seconds)
-    busy_after, total_after = sample()
-    return round((busy_after - busy) / max(1, total_after - total), 2)
-
-
-def wait_for_quiet(limit_seconds: float = 600, quiet: float = 0.15) -> float:
-    """Other work on these two cores skews every figure: wait (bounded) until the machine is
-    mostly idle. Returns the busy share seen last, which goes into the results either way."""
-    deadline = time.monotonic() + limit_seconds
-    busy = _busy_share()
-    while busy > quiet and time.monotonic() < deadline:
-        print(f"  machine {busy:.0%} busy with other work; waiting for it to settle", flush=True)
-        time.sleep(10)
-        busy = _busy_share()
-    return busy
 
 
 def _git_commit() -> dict[str, Any]:
@@ -1044,17 +963,10 @@ def write_readme() -> None:
         if (path := RESULTS_DIR / f"cases-{engine}.json").exists()
     ]
     method = METHOD.replace("CHANGES_TABLE", _changes_table())
-    section = f"{START_MARK}\n{method}{chr(10).join(tables)}{END_MARK}"
-    text_now = README.read_text("utf-8") if README.exists() else "# Benchmarks\n"
-    if START_MARK in text_now and END_MARK in text_now:
-        before, rest = text_now.split(START_MARK, 1)
-        text_now = before + section + rest.split(END_MARK, 1)[1]
-    else:
-        text_now = text_now.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text_now, "utf-8")
+    write_section("cases", method + "\n".join(tables))
 
 
-METHOD = """## Case list (`bench/cases.py`)
+METHOD = """## Case list (`bench/cases/`)
 
 `.venv/bin/python -m bench.cases [--engine sqlite|postgresql|both] [--cases N] [--quick]`
 

@@ -1,0 +1,1 @@
+"""Audit log benchmark: appends, verification and proof sizes (run.py)."""

@@ -1,0 +1,1 @@
+"""Case list benchmark: listing and opening cases at scale, in process and over HTTP (run.py)."""

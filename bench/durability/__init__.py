@@ -1,0 +1,1 @@
+"""Durability: SQLite synchronous=FULL against NORMAL on the intake load (run.py)."""

@@ -1,0 +1,1 @@
+"""Contact intake benchmark: the real server under many contacts at once (run.py)."""
