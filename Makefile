@@ -29,9 +29,10 @@ serve: install ## Serve an initialised data directory (HOMEWARD_DATA_DIR, ./var 
 
 test: install lint typecheck pytest ## ruff, mypy --strict, then pytest (SQLite; PostgreSQL too when configured)
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check, and the import contracts (lint-imports)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: install ## mypy --strict over src/
 	$(BIN)/mypy
@@ -54,4 +55,4 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs PyPI)
 	rm -rf .lock-venv
 
 clean: ## Remove the virtual environment and caches (keeps ./var)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache test-artifacts
