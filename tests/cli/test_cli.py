@@ -14,6 +14,7 @@ from homeward.cli.main import app
 from homeward.contact.models import Conversation, Message
 from homeward.core.runtime import Runtime
 from homeward.core.settings import Settings
+from homeward.policy import binding
 
 
 @pytest.fixture
@@ -93,6 +94,7 @@ def test_demo_seed_makes_officers_letters_and_prints_codes(data_dir: Path) -> No
     assert demo_data.seed(runtime)
     assert not demo_data.seed(runtime)  # a second run keeps what is there
     with runtime.db.transaction() as session:
+        binding.as_system(session, "test: count every conversation")
         officers = session.scalar(select(func.count(Officer.id)))
         conversations = session.scalar(select(func.count(Conversation.id)))
         replies = session.scalar(select(func.count()).where(Message.direction == "desk"))

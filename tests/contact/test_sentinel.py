@@ -26,6 +26,7 @@ from homeward.accounts.models import WebSession
 from homeward.cli import main
 from homeward.contact.models import Contact, Conversation
 from homeward.core.runtime import Runtime
+from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
 
@@ -164,6 +165,7 @@ def _traced(runtime: Runtime, contact_id: str) -> dict[str, bytes]:
     """Every value stored for one contact: what "delete everything" must leave nowhere."""
     traced: dict[str, bytes] = {}
     with runtime.db.transaction() as session:
+        binding.as_system(session, "test: trace every value stored for the contact")
         contact = session.get(Contact, contact_id)
         assert contact is not None
         assert contact.conversation is not None
@@ -245,6 +247,7 @@ def test_delete_everything_leaves_nothing_in_files_log_or_dump(
     assert client.get("/fr/conversation").status_code == 200
 
     with runtime.db.transaction() as session:
+        binding.as_system(session, "test: the contact behind the conversation")
         contact_id = session.scalars(
             select(Conversation.contact_id).where(Conversation.id == conversation_id)
         ).one()

@@ -1,5 +1,6 @@
-"""One rule, two forms: the single-record check and the SQL filter for lists always agree,
-on SQLite and PostgreSQL, and tightening a label never grants more."""
+"""One rule, two forms: the single-record check and the SQL filter for lists (attached by the
+binding, or written out) always agree, on SQLite and PostgreSQL, and tightening a label never
+grants more."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from sqlalchemy import select
 from homeward.contact.models import Contact, Conversation
 from homeward.core.runtime import Runtime
 from homeward.crypto import sealing
+from homeward.policy import binding, roles
 from homeward.policy import check as policy
-from homeward.policy import roles
 from homeward.policy.labels import Classification, encode_release
 from homeward.policy.roles import Role
 
@@ -58,15 +59,16 @@ def test_check_and_filter_agree(
             session.add(contact)
             made.append(contact.conversation)
         session.flush()
-        listed = set(
-            session.scalars(
+        allowed = {c.id for c in made if policy.allows(principal, roles.CONVERSATION_READ, c)}
+        binding.bind(session, principal)
+        assert set(session.scalars(select(Conversation.id))) == allowed
+        with binding.unfiltered(session, "test: the explicit SQL form, on every row"):
+            listed = session.scalars(
                 select(Conversation.id).where(
                     policy.visible(principal, roles.CONVERSATION_READ, Conversation)
                 )
             )
-        )
-        allowed = {c.id for c in made if policy.allows(principal, roles.CONVERSATION_READ, c)}
-        assert listed == allowed
+            assert set(listed) == allowed
     finally:
         session.rollback()
         session.close()

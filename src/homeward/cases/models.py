@@ -9,11 +9,13 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from homeward.core.db import Base, new_id, utcnow
+from homeward.policy import roles
 from homeward.policy.labels import Labelled
 
 
 class Case(Labelled, Base):
     __tablename__ = "case_file"
+    __read_permission__ = roles.CASE_READ
     __table_args__ = (
         Index("ix_case_file_list", "owner_nation", "stage", "updated_at"),
         # Everything the list's counts per stage, stale flags and policy filter read, so that

@@ -36,8 +36,6 @@ from homeward.policy.labels import Classification
 
 LABEL_MAX = 40
 
-binding.protect(Case, roles.CASE_READ)
-
 
 @dataclass
 class CaseOpen:

@@ -1,7 +1,9 @@
 """The officers' side of the channel: inbox, reading, replying, starring, routing, files.
 
 Every read goes through the policy module and leaves an audit entry; every content key is
-opened with a desk key the signed-in officer holds, or not at all.
+opened with a desk key the signed-in officer holds, or not at all. Each function binds the
+officer to the session, so every query over conversations is filtered by need to know (the
+binding, as for every labelled record); the single-record check then decides the action.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from homeward.contact.models import FROM_DESK, Attachment, Conversation, KeyWrap
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto import sealing
+from homeward.policy import binding, roles
 from homeward.policy import check as policy
-from homeward.policy import roles
 
 PAGE_SIZE = 50
 REPLY_MAX_CHARS = 20_000
@@ -69,14 +71,15 @@ class ConversationView:
 def inbox(
     *, session: Session, principal: policy.Principal, page: int = 1, starred_only: bool = False
 ) -> tuple[list[InboxRow], int]:
-    """Conversations this officer may read, unread first, newest first; and the total."""
+    """Conversations this officer may read, unread first, newest first; and the total. The
+    role must be allowed to list at all (403 otherwise); the rows are those the binding lets the
+    officer read, so the list never shows what opening a conversation would refuse. The
+    coordination cell lists the letters whose writer did not know the desk until it routes them."""
     if page < 1:
         raise BadInput("page", "must be 1 or more")
     policy.require_permission(principal, roles.CONVERSATION_LIST)
-    where = [
-        policy.visible(principal, roles.CONVERSATION_LIST, Conversation),
-        Conversation.last_message_at.is_not(None),
-    ]
+    binding.bind(session, principal)
+    where = [Conversation.last_message_at.is_not(None)]
     if starred_only:
         where.append(Conversation.starred.is_(True))
     total = int(session.scalar(select(func.count(Conversation.id)).where(*where)) or 0)
@@ -96,6 +99,7 @@ def inbox(
 def _conversation(
     session: Session, principal: policy.Principal, permission: str, conversation_id: str
 ) -> Conversation:
+    binding.bind(session, principal)
     conversation = session.get(Conversation, conversation_id)
     policy.check(principal, permission, conversation, "conversation")
     assert conversation is not None  # noqa: S101 - policy.check raised otherwise
@@ -289,12 +293,15 @@ def read_attachment(
     *, session: Session, keyring: Keyring, attachment_id: str, blobs_dir: Path
 ) -> OpenedFile:
     principal = keyring.principal
+    binding.bind(session, principal)
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
         policy.require_permission(principal, roles.CONVERSATION_READ)
         raise NotFound("file")
-    conversation = attachment.message.conversation
+    # None when the binding hides the conversation from this officer.
+    conversation: Conversation | None = attachment.message.conversation
     policy.check(principal, roles.CONVERSATION_READ, conversation, "file")
+    assert conversation is not None  # noqa: S101 - policy.check raised otherwise
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
     file_key = _open_key(attachment.wraps, held)
     if file_key is None:

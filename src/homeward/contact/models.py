@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from homeward.core.db import Base, new_id, utcnow
+from homeward.policy import roles
 from homeward.policy.labels import Labelled
 
 FROM_CONTACT = "contact"
@@ -38,6 +39,7 @@ class Conversation(Labelled, Base):
     """A contact's exchange with the desk that owns it (the coordination cell until routed)."""
 
     __tablename__ = "conversation"
+    __read_permission__ = roles.CONVERSATION_READ
     __table_args__ = (Index("ix_conversation_inbox", "owner_nation", "unread", "last_message_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -37,6 +37,7 @@ from homeward.core.errors import BadInput
 from homeward.crypto import codename as codenames
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
+from homeward.policy import binding
 
 COORDINATION_DESK = "IRQ"
 _CHECK_PURPOSE = "hw-codename-chk"
@@ -117,6 +118,14 @@ def get_contact(*, session: Session, contact_id: str) -> Contact:
     return contact
 
 
+def own_conversation(*, session: Session, contact: Contact) -> Conversation | None:
+    """The contact's own conversation. Conversations are labelled, so every query over them
+    needs an officer bound; here the codename that opened the contact's session is the
+    authority, so the filter is lifted for this one load and nothing else."""
+    with binding.unfiltered(session, "a contact's own conversation, reached by codename"):
+        return contact.conversation
+
+
 def contains_codename(secrets: ServerSecrets, keys: ContactKeys, text: str) -> bool:
     """Every run of seven words in the text that could be a codename is hashed and compared
     with the codename's hash; the words are read past case, punctuation, hyphens, fullwidth
@@ -165,7 +174,7 @@ def write(
     if contains_codename(secrets, keys, text):
         raise CodenameInMessage
     contact = get_contact(session=session, contact_id=contact_id)
-    conversation = contact.conversation
+    conversation = own_conversation(session=session, contact=contact)
     if conversation is None:
         owner = _choose_desk(session, desk_code)
         conversation = Conversation(owner_nation=owner)
@@ -216,10 +225,11 @@ def conversation_for_contact(
 ) -> list[ContactItem]:
     """Own messages as 'sent on <day>' only; replies opened with the codename-derived key."""
     contact = get_contact(session=session, contact_id=contact_id)
-    if contact.conversation is None:
+    conversation = own_conversation(session=session, contact=contact)
+    if conversation is None:
         return []
     items: list[ContactItem] = []
-    for message in contact.conversation.messages:
+    for message in conversation.messages:
         text = None
         if message.direction == FROM_DESK and message.contact_sealed_key is not None:
             content_key = sealing.unseal(keys.reply_private_key, message.contact_sealed_key)
@@ -238,7 +248,7 @@ def conversation_for_contact(
             actor=audit.CONTACT,
             action="contact:reply:read",
             resource_type="conversation",
-            resource_id=contact.conversation.id,
+            resource_id=conversation.id,
         )
     return items
 
@@ -249,9 +259,10 @@ def delete_account(*, session: Session, contact_id: str) -> list[str]:
     contact = get_contact(session=session, contact_id=contact_id)
     blob_names: list[str] = []
     conversation_id = contact.id
-    if contact.conversation is not None:
-        conversation_id = contact.conversation.id
-        for message in contact.conversation.messages:
+    conversation = own_conversation(session=session, contact=contact)
+    if conversation is not None:
+        conversation_id = conversation.id
+        for message in conversation.messages:
             blob_names.extend(attachment.blob_name for attachment in message.attachments)
     sessions.end_all_for(session=session, subject_id=contact.id)
     session.delete(contact)

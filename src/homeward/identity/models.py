@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homeward.core.db import Base, new_id, utcnow
+from homeward.policy import roles
 from homeward.policy.labels import Labelled
 
 KEY_HASH_SIZE = 16
@@ -48,6 +49,7 @@ class StoredReport(Labelled, Base):
     """A claimed identity: from a registry, typed by an officer, or a case's own."""
 
     __tablename__ = "person_report"
+    __read_permission__ = roles.IDENTITY_READ
     __table_args__ = (UniqueConstraint("record_hash"), UniqueConstraint("case_id"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

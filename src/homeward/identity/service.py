@@ -34,8 +34,6 @@ from homeward.policy import check as policy
 from homeward.policy import protection as protection_rule
 from homeward.policy.labels import Classification, decode_release
 
-binding.protect(StoredReport, roles.IDENTITY_READ)
-
 REGISTRY, OFFICER, CASE = "registry", "officer", "case"
 BATCH = 5000
 PARALLEL_FROM = 20_000

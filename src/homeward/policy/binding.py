@@ -1,27 +1,46 @@
 """The list filter attached to every query, so no code path can forget it.
 
+Every labelled model is protected from the moment its class exists (`labels.Labelled`
+registers it here with the read permission it names), and importing the labels module
+registers the listener below: importing any model is enough for the guard to hold.
+
 A service binds the acting officer to its database session; from then on every ORM SELECT
-that touches a protected model gets `check.visible` as loader criteria (joins, relationship
+that touches a protected model gets the label rule as loader criteria (joins, relationship
 loads and `session.get` included). A SELECT on a protected model with no officer bound is
 refused, unless the session was marked as system work (migrations, benchmarks, maintenance).
+
+This module sits lowest in policy (it imports only roles), so that the labels module can
+import it without a cycle; the SQL form of the label rule lives here for the same reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import event, false
+from sqlalchemy import ColumnElement, and_, event, false, or_
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from homeward.core.errors import HomewardError
-from homeward.policy.check import Principal, labels_clause
 from homeward.policy.roles import may
 
 PRINCIPAL_KEY = "homeward.policy.principal"
 SYSTEM_KEY = "homeward.policy.system"
 _PROTECTED: dict[type[Any], str] = {}
+
+
+class Reader(Protocol):
+    """What the filter decides by (`check.Principal` is one)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def nation(self) -> str: ...
+
+    @property
+    def clearance(self) -> int: ...
 
 
 class UnboundQuery(HomewardError):
@@ -31,11 +50,17 @@ class UnboundQuery(HomewardError):
 
 
 def protect(model: type[Any], permission: str) -> None:
-    """Every SELECT over `model` is filtered by `permission` for the bound officer."""
+    """Every SELECT over `model` is filtered by `permission` for the bound officer. Called by
+    `Labelled` when a labelled class is created; nothing else needs to."""
     _PROTECTED[model] = permission
 
 
-def bind(session: Session, principal: Principal) -> None:
+def protected() -> dict[type[Any], str]:
+    """Every protected model with its read permission (for tests and checks)."""
+    return dict(_PROTECTED)
+
+
+def bind(session: Session, principal: Reader) -> None:
     session.info[PRINCIPAL_KEY] = principal
 
 
@@ -44,26 +69,43 @@ def as_system(session: Session, why: str) -> None:
     session.info[SYSTEM_KEY] = why
 
 
+def labels_clause(model: Any, clearance: Any, nation: Any) -> ColumnElement[bool]:
+    """Cleared to the level, and of the owning nation or on the release list."""
+    owner, level, release = model.owner_nation, model.classification, model.release
+    return columns_clause(owner, level, release, clearance, nation)
+
+
+def columns_clause(
+    owner: Any, classification: Any, release: Any | None, clearance: Any, nation: Any
+) -> ColumnElement[bool]:
+    """`check.allows` over label columns that need not sit on one model (a transfer's
+    addressee and its case's level); `release` None where the record has no release list."""
+    readers = owner == nation
+    if release is not None:
+        readers = or_(readers, release.like("%," + nation + ",%"))
+    return and_(classification <= clearance, readers)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _attach_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or not _PROTECTED:
         return
     touched = {mapper.class_ for mapper in state.all_mappers}
-    protected = [model for model in _PROTECTED if model in touched]
-    if not protected:
+    protected_here = [model for model in _PROTECTED if model in touched]
+    if not protected_here:
         return
-    principal: Principal | None = state.session.info.get(PRINCIPAL_KEY)
+    principal: Reader | None = state.session.info.get(PRINCIPAL_KEY)
     if principal is None:
         if state.session.info.get(SYSTEM_KEY):
             return
-        names = ", ".join(model.__tablename__ for model in protected)
+        names = ", ".join(model.__tablename__ for model in protected_here)
         raise UnboundQuery(f"query on {names} with no officer bound")
-    for model in protected:
+    for model in protected_here:
         state.statement = state.statement.options(_criteria(model, principal, _PROTECTED[model]))
 
 
-def _criteria(model: type[Any], principal: Principal, permission: str) -> Any:
-    """check.visible as loader criteria. The lambda sees only plain values, which SQLAlchemy
+def _criteria(model: type[Any], principal: Reader, permission: str) -> Any:
+    """The label rule as loader criteria. The lambda sees only plain values, which SQLAlchemy
     turns into bound parameters, so the statement's shape is cached once."""
     if not may(principal.role, permission):
         return with_loader_criteria(model, lambda _cls: false(), include_aliases=True)
@@ -79,7 +121,8 @@ def _criteria(model: type[Any], principal: Principal, permission: str) -> Any:
 @contextmanager
 def unfiltered(session: Session, why: str) -> Iterator[None]:
     """Lift the filter for one narrow step that the caller has already authorised itself
-    (accepting a transfer addressed to the officer's desk loads a case it cannot see yet)."""
+    (accepting a transfer addressed to the officer's desk loads a case it cannot see yet; a
+    contact reaches the conversation of the codename that opened the session)."""
     principal = session.info.pop(PRINCIPAL_KEY, None)
     previous = session.info.get(SYSTEM_KEY)
     session.info[SYSTEM_KEY] = why

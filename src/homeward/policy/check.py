@@ -1,7 +1,8 @@
 """The one decision: may this officer do this action on this record?
 
-`check` decides for one record; `visible` is the same rule as a SQL expression for lists, so a
-list never shows what opening the record would refuse, and never hides what it would allow.
+`check` decides for one record; `visible` is the same rule as a SQL expression (the one the
+binding attaches to every query over a labelled model), so a list never shows what opening the
+record would refuse, and never hides what it would allow.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, false
 
 from homeward.core.errors import Forbidden, NotFound
+from homeward.policy.binding import labels_clause
 from homeward.policy.labels import HasLabels
 from homeward.policy.roles import Role, may
 
@@ -57,20 +59,3 @@ def visible(principal: Principal, permission: str, model: Any) -> ColumnElement[
     if not may(principal.role, permission):
         return false()
     return labels_clause(model, principal.clearance, principal.nation)
-
-
-def labels_clause(model: Any, clearance: Any, nation: Any) -> ColumnElement[bool]:
-    """Cleared to the level, and of the owning nation or on the release list."""
-    owner, level, release = model.owner_nation, model.classification, model.release
-    return columns_clause(owner, level, release, clearance, nation)
-
-
-def columns_clause(
-    owner: Any, classification: Any, release: Any | None, clearance: Any, nation: Any
-) -> ColumnElement[bool]:
-    """`allows` over label columns that need not sit on one model (a transfer's addressee and
-    its case's level); `release` None where the record has no release list."""
-    readers = owner == nation
-    if release is not None:
-        readers = or_(readers, release.like("%," + nation + ",%"))
-    return and_(classification <= clearance, readers)

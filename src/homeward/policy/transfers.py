@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false
 
-from homeward.policy.check import Principal, check, columns_clause
+from homeward.policy.binding import columns_clause
+from homeward.policy.check import Principal, check
 from homeward.policy.labels import HasLabels, Labels
 from homeward.policy.roles import CASE_ACCEPT, may
 
