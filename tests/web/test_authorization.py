@@ -1,6 +1,7 @@
 """Need to know, route by route, enumerated from the app itself so that a new route without
 a row here fails: the owner succeeds, another nation gets 404 (as if the record did not exist),
 a role that may not do it gets 403, a wrong method 405, and no session 401 or the sign-in page.
+Every one of those requests, refused or not, runs in at most one database transaction.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from tests.web.authorization_world import (
     make_world,
     wrong_method,
 )
+from tests.web.transactions import TransactionCounter
 
 REPLY = "Nous avons bien recu votre message."
 
@@ -246,6 +248,18 @@ def world(
         made.close()
 
 
+@pytest.fixture
+def counted(world: World) -> Iterator[TransactionCounter]:
+    counter = TransactionCounter(world.runtime, world.app)
+    yield counter
+    counter.close()
+
+
+def assert_one_transaction_each(counter: TransactionCounter) -> None:
+    assert counter.seen, "no request was counted"
+    assert counter.over_one() == []
+
+
 def assert_anonymous_refused(template: str, response: httpx2.Response) -> None:
     if template.startswith("/api/"):
         assert response.status_code == 401, response.text
@@ -335,7 +349,9 @@ def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None
 
 
 @pytest.mark.parametrize("key", sorted(CASES), ids=lambda key: f"{key[0]} {key[1]}")
-def test_route_authorization(world: World, key: tuple[str, str]) -> None:
+def test_route_authorization(
+    world: World, counted: TransactionCounter, key: tuple[str, str]
+) -> None:
     method, template = key
     case = CASES[key]
     route = template + case.query
@@ -350,6 +366,7 @@ def test_route_authorization(world: World, key: tuple[str, str]) -> None:
             response = world.call(method, route, who, case.target, case.payload)
             assert response.status_code == case.ok, (who, response.text)
             check_success(world, key, who, response)
+        assert_one_transaction_each(counted)
         return
 
     for who in case.wrong_roles:
@@ -377,9 +394,10 @@ def test_route_authorization(world: World, key: tuple[str, str]) -> None:
     response = world.call(method, route, case.owner, case.target, case.payload)
     assert response.status_code == case.ok, response.text
     check_success(world, key, case.owner, response)
+    assert_one_transaction_each(counted)
 
 
-def test_default_deny_for_anonymous_requests(world: World) -> None:
+def test_default_deny_for_anonymous_requests(world: World, counted: TransactionCounter) -> None:
     """Any route not listed as public refuses a request without a session, even one with a
     valid form token and even with a forged session cookie or token."""
     forged = TestClient(world.app, base_url=BASE_URL, cookies={"hw_officer": "forged" * 7})
@@ -400,3 +418,4 @@ def test_default_deny_for_anonymous_requests(world: World) -> None:
         assert response.status_code != 303 or response.headers["location"].startswith(
             "/officer/signin"
         )
+    assert_one_transaction_each(counted)

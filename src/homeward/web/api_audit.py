@@ -23,7 +23,7 @@ from homeward.core.errors import NotFound
 from homeward.policy.check import require_permission
 from homeward.policy.roles import AUDIT_READ
 from homeward.web.api_v1 import ERRORS, Officer
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 from homeward.web.params import LeafIndex, LogSize, Page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -38,39 +38,36 @@ def log_key(request: Request, keyring: Officer) -> LogKeyOut:
 
 
 @router.get("/checkpoint", operation_id="audit_latest_checkpoint", responses=ERRORS)
-def latest(request: Request, keyring: Officer) -> CheckpointOut:
+def latest(session: DbSession, keyring: Officer) -> CheckpointOut:
     require_permission(keyring.principal, AUDIT_READ)
-    with runtime_of(request).db.transaction() as session:
-        checkpoint = checkpoints.latest_checkpoint(session=session)
-        if checkpoint is None:
-            raise NotFound("checkpoint")
-        note = checkpoints.full_note(session=session, checkpoint=checkpoint)
-        return CheckpointOut(size=checkpoint.size, note=note)
+    checkpoint = checkpoints.latest_checkpoint(session=session)
+    if checkpoint is None:
+        raise NotFound("checkpoint")
+    note = checkpoints.full_note(session=session, checkpoint=checkpoint)
+    return CheckpointOut(size=checkpoint.size, note=note)
 
 
 @router.post("/checkpoint", status_code=201, operation_id="audit_make_checkpoint", responses=ERRORS)
-def make(request: Request, keyring: Officer) -> CheckpointOut:
+def make(request: Request, session: DbSession, keyring: Officer) -> CheckpointOut:
     """Sign a checkpoint of the log as it is now (on demand, besides the periodic ones)."""
     require_permission(keyring.principal, AUDIT_READ)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        checkpoint = checkpoints.make_checkpoint(
-            session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
-        )
-        return CheckpointOut(size=checkpoint.size, note=checkpoint.note)
+    checkpoint = checkpoints.make_checkpoint(
+        session=session, secrets=runtime.secrets, origin=runtime.settings.log_origin
+    )
+    return CheckpointOut(size=checkpoint.size, note=checkpoint.note)
 
 
 @router.get("/consistency", operation_id="audit_consistency_proof", responses=ERRORS)
 def consistency(
-    request: Request,
+    session: DbSession,
     keyring: Officer,
     old: LogSize,
     new: LogSize,
 ) -> ConsistencyOut:
     require_permission(keyring.principal, AUDIT_READ)
-    with runtime_of(request).db.transaction() as session:
-        checkpoints.checkpoint_of_size(session=session, size=new)
-        hashes = checkpoints.consistency_hashes(session=session, old_size=old, new_size=new)
+    checkpoints.checkpoint_of_size(session=session, size=new)
+    hashes = checkpoints.consistency_hashes(session=session, old_size=old, new_size=new)
     return ConsistencyOut(
         old_size=old, new_size=new, proof=[base64.b64encode(item).decode() for item in hashes]
     )
@@ -78,7 +75,7 @@ def consistency(
 
 @router.get("/entries", operation_id="audit_list_entries", responses=ERRORS)
 def entries(
-    request: Request,
+    session: DbSession,
     *,
     keyring: Officer,
     resource: Annotated[str | None, Query(max_length=64)] = None,
@@ -86,21 +83,20 @@ def entries(
     action: Annotated[str | None, Query(max_length=80)] = None,
     page: Page = 1,
 ) -> EntryPage:
-    with runtime_of(request).db.transaction() as session:
-        rows, total = audit_service.visible_entries(
-            session=session,
-            principal=keyring.principal,
-            resource_id=resource,
-            actor=actor,
-            action=action,
-            page=page,
-        )
-        return EntryPage(
-            items=[EntryOut.model_validate(row) for row in rows],
-            total=total,
-            page=page,
-            page_size=audit_service.PAGE_SIZE,
-        )
+    rows, total = audit_service.visible_entries(
+        session=session,
+        principal=keyring.principal,
+        resource_id=resource,
+        actor=actor,
+        action=action,
+        page=page,
+    )
+    return EntryPage(
+        items=[EntryOut.model_validate(row) for row in rows],
+        total=total,
+        page=page,
+        page_size=audit_service.PAGE_SIZE,
+    )
 
 
 @router.get(
@@ -110,36 +106,32 @@ def entries(
     # Response, not PlainTextResponse: refusals are JSON, and the document must say so.
     response_class=Response,
 )
-def inclusion(request: Request, leaf_index: LeafIndex, keyring: Officer) -> PlainTextResponse:
+def inclusion(session: DbSession, leaf_index: LeafIndex, keyring: Officer) -> PlainTextResponse:
     """The entry's inclusion proof against the latest checkpoint (C2SP tlog-proof)."""
-    with runtime_of(request).db.transaction() as session:
-        audit_service.visible_entry(
-            session=session, principal=keyring.principal, leaf_index=leaf_index
-        )
-        checkpoint = checkpoints.latest_checkpoint(session=session)
-        if checkpoint is None or checkpoint.size <= leaf_index:
-            raise NotFound("a checkpoint covering this entry (make one first)")
-        text = checkpoints.inclusion_proof(
-            session=session, leaf_index=leaf_index, checkpoint=checkpoint
-        )
+    audit_service.visible_entry(session=session, principal=keyring.principal, leaf_index=leaf_index)
+    checkpoint = checkpoints.latest_checkpoint(session=session)
+    if checkpoint is None or checkpoint.size <= leaf_index:
+        raise NotFound("a checkpoint covering this entry (make one first)")
+    text = checkpoints.inclusion_proof(
+        session=session, leaf_index=leaf_index, checkpoint=checkpoint
+    )
     return PlainTextResponse(text)
 
 
 @router.post("/verdicts", status_code=201, operation_id="audit_record_verdict", responses=ERRORS)
-def verdict(request: Request, body: VerdictIn, keyring: Officer) -> VerdictOut:
+def verdict(session: DbSession, body: VerdictIn, keyring: Officer) -> VerdictOut:
     """A witness of the auditor's nation cosigns a checkpoint, or refuses it with a reason."""
     principal = keyring.principal
     require_permission(principal, AUDIT_READ)
-    with runtime_of(request).db.transaction() as session:
-        row = checkpoints.record_verdict(
-            session=session,
-            actor=principal.audit_name,
-            nation=principal.nation,
-            witness_name=body.witness,
-            checkpoint_size=body.checkpoint_size,
-            signature_line=body.signature_line,
-            reason=body.reason,
-        )
-        return VerdictOut(
-            witness=row.witness_name, checkpoint_size=body.checkpoint_size, verdict=row.verdict
-        )
+    row = checkpoints.record_verdict(
+        session=session,
+        actor=principal.audit_name,
+        nation=principal.nation,
+        witness_name=body.witness,
+        checkpoint_size=body.checkpoint_size,
+        signature_line=body.signature_line,
+        reason=body.reason,
+    )
+    return VerdictOut(
+        witness=row.witness_name, checkpoint_size=body.checkpoint_size, verdict=row.verdict
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
@@ -26,7 +27,7 @@ from homeward.cases.schemas import (
 )
 from homeward.web.api_v1 import ERRORS, Officer, Problem
 from homeward.web.case_csv import csv_response
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 CASE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -37,21 +38,23 @@ CASE_ERRORS: dict[int | str, dict[str, Any]] = {
 Sort = Literal["updated", "oldest-in-stage", "reference", "stage"]
 
 
-def _view(request: Request, keyring: Officer, case_id: str) -> CaseOut:
+def _view(request: Request, session: Session, keyring: Officer, case_id: str) -> CaseOut:
+    """The case as it stands, read back in the request's transaction: a change and its
+    read-back commit together or not at all."""
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        return views.case_view(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            case_id=case_id,
-        )
+    return views.case_view(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        case_id=case_id,
+    )
 
 
 @router.get("/cases", operation_id="list_cases", responses=CASE_ERRORS)
 def list_cases(
     request: Request,
+    session: DbSession,
     *,
     keyring: Officer,
     stage: Annotated[str | None, Query(max_length=30)] = None,
@@ -74,14 +77,13 @@ def list_cases(
         sort=sort,
         page=page,
     )
-    with runtime.db.transaction() as session:
-        found = case_listing.list_cases(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            query=query,
-        )
+    found = case_listing.list_cases(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        query=query,
+    )
     return CasePageOut(
         items=[CaseRowOut.model_validate(row) for row in found.rows],
         total=found.total,
@@ -93,24 +95,25 @@ def list_cases(
 
 
 @router.post("/cases", status_code=201, operation_id="open_case", responses=CASE_ERRORS)
-def open_case(request: Request, body: CaseCreateIn, keyring: Officer) -> CaseOut:
+def open_case(
+    request: Request, session: DbSession, body: CaseCreateIn, keyring: Officer
+) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case = case_flows.open_case(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            data=case_service.CaseOpen(
-                identity=body.identity.to_identity(),
-                conversation_ids=body.conversation_ids,
-                labels=body.labels,
-                classification=body.classification,
-                release=body.release,
-            ),
-        )
-        case_id = case.id
-    return _view(request, keyring, case_id)
+    case = case_flows.open_case(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        data=case_service.CaseOpen(
+            identity=body.identity.to_identity(),
+            conversation_ids=body.conversation_ids,
+            labels=body.labels,
+            classification=body.classification,
+            release=body.release,
+        ),
+    )
+    case_id = case.id
+    return _view(request, session, keyring, case_id)
 
 
 @router.get(
@@ -127,6 +130,7 @@ def open_case(request: Request, body: CaseCreateIn, keyring: Officer) -> CaseOut
 )
 def export_cases(
     request: Request,
+    session: DbSession,
     *,
     keyring: Officer,
     stage: Annotated[str | None, Query(max_length=30)] = None,
@@ -148,36 +152,36 @@ def export_cases(
         stale_only=stale,
         sort=sort,
     )
-    with runtime.db.transaction() as session:
-        export = case_listing.export_cases(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            query=query,
-        )
+    export = case_listing.export_cases(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        query=query,
+    )
     return csv_response(export, keyring.principal.nation)
 
 
 @router.get("/cases/{case_id}", operation_id="read_case", responses=CASE_ERRORS)
-def read_case(request: Request, case_id: str, keyring: Officer) -> CaseOut:
-    return _view(request, keyring, case_id)
+def read_case(request: Request, session: DbSession, case_id: str, keyring: Officer) -> CaseOut:
+    return _view(request, session, keyring, case_id)
 
 
 @router.post("/cases/{case_id}/stage", operation_id="move_case", responses=CASE_ERRORS)
-def move(request: Request, case_id: str, body: TransitionIn, keyring: Officer) -> CaseOut:
+def move(
+    request: Request, session: DbSession, *, case_id: str, body: TransitionIn, keyring: Officer
+) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transitions.transition(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            to_stage=body.stage,
-            note=body.note,
-            verified_by=body.verified_by,
-        )
-    return _view(request, keyring, case_id)
+    transitions.transition(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        to_stage=body.stage,
+        note=body.note,
+        verified_by=body.verified_by,
+    )
+    return _view(request, session, keyring, case_id)
 
 
 @router.post(
@@ -186,70 +190,70 @@ def move(request: Request, case_id: str, body: TransitionIn, keyring: Officer) -
     operation_id="add_case_note",
     responses=CASE_ERRORS,
 )
-def add_note(request: Request, case_id: str, body: NoteIn, keyring: Officer) -> CaseOut:
+def add_note(
+    request: Request, session: DbSession, *, case_id: str, body: NoteIn, keyring: Officer
+) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transitions.add_note(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            text=body.text,
-        )
-    return _view(request, keyring, case_id)
+    transitions.add_note(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        text=body.text,
+    )
+    return _view(request, session, keyring, case_id)
 
 
 @router.put("/cases/{case_id}/identity", operation_id="change_case_identity", responses=CASE_ERRORS)
 def change_identity(
-    request: Request, case_id: str, body: IdentityChangeIn, keyring: Officer
+    request: Request, session: DbSession, *, case_id: str, body: IdentityChangeIn, keyring: Officer
 ) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case_flows.update_identity(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            identity=body.identity.to_identity(),
-            reason=body.reason,
-        )
-    return _view(request, keyring, case_id)
+    case_flows.update_identity(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        identity=body.identity.to_identity(),
+        reason=body.reason,
+    )
+    return _view(request, session, keyring, case_id)
 
 
 @router.put("/cases/{case_id}/labels", operation_id="change_case_labels", responses=CASE_ERRORS)
-def change_labels(request: Request, case_id: str, body: LabelsIn, keyring: Officer) -> CaseOut:
+def change_labels(
+    request: Request, session: DbSession, *, case_id: str, body: LabelsIn, keyring: Officer
+) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case_service.set_labels_and_assignees(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            labels=body.labels,
-            assignee_ids=body.assignee_ids,
-        )
-    return _view(request, keyring, case_id)
+    case_service.set_labels_and_assignees(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        labels=body.labels,
+        assignee_ids=body.assignee_ids,
+    )
+    return _view(request, session, keyring, case_id)
 
 
 @router.put(
     "/cases/{case_id}/protection", operation_id="change_case_protection", responses=CASE_ERRORS
 )
 def change_protection(
-    request: Request, case_id: str, body: ProtectionIn, keyring: Officer
+    request: Request, session: DbSession, *, case_id: str, body: ProtectionIn, keyring: Officer
 ) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case_flows.set_protection(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            case_id=case_id,
-            classification=body.classification,
-            release=body.release,
-            reason=body.reason,
-        )
-    return _view(request, keyring, case_id)
+    case_flows.set_protection(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        case_id=case_id,
+        classification=body.classification,
+        release=body.release,
+        reason=body.reason,
+    )
+    return _view(request, session, keyring, case_id)
 
 
 @router.post(
@@ -258,41 +262,40 @@ def change_protection(
     operation_id="request_case_transfer",
     responses=CASE_ERRORS,
 )
-def request_transfer(request: Request, case_id: str, body: TransferIn, keyring: Officer) -> CaseOut:
+def request_transfer(
+    request: Request, session: DbSession, *, case_id: str, body: TransferIn, keyring: Officer
+) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transfers.request_transfer(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            to_nation=body.to_nation,
-            reason=body.reason,
-        )
-    return _view(request, keyring, case_id)
+    transfers.request_transfer(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        to_nation=body.to_nation,
+        reason=body.reason,
+    )
+    return _view(request, session, keyring, case_id)
 
 
 @router.get("/transfers", operation_id="list_incoming_transfers", responses=CASE_ERRORS)
-def incoming(request: Request, keyring: Officer) -> list[TransferOut]:
+def incoming(request: Request, session: DbSession, keyring: Officer) -> list[TransferOut]:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        waiting = transfers.incoming(
-            session=session, principal=keyring.principal, secrets=runtime.secrets
-        )
+    waiting = transfers.incoming(
+        session=session, principal=keyring.principal, secrets=runtime.secrets
+    )
     return [TransferOut.model_validate(item) for item in waiting]
 
 
 @router.post(
     "/transfers/{transfer_id}/accept", operation_id="accept_case_transfer", responses=CASE_ERRORS
 )
-def accept(request: Request, transfer_id: str, keyring: Officer) -> CaseOut:
+def accept(request: Request, session: DbSession, transfer_id: str, keyring: Officer) -> CaseOut:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case = case_flows.accept_transfer(
-            session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
-        )
-        case_id = case.id
-    return _view(request, keyring, case_id)
+    case = case_flows.accept_transfer(
+        session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
+    )
+    case_id = case.id
+    return _view(request, session, keyring, case_id)
 
 
 @router.post(
@@ -301,14 +304,15 @@ def accept(request: Request, transfer_id: str, keyring: Officer) -> CaseOut:
     operation_id="refuse_case_transfer",
     responses=CASE_ERRORS,
 )
-def refuse(request: Request, transfer_id: str, body: RefuseIn, keyring: Officer) -> Response:
+def refuse(
+    request: Request, session: DbSession, *, transfer_id: str, body: RefuseIn, keyring: Officer
+) -> Response:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transfers.refuse_transfer(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            transfer_id=transfer_id,
-            reason=body.reason,
-        )
+    transfers.refuse_transfer(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        transfer_id=transfer_id,
+        reason=body.reason,
+    )
     return Response(status_code=204)

@@ -26,7 +26,7 @@ from homeward.identity.schemas import (
 )
 from homeward.linkage import reports as reports_file
 from homeward.web.api_v1 import ERRORS, Officer, Problem
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 IDENTITY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -54,6 +54,7 @@ def _decided(made: decisions.Decided) -> DecisionOut:
 )
 def case_candidates(
     request: Request,
+    session: DbSession,
     case_id: str,
     keyring: Officer,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -61,27 +62,25 @@ def case_candidates(
     """Who might this case's person be: persons ranked by match probability, with the evidence
     field by field. Only reports the officer may see are searched; audited."""
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        found = identity_search.case_candidates(
-            session=session,
-            secrets=runtime.secrets,
-            principal=keyring.principal,
-            case_id=case_id,
-            limit=limit,
-        )
-        return CandidatesOut.of(found.found)
+    found = identity_search.case_candidates(
+        session=session,
+        secrets=runtime.secrets,
+        principal=keyring.principal,
+        case_id=case_id,
+        limit=limit,
+    )
+    return CandidatesOut.of(found.found)
 
 
 @router.put(
     CASE_IDENTITY + "/report", operation_id="index_case_identity", responses=IDENTITY_ERRORS
 )
-def index_case(request: Request, case_id: str, keyring: Officer) -> ReportOut:
+def index_case(request: Request, session: DbSession, case_id: str, keyring: Officer) -> ReportOut:
     """Add the case's claimed identity to the index (or bring its report up to date)."""
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        view = case_flows.index_case(
-            session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
-        )
+    view = case_flows.index_case(
+        session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
+    )
     return ReportOut.of(view)
 
 
@@ -92,37 +91,35 @@ def index_case(request: Request, case_id: str, keyring: Officer) -> ReportOut:
     responses=IDENTITY_ERRORS,
 )
 def decide_for_case(
-    request: Request, case_id: str, body: CaseDecisionIn, keyring: Officer
+    request: Request, session: DbSession, case_id: str, body: CaseDecisionIn, keyring: Officer
 ) -> DecisionOut:
     """Confirm or reject that a proposed report is this case's person; a case event."""
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        made = case_flows.decide_for_case(
-            session=session,
-            secrets=runtime.secrets,
-            principal=keyring.principal,
-            case_id=case_id,
-            report_id=body.report_id,
-            decision=body.decision,
-            reason=body.reason,
-        )
+    made = case_flows.decide_for_case(
+        session=session,
+        secrets=runtime.secrets,
+        principal=keyring.principal,
+        case_id=case_id,
+        report_id=body.report_id,
+        decision=body.decision,
+        reason=body.reason,
+    )
     return _decided(made)
 
 
 @router.post("/identity/search", operation_id="search_identity", responses=IDENTITY_ERRORS)
-def search(request: Request, body: SearchIn, keyring: Officer) -> CandidatesOut:
+def search(request: Request, session: DbSession, body: SearchIn, keyring: Officer) -> CandidatesOut:
     """Who might this be, for a report typed in and not stored."""
     report = identity_service.checked_report(body.report.as_row("query"))
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        found = identity_search.who_might_this_be(
-            session=session,
-            secrets=runtime.secrets,
-            principal=keyring.principal,
-            report=report,
-            limit=body.limit,
-        )
-        return CandidatesOut.of(found)
+    found = identity_search.who_might_this_be(
+        session=session,
+        secrets=runtime.secrets,
+        principal=keyring.principal,
+        report=report,
+        limit=body.limit,
+    )
+    return CandidatesOut.of(found)
 
 
 @router.post(
@@ -131,19 +128,18 @@ def search(request: Request, body: SearchIn, keyring: Officer) -> CandidatesOut:
     operation_id="add_identity_report",
     responses=IDENTITY_ERRORS,
 )
-def add_report(request: Request, body: ReportIn, keyring: Officer) -> ReportOut:
+def add_report(request: Request, session: DbSession, body: ReportIn, keyring: Officer) -> ReportOut:
     """A report typed by an officer, owned by the officer's nation: a new person."""
     report = identity_service.checked_report(body.report.as_row("typed"))
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        view = identity_service.add_report(
-            session=session,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            principal=keyring.principal,
-            report=report,
-            protection=identity_service.Protection(body.classification, body.release),
-        )
+    view = identity_service.add_report(
+        session=session,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        principal=keyring.principal,
+        report=report,
+        protection=identity_service.Protection(body.classification, body.release),
+    )
     return ReportOut.of(view)
 
 
@@ -153,21 +149,22 @@ def add_report(request: Request, body: ReportIn, keyring: Officer) -> ReportOut:
     operation_id="import_identity_registry",
     responses=IDENTITY_ERRORS,
 )
-def import_registry(request: Request, body: ImportIn, keyring: Officer) -> ImportOut:
+def import_registry(
+    request: Request, session: DbSession, body: ImportIn, keyring: Officer
+) -> ImportOut:
     """A registry in the exchange format, all or nothing: every bad row is named by line and
     field, and nothing is imported while one is."""
     reports = reports_file.read_csv(body.csv)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        result = identity_imports.import_reports(
-            session=session,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            principal=keyring.principal,
-            reports=reports,
-            protection=identity_service.Protection(body.classification, body.release),
-            workers=1,
-        )
+    result = identity_imports.import_reports(
+        session=session,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        principal=keyring.principal,
+        reports=reports,
+        protection=identity_service.Protection(body.classification, body.release),
+        workers=1,
+    )
     return ImportOut(import_id=result.import_id, imported=result.imported)
 
 
@@ -177,17 +174,16 @@ def import_registry(request: Request, body: ImportIn, keyring: Officer) -> Impor
     operation_id="decide_identity",
     responses=IDENTITY_ERRORS,
 )
-def decide(request: Request, body: DecisionIn, keyring: Officer) -> DecisionOut:
+def decide(request: Request, session: DbSession, body: DecisionIn, keyring: Officer) -> DecisionOut:
     """Confirm or reject that two reports are one person (the officer's nation owns one)."""
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        made = decisions.decide(
-            session=session,
-            secrets=runtime.secrets,
-            principal=keyring.principal,
-            report_id=body.report_id,
-            other_report_id=body.other_report_id,
-            decision=body.decision,
-            reason=body.reason,
-        )
+    made = decisions.decide(
+        session=session,
+        secrets=runtime.secrets,
+        principal=keyring.principal,
+        report_id=body.report_id,
+        other_report_id=body.other_report_id,
+        decision=body.decision,
+        reason=body.reason,
+    )
     return _decided(made)

@@ -27,7 +27,7 @@ from homeward.contact.schemas import (
     StarIn,
 )
 from homeward.web import officer_auth
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 from homeward.web.officer_pages import download_response
 
 router = APIRouter(prefix="/api/v1", tags=["officer"])
@@ -51,11 +51,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def api_keyring(
     request: Request,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Keyring:
+    """The bearer's officer, read in the request's own transaction."""
     if credentials is None:
         raise SessionExpired
-    return officer_auth.keyring_for(runtime_of(request), credentials.credentials)
+    return officer_auth.keyring_for(session, runtime_of(request).settings, credentials.credentials)
 
 
 Officer = Annotated[Keyring, Depends(api_keyring)]
@@ -83,11 +85,11 @@ def create_token(request: Request, body: TokenIn) -> TokenOut:
 
 @router.delete("/auth/token", status_code=204, operation_id="revoke_token", responses=ERRORS)
 def revoke_token(
-    request: Request,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     keyring: Officer,
 ) -> Response:
-    officer_auth.sign_out(runtime_of(request), credentials.credentials if credentials else None)
+    officer_auth.sign_out(session, credentials.credentials if credentials else None)
     return Response(status_code=204)
 
 
@@ -104,22 +106,20 @@ def whoami(keyring: Officer) -> Me:
 
 
 @router.get("/desks", operation_id="list_desks", responses=ERRORS)
-def list_desks(request: Request, keyring: Officer) -> list[DeskOut]:
-    with runtime_of(request).db.transaction() as session:
-        return [DeskOut.model_validate(d) for d in accounts_service.list_desks(session=session)]
+def list_desks(session: DbSession, keyring: Officer) -> list[DeskOut]:
+    return [DeskOut.model_validate(d) for d in accounts_service.list_desks(session=session)]
 
 
 @router.get("/conversations", operation_id="list_conversations", responses=ERRORS)
 def list_conversations(
-    request: Request,
+    session: DbSession,
     keyring: Officer,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     starred: bool = False,
 ) -> InboxPage:
-    with runtime_of(request).db.transaction() as session:
-        rows, total = inbox_service.inbox(
-            session=session, principal=keyring.principal, page=page, starred_only=starred
-        )
+    rows, total = inbox_service.inbox(
+        session=session, principal=keyring.principal, page=page, starred_only=starred
+    )
     return InboxPage(
         items=[InboxItem.model_validate(row) for row in rows],
         total=total,
@@ -129,9 +129,10 @@ def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}", operation_id="read_conversation", responses=ERRORS)
-def read_conversation(request: Request, conversation_id: str, keyring: Officer) -> ConversationOut:
-    with runtime_of(request).db.transaction() as session:
-        view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
+def read_conversation(
+    session: DbSession, conversation_id: str, keyring: Officer
+) -> ConversationOut:
+    view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
     return ConversationOut.model_validate(view)
 
 
@@ -141,12 +142,11 @@ def read_conversation(request: Request, conversation_id: str, keyring: Officer) 
     operation_id="reply_to_conversation",
     responses=ERRORS,
 )
-def reply(request: Request, conversation_id: str, body: ReplyIn, keyring: Officer) -> ReplyOut:
-    with runtime_of(request).db.transaction() as session:
-        message = inbox_service.reply(
-            session=session, keyring=keyring, conversation_id=conversation_id, text=body.text
-        )
-        return ReplyOut(id=message.id, created_at=message.created_at)
+def reply(session: DbSession, conversation_id: str, body: ReplyIn, keyring: Officer) -> ReplyOut:
+    message = inbox_service.reply(
+        session=session, keyring=keyring, conversation_id=conversation_id, text=body.text
+    )
+    return ReplyOut(id=message.id, created_at=message.created_at)
 
 
 @router.put(
@@ -155,14 +155,13 @@ def reply(request: Request, conversation_id: str, body: ReplyIn, keyring: Office
     operation_id="star_conversation",
     responses=ERRORS,
 )
-def star(request: Request, conversation_id: str, body: StarIn, keyring: Officer) -> Response:
-    with runtime_of(request).db.transaction() as session:
-        inbox_service.set_starred(
-            session=session,
-            principal=keyring.principal,
-            conversation_id=conversation_id,
-            starred=body.starred,
-        )
+def star(session: DbSession, conversation_id: str, body: StarIn, keyring: Officer) -> Response:
+    inbox_service.set_starred(
+        session=session,
+        principal=keyring.principal,
+        conversation_id=conversation_id,
+        starred=body.starred,
+    )
     return Response(status_code=204)
 
 
@@ -172,14 +171,10 @@ def star(request: Request, conversation_id: str, body: StarIn, keyring: Officer)
     operation_id="route_conversation",
     responses=ERRORS,
 )
-def route(request: Request, conversation_id: str, body: RouteIn, keyring: Officer) -> Response:
-    with runtime_of(request).db.transaction() as session:
-        inbox_service.route(
-            session=session,
-            keyring=keyring,
-            conversation_id=conversation_id,
-            desk_code=body.desk,
-        )
+def route(session: DbSession, conversation_id: str, body: RouteIn, keyring: Officer) -> Response:
+    inbox_service.route(
+        session=session, keyring=keyring, conversation_id=conversation_id, desk_code=body.desk
+    )
     return Response(status_code=204)
 
 
@@ -189,5 +184,7 @@ def route(request: Request, conversation_id: str, body: RouteIn, keyring: Office
     responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
     response_class=Response,
 )
-def download(request: Request, attachment_id: str, keyring: Officer) -> Response:
-    return download_response(request, keyring, attachment_id)
+def download(
+    request: Request, session: DbSession, attachment_id: str, keyring: Officer
+) -> Response:
+    return download_response(request, session, keyring, attachment_id)

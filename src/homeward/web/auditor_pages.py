@@ -14,7 +14,7 @@ from homeward.audit import service as audit_service
 from homeward.core.errors import NotFound
 from homeward.policy.check import require_permission
 from homeward.policy.roles import AUDIT_READ
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 from homeward.web.officer_pages import SignedIn, render
 from homeward.web.params import LeafIndex
 
@@ -34,6 +34,7 @@ SIGNIN_OUTCOMES = {
 @router.get("/")
 def audit_page(
     request: Request,
+    session: DbSession,
     *,
     keyring: SignedIn,
     resource: Annotated[str, Query(max_length=64)] = "",
@@ -45,24 +46,21 @@ def audit_page(
     principal = keyring.principal
     require_permission(principal, AUDIT_READ)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        rows, total = audit_service.visible_entries(
-            session=session,
-            principal=principal,
-            resource_id=resource or None,
-            actor=actor or None,
-            action=action or None,
-            page=page,
-        )
-        latest = checkpoints.latest_checkpoint(session=session)
-        verdicts = (
-            checkpoints.cosignatures(session=session, checkpoint_id=latest.id) if latest else []
-        )
-        refused = checkpoints.refusals(session=session)
-        signin_rows = audit_service.signin_entries(
-            session=session, principal=principal, refused_only=signins == "refused"
-        )
-        key = checkpoints.log_key(runtime.secrets, runtime.settings.log_origin).encode()
+    rows, total = audit_service.visible_entries(
+        session=session,
+        principal=principal,
+        resource_id=resource or None,
+        actor=actor or None,
+        action=action or None,
+        page=page,
+    )
+    latest = checkpoints.latest_checkpoint(session=session)
+    verdicts = checkpoints.cosignatures(session=session, checkpoint_id=latest.id) if latest else []
+    refused = checkpoints.refusals(session=session)
+    signin_rows = audit_service.signin_entries(
+        session=session, principal=principal, refused_only=signins == "refused"
+    )
+    key = checkpoints.log_key(runtime.secrets, runtime.settings.log_origin).encode()
     pages = max(1, -(-total // audit_service.PAGE_SIZE))
     return render(
         request,
@@ -84,19 +82,16 @@ def audit_page(
 
 
 @router.get("/entries/{leaf_index}/proof")
-def entry_proof(request: Request, leaf_index: LeafIndex, keyring: SignedIn) -> PlainTextResponse:
+def entry_proof(session: DbSession, leaf_index: LeafIndex, keyring: SignedIn) -> PlainTextResponse:
     """The entry's C2SP tlog-proof against the latest checkpoint, to check offline with
     `homeward audit check-proof`."""
-    with runtime_of(request).db.transaction() as session:
-        audit_service.visible_entry(
-            session=session, principal=keyring.principal, leaf_index=leaf_index
-        )
-        checkpoint = checkpoints.latest_checkpoint(session=session)
-        if checkpoint is None or checkpoint.size <= leaf_index:
-            raise NotFound("a checkpoint covering this entry (the next one is signed shortly)")
-        text = checkpoints.inclusion_proof(
-            session=session, leaf_index=leaf_index, checkpoint=checkpoint
-        )
+    audit_service.visible_entry(session=session, principal=keyring.principal, leaf_index=leaf_index)
+    checkpoint = checkpoints.latest_checkpoint(session=session)
+    if checkpoint is None or checkpoint.size <= leaf_index:
+        raise NotFound("a checkpoint covering this entry (the next one is signed shortly)")
+    text = checkpoints.inclusion_proof(
+        session=session, leaf_index=leaf_index, checkpoint=checkpoint
+    )
     return PlainTextResponse(
         text,
         headers={"content-disposition": f'attachment; filename="entry-{leaf_index}.tlog-proof"'},

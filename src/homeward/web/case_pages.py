@@ -25,7 +25,7 @@ from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.case_csv import csv_response
 from homeward.web.case_timeline import describe, officer_ids
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 from homeward.web.officer_pages import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -110,21 +110,21 @@ ListFilters = Annotated[Filters, Depends(list_filters)]
 @router.get("/cases")
 def case_list(
     request: Request,
+    session: DbSession,
     keyring: SignedIn,
     filters: ListFilters,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
-    with runtime.db.transaction() as session:
-        found = case_listing.list_cases(
-            session=session,
-            principal=principal,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            query=filters.query(session, page),
-        )
-        nations = [desk.code for desk in accounts_service.list_desks(session=session)]
+    found = case_listing.list_cases(
+        session=session,
+        principal=principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        query=filters.query(session, page),
+    )
+    nations = [desk.code for desk in accounts_service.list_desks(session=session)]
     everything = sum(found.counts.values())
     chips = [("All", everything, filters.link(stage=""), not filters.stage)]
     for stage in (*PATH, *EXITS):
@@ -149,37 +149,37 @@ def case_list(
 
 
 @router.get("/cases/export.csv")
-def case_export(request: Request, keyring: SignedIn, filters: ListFilters) -> Response:
+def case_export(
+    request: Request, session: DbSession, keyring: SignedIn, filters: ListFilters
+) -> Response:
     """Declared before /cases/{case_id}, which would otherwise take `export.csv` for an id."""
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        export = case_listing.export_cases(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            query=filters.query(session),
-        )
+    export = case_listing.export_cases(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        query=filters.query(session),
+    )
     return csv_response(export, keyring.principal.nation)
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: str, keyring: SignedIn) -> Response:
+def case_page(request: Request, session: DbSession, case_id: str, keyring: SignedIn) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
-    with runtime.db.transaction() as session:
-        view = views.case_view(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            case_id=case_id,
-        )
-        names = {}
-        for officer_id in officer_ids(view):
-            officer = accounts_service.get_officer(session=session, officer_id=officer_id)
-            names[officer_id] = officer.username if officer else "former officer"
-        desks = accounts_service.list_desks(session=session)
+    view = views.case_view(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        case_id=case_id,
+    )
+    names = {}
+    for officer_id in officer_ids(view):
+        officer = accounts_service.get_officer(session=session, officer_id=officer_id)
+        names[officer_id] = officer.username if officer else "former officer"
+    desks = accounts_service.list_desks(session=session)
     owner = view.owner_nation == principal.nation
     return render(
         request,
@@ -213,6 +213,7 @@ def _back(case_id: str, anchor: str = "") -> Response:
 @router.post("/conversations/{conversation_id}/case")
 def open_from_conversation(
     request: Request,
+    session: DbSession,
     conversation_id: str,
     *,
     keyring: SignedIn,
@@ -238,26 +239,26 @@ def open_from_conversation(
         place_of_birth=place_of_birth,
         nationalities=_split(nationalities),
     )
-    with runtime.db.transaction() as session:
-        case = case_flows.open_case(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            data=case_service.CaseOpen(
-                identity=identity,
-                conversation_ids=[conversation_id],
-                labels=_split(labels),
-                classification=classification,
-            ),
-        )
-        case_id = case.id
+    case = case_flows.open_case(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        data=case_service.CaseOpen(
+            identity=identity,
+            conversation_ids=[conversation_id],
+            labels=_split(labels),
+            classification=classification,
+        ),
+    )
+    case_id = case.id
     return _back(case_id)
 
 
 @router.post("/cases/{case_id}/stage")
 def move(
     request: Request,
+    session: DbSession,
     case_id: str,
     *,
     keyring: SignedIn,
@@ -268,35 +269,40 @@ def move(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transitions.transition(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            to_stage=stage,
-            note=note,
-            verified_by=verified_by,
-        )
+    transitions.transition(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        to_stage=stage,
+        note=note,
+        verified_by=verified_by,
+    )
     return _back(case_id)
 
 
 @router.post("/cases/{case_id}/notes")
 def add_note(
-    request: Request, case_id: str, keyring: SignedIn, text: Text = "", csrf: Csrf = ""
+    request: Request,
+    session: DbSession,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    text: Text = "",
+    csrf: Csrf = "",
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transitions.add_note(
-            session=session, keyring=keyring, secrets=runtime.secrets, case_id=case_id, text=text
-        )
+    transitions.add_note(
+        session=session, keyring=keyring, secrets=runtime.secrets, case_id=case_id, text=text
+    )
     return _back(case_id, "#notes")
 
 
 @router.post("/cases/{case_id}/labels")
 def change_labels(
     request: Request,
+    session: DbSession,
     case_id: str,
     *,
     keyring: SignedIn,
@@ -306,27 +312,27 @@ def change_labels(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        assignee_ids = []
-        for username in _split(assignees):
-            officer = accounts_service.find_officer(session=session, username=username)
-            if officer is None:
-                raise BadInput("assignees", f"no officer is called {username!r}")
-            assignee_ids.append(officer.id)
-        case_service.set_labels_and_assignees(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            labels=_split(labels),
-            assignee_ids=assignee_ids,
-        )
+    assignee_ids = []
+    for username in _split(assignees):
+        officer = accounts_service.find_officer(session=session, username=username)
+        if officer is None:
+            raise BadInput("assignees", f"no officer is called {username!r}")
+        assignee_ids.append(officer.id)
+    case_service.set_labels_and_assignees(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        labels=_split(labels),
+        assignee_ids=assignee_ids,
+    )
     return _back(case_id)
 
 
 @router.post("/cases/{case_id}/protection")
 def change_protection(
     request: Request,
+    session: DbSession,
     case_id: str,
     *,
     keyring: SignedIn,
@@ -337,23 +343,23 @@ def change_protection(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case_flows.set_protection(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            case_id=case_id,
-            classification=classification,
-            release=release or [],
-            reason=reason,
-        )
+    case_flows.set_protection(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        case_id=case_id,
+        classification=classification,
+        release=release or [],
+        reason=reason,
+    )
     return _back(case_id)
 
 
 @router.post("/cases/{case_id}/transfer")
 def request_transfer(
     request: Request,
+    session: DbSession,
     case_id: str,
     *,
     keyring: SignedIn,
@@ -363,13 +369,12 @@ def request_transfer(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transfers.request_transfer(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            case_id=case_id,
-            to_nation=to_nation,
-            reason=reason,
-        )
+    transfers.request_transfer(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        to_nation=to_nation,
+        reason=reason,
+    )
     return _back(case_id)

@@ -26,8 +26,8 @@ from homeward.contact.exceptions import (
 from homeward.contact.service import ContactKeys
 from homeward.core.errors import BadInput, Busy, HomewardError, RateLimited, TooLarge
 from homeward.core.runtime import Runtime
-from homeward.web import multipart
-from homeward.web.deps import TEMPLATES, runtime_of
+from homeward.web import deps, multipart
+from homeward.web.deps import TEMPLATES, DbSession, runtime_of
 from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from homeward.web.params import Flag
 from homeward.web.security import (
@@ -155,22 +155,20 @@ def _require_csrf(request: Request, submitted: str | None) -> None:
         raise BadInput("csrf", "the form has expired; please reload the page and try again")
 
 
-def _contact_session(request: Request) -> tuple[str, ContactKeys]:
-    runtime = runtime_of(request)
+def _contact_session(request: Request, session: Session) -> tuple[str, ContactKeys]:
+    """The contact behind the cookie. A refused token's row is deleted in the same
+    transaction, which commits the refusal (web/deps.py), so that an expired session's sealed
+    reply key does not linger."""
     token = request.cookies.get(CONTACT_COOKIE)
     try:
-        with runtime.db.transaction() as session:
-            opened = sessions.load(
-                session=session,
-                token=token,
-                kind=sessions.CONTACT,
-                idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
-            )
+        opened = sessions.load(
+            session=session,
+            token=token,
+            kind=sessions.CONTACT,
+            idle=timedelta(minutes=runtime_of(request).settings.contact_idle_minutes),
+        )
     except SessionExpired:
-        # The refusal rolled back its own transaction, the expired row's deletion with it:
-        # delete it in one of its own, so that its sealed reply key does not linger.
-        with runtime.db.transaction() as session:
-            sessions.end(session=session, token=token, kind=sessions.CONTACT)
+        sessions.end(session=session, token=token, kind=sessions.CONTACT)
         raise
     return opened.subject_id, ContactKeys.unpack(opened.secret)
 
@@ -197,27 +195,30 @@ def _new_session(session: Session, runtime: Runtime, contact_id: str, keys: Cont
     )
 
 
-def _start_contact(runtime: Runtime) -> tuple[str, str]:
-    with runtime.db.transaction() as session:
-        codename, contact, keys = contact_service.start(
-            session=session, secrets=runtime.secrets, cost=runtime.cost
-        )
-        token = _new_session(session, runtime, contact.id, keys)
-    return codename, token
+def _start_contact(runtime: Runtime, session: Session) -> tuple[str, str]:
+    codename, contact, keys = contact_service.start(
+        session=session, secrets=runtime.secrets, cost=runtime.cost
+    )
+    return codename, _new_session(session, runtime, contact.id, keys)
 
 
 # The two routes that derive a key are async: while they wait for a slot at the gate they
 # hold no worker thread, and the derivation runs on the gate's own threads, so a flood of
-# them leaves the officers' routes their threads.
+# them leaves the officers' routes their threads. The derivation comes before the session's
+# first query, so no transaction is open while it runs.
 
 
 @router.post("/{lang}/start")
-async def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") -> Response:
+async def start(
+    request: Request, session: DbSession, lang: str, csrf: Annotated[str, Form()] = ""
+) -> Response:
     lang = _checked_language(lang)
     _require_csrf(request, csrf)
     runtime = runtime_of(request)
     runtime.new_contacts.take()
-    codename, token = await runtime.kdf_gate.run_for_contact(partial(_start_contact, runtime))
+    codename, token = await runtime.kdf_gate.run_for_contact(
+        partial(_start_contact, runtime, session)
+    )
     request.cookies[CONTACT_COOKIE] = token
     response = render(request, lang, "codename.html", codename=codename.split(" "))
     _set_cookie(response, runtime, CONTACT_COOKIE, token)
@@ -225,17 +226,17 @@ async def start(request: Request, lang: str, csrf: Annotated[str, Form()] = "") 
     return response
 
 
-def _sign_in_contact(runtime: Runtime, codename: str) -> str:
-    with runtime.db.transaction() as session:
-        contact, keys = contact_service.sign_in(
-            session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
-        )
-        return _new_session(session, runtime, contact.id, keys)
+def _sign_in_contact(runtime: Runtime, session: Session, codename: str) -> str:
+    contact, keys = contact_service.sign_in(
+        session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
+    )
+    return _new_session(session, runtime, contact.id, keys)
 
 
 @router.post("/{lang}/signin")
 async def sign_in(
     request: Request,
+    session: DbSession,
     lang: str,
     codename: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
@@ -243,7 +244,9 @@ async def sign_in(
     lang = _checked_language(lang)
     _require_csrf(request, csrf)
     runtime = runtime_of(request)
-    token = await runtime.kdf_gate.run_for_contact(partial(_sign_in_contact, runtime, codename))
+    token = await runtime.kdf_gate.run_for_contact(
+        partial(_sign_in_contact, runtime, session, codename)
+    )
     response = RedirectResponse(f"/{lang}/conversation", status_code=303)
     _set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")
@@ -251,14 +254,13 @@ async def sign_in(
 
 
 @router.get("/{lang}/write")
-def write_form(request: Request, lang: str) -> Response:
+def write_form(request: Request, session: DbSession, lang: str) -> Response:
     lang = _checked_language(lang)
-    contact_id, _keys = _contact_session(request)
+    contact_id, _keys = _contact_session(request, session)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        contact = contact_service.get_contact(session=session, contact_id=contact_id)
-        first = contact.conversation is None
-        desks = accounts_service.national_desks_with_keys(session=session)
+    contact = contact_service.get_contact(session=session, contact_id=contact_id)
+    first = contact_service.own_conversation(session=session, contact=contact) is None
+    desks = accounts_service.national_desks_with_keys(session=session)
     return render(
         request,
         lang,
@@ -271,11 +273,19 @@ def write_form(request: Request, lang: str) -> Response:
     )
 
 
+def _checked_contact(request: Request) -> tuple[str, ContactKeys]:
+    with deps.transaction(runtime_of(request)) as session:
+        return _contact_session(request, session)
+
+
 @router.post("/{lang}/write")
 async def write(request: Request, lang: str) -> Response:
+    """The one route with two transactions (web/deps.py): the session is checked before the
+    body streams in, and the letter is stored, whole or not at all, once it has arrived; no
+    transaction is open, nor SQLite's write lock held, while files stream to disk."""
     lang = _checked_language(lang)
     runtime = runtime_of(request)
-    contact_id, keys = await run_in_threadpool(_contact_session, request)
+    contact_id, keys = await run_in_threadpool(_checked_contact, request)
     settings = runtime.settings
     limit = settings.attachment_max_bytes * max(1, settings.attachments_max_count) + 4 * (
         settings.message_max_chars + 64 * 1024
@@ -315,43 +325,46 @@ async def write(request: Request, lang: str) -> Response:
 
 
 @router.get("/{lang}/conversation")
-def conversation(request: Request, lang: str, sent: Flag = 0) -> Response:
+def conversation(request: Request, session: DbSession, lang: str, sent: Flag = 0) -> Response:
     lang = _checked_language(lang)
-    contact_id, keys = _contact_session(request)
-    runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        items = contact_service.conversation_for_contact(
-            session=session, contact_id=contact_id, keys=keys
-        )
+    contact_id, keys = _contact_session(request, session)
+    items = contact_service.conversation_for_contact(
+        session=session, contact_id=contact_id, keys=keys
+    )
     return render(request, lang, "conversation.html", items=items, sent=bool(sent))
 
 
 @router.get("/{lang}/delete")
-def delete_form(request: Request, lang: str) -> Response:
+def delete_form(request: Request, session: DbSession, lang: str) -> Response:
     lang = _checked_language(lang)
-    _contact_session(request)
+    _contact_session(request, session)
     return render(request, lang, "delete.html")
 
 
 @router.post("/{lang}/delete")
 def delete(
     request: Request,
+    session: DbSession,
     lang: str,
     confirm: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     lang = _checked_language(lang)
     _require_csrf(request, csrf)
-    contact_id, _keys = _contact_session(request)
+    contact_id, _keys = _contact_session(request, session)
     if confirm != "yes":
         raise BadInput("confirm", "tick the box to confirm")
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
-    # Committed: now the files, and the old pages still in SQLite's write-ahead log.
-    for name in blob_names:
-        blobs.remove(runtime.settings.blobs_dir, name)
-    runtime.db.fold_log()
+    blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
+
+    def erase() -> None:
+        """Once the deletion has committed: the files, and the old pages still in SQLite's
+        write-ahead log."""
+        for name in blob_names:
+            blobs.remove(runtime.settings.blobs_dir, name)
+        runtime.db.fold_log()
+
+    deps.after_commit(session, erase)
     request.cookies.pop(CONTACT_COOKIE, None)
     response = render(request, lang, "deleted.html")
     response.delete_cookie(CONTACT_COOKIE, path="/")
@@ -359,12 +372,10 @@ def delete(
 
 
 @router.get("/{lang}/leave")
-def leave(request: Request, lang: str) -> Response:
+def leave(request: Request, session: DbSession, lang: str) -> Response:
     """Quick exit: ends the session at once and shows a neutral page."""
     lang = _checked_language(lang)
-    runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        sessions.end(session=session, token=request.cookies.get(CONTACT_COOKIE))
+    sessions.end(session=session, token=request.cookies.get(CONTACT_COOKIE))
     request.cookies.pop(CONTACT_COOKIE, None)
     response = render(request, lang, "left.html")
     response.delete_cookie(CONTACT_COOKIE, path="/")

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
@@ -27,7 +28,7 @@ from homeward.linkage.reports import ReportsRefused
 from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.policy.labels import Classification
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 from homeward.web.officer_pages import SignedIn, render, require_csrf
 from homeward.web.params import COUNT_MAX
 
@@ -39,13 +40,14 @@ Line = Annotated[str, Form(max_length=300)]
 
 
 @router.get("/cases/{case_id}/identity")
-def case_identity(request: Request, case_id: str, keyring: SignedIn) -> Response:
+def case_identity(
+    request: Request, session: DbSession, case_id: str, keyring: SignedIn
+) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
-    with runtime.db.transaction() as session:
-        found = identity_search.case_candidates(
-            session=session, secrets=runtime.secrets, principal=principal, case_id=case_id
-        )
+    found = identity_search.case_candidates(
+        session=session, secrets=runtime.secrets, principal=principal, case_id=case_id
+    )
     owner = found.owner_nation == principal.nation
     return render(
         request,
@@ -64,19 +66,21 @@ def _back(case_id: str) -> Response:
 
 
 @router.post("/cases/{case_id}/identity/report")
-def index_case(request: Request, case_id: str, keyring: SignedIn, csrf: Csrf = "") -> Response:
+def index_case(
+    request: Request, session: DbSession, case_id: str, *, keyring: SignedIn, csrf: Csrf = ""
+) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case_flows.index_case(
-            session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
-        )
+    case_flows.index_case(
+        session=session, secrets=runtime.secrets, principal=keyring.principal, case_id=case_id
+    )
     return _back(case_id)
 
 
 @router.post("/cases/{case_id}/identity/decisions")
 def decide(
     request: Request,
+    session: DbSession,
     case_id: str,
     *,
     keyring: SignedIn,
@@ -88,27 +92,29 @@ def decide(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case_flows.decide_for_case(
-            session=session,
-            secrets=runtime.secrets,
-            principal=keyring.principal,
-            case_id=case_id,
-            report_id=report_id,
-            decision=decision,
-            reason=reason,
-            probability=probability,
-        )
+    case_flows.decide_for_case(
+        session=session,
+        secrets=runtime.secrets,
+        principal=keyring.principal,
+        case_id=case_id,
+        report_id=report_id,
+        decision=decision,
+        reason=reason,
+        probability=probability,
+    )
     return _back(case_id)
 
 
 def _import_page(
-    request: Request, principal: policy.Principal, status_code: int = 200, **context: object
+    request: Request,
+    session: Session,
+    principal: policy.Principal,
+    status_code: int = 200,
+    **context: object,
 ) -> Response:
     policy.require_permission(principal, roles.IDENTITY_IMPORT)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        desks = [d.code for d in accounts_service.list_desks(session=session)]
+    desks = [d.code for d in accounts_service.list_desks(session=session)]
     return render(
         request,
         "identity_import.html",
@@ -127,12 +133,13 @@ def _import_page(
 @router.get("/identity")
 def identity_home(
     request: Request,
+    session: DbSession,
     keyring: SignedIn,
     imported: Annotated[int, Query(ge=-1, le=COUNT_MAX)] = -1,
     added: str = "",
 ) -> Response:
     return _import_page(
-        request, keyring.principal, imported=imported, added=added[:32], problems=[]
+        request, session, keyring.principal, imported=imported, added=added[:32], problems=[]
     )
 
 
@@ -259,36 +266,38 @@ def _level(text: str) -> int:
         raise BadInput("classification", "a level from 0 to 3") from exc
 
 
-def _import(keyring: Keyring, request: Request, upload: Upload) -> int:
+def _import(keyring: Keyring, request: Request, session: Session, upload: Upload) -> int:
+    """A registry is refused row by row before anything of it is stored, so the request's
+    transaction goes on to show the refusal with nothing of the file in it."""
     if not upload.data:
         raise BadInput("file", "choose a CSV or XLSX file, or paste CSV text")
     reports = reports_file.read_report_bytes(bytes(upload.data), upload.filename)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        result = identity_imports.import_reports(
-            session=session,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            principal=keyring.principal,
-            reports=reports,
-            protection=identity_service.Protection(
-                _level(upload.fields.get("classification", "")), upload.release
-            ),
-            workers=1,
-        )
+    result = identity_imports.import_reports(
+        session=session,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        principal=keyring.principal,
+        reports=reports,
+        protection=identity_service.Protection(
+            _level(upload.fields.get("classification", "")), upload.release
+        ),
+        workers=1,
+    )
     return result.imported
 
 
 @router.post("/identity/import")
-async def import_registry(request: Request, keyring: SignedIn) -> Response:
+async def import_registry(request: Request, session: DbSession, keyring: SignedIn) -> Response:
     policy.require_permission(keyring.principal, roles.IDENTITY_IMPORT)
     upload = await read_upload(request)
     require_csrf(request, upload.fields.get("csrf", ""))
     try:
-        imported = await run_in_threadpool(_import, keyring, request, upload)
+        imported = await run_in_threadpool(_import, keyring, request, session, upload)
     except ReportsRefused as refused:
         return _import_page(
             request,
+            session,
             keyring.principal,
             status_code=400,
             imported=-1,
@@ -301,6 +310,7 @@ async def import_registry(request: Request, keyring: SignedIn) -> Response:
 @router.post("/identity/reports")
 def add_report(
     request: Request,
+    session: DbSession,
     *,
     keyring: SignedIn,
     given_name: Line = "",
@@ -330,13 +340,12 @@ def add_report(
         }
     )
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        view = identity_service.add_report(
-            session=session,
-            secrets=runtime.secrets,
-            settings=runtime.settings,
-            principal=keyring.principal,
-            report=report,
-            protection=identity_service.Protection(classification, release or []),
-        )
+    view = identity_service.add_report(
+        session=session,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        principal=keyring.principal,
+        report=report,
+        protection=identity_service.Protection(classification, release or []),
+    )
     return RedirectResponse(f"/officer/identity?added={view.id}", status_code=303)

@@ -1,9 +1,16 @@
-"""Officer sign-in and sessions, shared by the officer pages (cookie) and the API (bearer)."""
+"""Officer sign-in and sessions, shared by the officer pages (cookie) and the API (bearer).
+
+Sign-in is one of the two requests that do not run in the request's one transaction
+(web/deps.py): it reads, runs Argon2id with no transaction open, then writes, and a refusal's
+audit entry commits although the request fails. Sessions are read in the request's own.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import NamedTuple
+
+from sqlalchemy.orm import Session
 
 from homeward.accounts import devices, sessions, signin, throttle
 from homeward.accounts import service as accounts_service
@@ -12,6 +19,7 @@ from homeward.accounts.service import Keyring
 from homeward.core.ceiling import FailureCeiling
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
+from homeward.core.settings import Settings
 
 
 class SignedIn(NamedTuple):
@@ -113,35 +121,28 @@ def _early_refusal(
     return None
 
 
-def keyring_for(runtime: Runtime, token: str | None) -> Keyring:
+def keyring_for(session: Session, settings: Settings, token: str | None) -> Keyring:
     """The signed-in officer behind a token, re-read from the database on every request so
-    that a disabled officer or a changed role takes effect at once."""
+    that a disabled officer or a changed role takes effect at once. Runs in the request's own
+    transaction; a refused token's row is deleted in it, and the refusal (SessionExpired) is
+    the one error that transaction commits (web/deps.py), so the deletion stays."""
     try:
-        return _open_keyring(runtime, token)
-    except SessionExpired:
-        # The refusal rolled its own transaction back, and with it the deletion of the expired
-        # row: delete it in a transaction of its own, so its sealed key does not linger.
-        with runtime.db.transaction() as session:
-            sessions.end(session=session, token=token, kind=sessions.OFFICER)
-        raise
-
-
-def _open_keyring(runtime: Runtime, token: str | None) -> Keyring:
-    with runtime.db.transaction() as session:
         opened = sessions.load(
             session=session,
             token=token,
             kind=sessions.OFFICER,
-            idle=timedelta(minutes=runtime.settings.officer_idle_minutes),
+            idle=timedelta(minutes=settings.officer_idle_minutes),
         )
-        officer = accounts_service.get_officer(session=session, officer_id=opened.subject_id)
-        if officer is None or officer.disabled_at is not None:
-            sessions.end(session=session, token=token)
-            raise SessionExpired
-        return Keyring(accounts_service.principal_of(officer), opened.secret)
-
-
-def sign_out(runtime: Runtime, token: str | None) -> None:
-    """Deleting the session row forgets the unwrapped key for good."""
-    with runtime.db.transaction() as session:
+    except SessionExpired:
+        sessions.end(session=session, token=token, kind=sessions.OFFICER)
+        raise
+    officer = accounts_service.get_officer(session=session, officer_id=opened.subject_id)
+    if officer is None or officer.disabled_at is not None:
         sessions.end(session=session, token=token)
+        raise SessionExpired
+    return Keyring(accounts_service.principal_of(officer), opened.secret)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    """Deleting the session row forgets the unwrapped key for good."""
+    sessions.end(session=session, token=token)

@@ -20,7 +20,7 @@ from homeward.core.runtime import Runtime
 from homeward.policy import roles
 from homeward.policy.check import Principal
 from homeward.web import officer_auth
-from homeward.web.deps import TEMPLATES, runtime_of
+from homeward.web.deps import TEMPLATES, DbSession, runtime_of
 from homeward.web.params import Flag, Page
 from homeward.web.security import (
     ANON_COOKIE,
@@ -37,8 +37,11 @@ from homeward.web.text import attachment_disposition
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
 
-def current_keyring(request: Request) -> Keyring:
-    return officer_auth.keyring_for(runtime_of(request), request.cookies.get(OFFICER_COOKIE))
+def current_keyring(request: Request, session: DbSession) -> Keyring:
+    """The cookie's officer, read in the request's own transaction."""
+    return officer_auth.keyring_for(
+        session, runtime_of(request).settings, request.cookies.get(OFFICER_COOKIE)
+    )
 
 
 SignedIn = Annotated[Keyring, Depends(current_keyring)]
@@ -118,9 +121,9 @@ def signin(
 
 
 @router.post("/signout")
-def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+def signout(request: Request, session: DbSession, csrf: Annotated[str, Form()] = "") -> Response:
     require_csrf(request, csrf)
-    officer_auth.sign_out(runtime_of(request), request.cookies.get(OFFICER_COOKIE))
+    officer_auth.sign_out(session, request.cookies.get(OFFICER_COOKIE))
     response = RedirectResponse("/officer/signin", status_code=303)
     response.delete_cookie(OFFICER_COOKIE, path="/officer")
     return response
@@ -128,17 +131,16 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 
 @router.get("")
 @router.get("/")
-def inbox(request: Request, keyring: SignedIn, page: Page = 1, starred: Flag = 0) -> Response:
-    runtime = runtime_of(request)
+def inbox(
+    request: Request, session: DbSession, keyring: SignedIn, page: Page = 1, starred: Flag = 0
+) -> Response:
     principal = keyring.principal
-    with runtime.db.transaction() as session:
-        desk = desk_summary(session, runtime, principal)
+    desk = desk_summary(session, runtime_of(request), principal)
     if not roles.may(principal.role, roles.CONVERSATION_LIST):
         return render(request, "home.html", principal=principal, desk=desk)
-    with runtime.db.transaction() as session:
-        rows, total = inbox_service.inbox(
-            session=session, principal=principal, page=page, starred_only=bool(starred)
-        )
+    rows, total = inbox_service.inbox(
+        session=session, principal=principal, page=page, starred_only=bool(starred)
+    )
     pages = max(1, -(-total // inbox_service.PAGE_SIZE))
     return render(
         request,
@@ -177,13 +179,11 @@ def desk_summary(session: Session, runtime: Runtime, principal: Principal) -> De
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(request: Request, conversation_id: str, keyring: SignedIn) -> Response:
-    runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
-        desks = [
-            d.code for d in accounts_service.list_desks(session=session) if not d.is_coordination
-        ]
+def conversation(
+    request: Request, session: DbSession, conversation_id: str, keyring: SignedIn
+) -> Response:
+    view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
+    desks = [d.code for d in accounts_service.list_desks(session=session) if not d.is_coordination]
     can_route = roles.may(keyring.principal.role, roles.CONVERSATION_ROUTE) and (
         view.desk == keyring.principal.nation
     )
@@ -200,72 +200,77 @@ def conversation(request: Request, conversation_id: str, keyring: SignedIn) -> R
 @router.post("/conversations/{conversation_id}/reply")
 def reply(
     request: Request,
+    session: DbSession,
     conversation_id: str,
+    *,
     keyring: SignedIn,
     text: Annotated[str, Form(max_length=40_000)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(request, csrf)
-    with runtime_of(request).db.transaction() as session:
-        inbox_service.reply(
-            session=session, keyring=keyring, conversation_id=conversation_id, text=text
-        )
+    inbox_service.reply(
+        session=session, keyring=keyring, conversation_id=conversation_id, text=text
+    )
     return RedirectResponse(f"/officer/conversations/{conversation_id}", status_code=303)
 
 
 @router.post("/conversations/{conversation_id}/star")
 def star(
     request: Request,
+    session: DbSession,
     conversation_id: str,
+    *,
     keyring: SignedIn,
     starred: Annotated[str, Form()] = "1",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(request, csrf)
-    with runtime_of(request).db.transaction() as session:
-        inbox_service.set_starred(
-            session=session,
-            principal=keyring.principal,
-            conversation_id=conversation_id,
-            starred=starred == "1",
-        )
+    inbox_service.set_starred(
+        session=session,
+        principal=keyring.principal,
+        conversation_id=conversation_id,
+        starred=starred == "1",
+    )
     return RedirectResponse(f"/officer/conversations/{conversation_id}", status_code=303)
 
 
 @router.post("/conversations/{conversation_id}/route")
 def route(
     request: Request,
+    session: DbSession,
     conversation_id: str,
+    *,
     keyring: SignedIn,
     desk: Annotated[str, Form(max_length=3)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(request, csrf)
-    with runtime_of(request).db.transaction() as session:
-        inbox_service.route(
-            session=session, keyring=keyring, conversation_id=conversation_id, desk_code=desk
-        )
+    inbox_service.route(
+        session=session, keyring=keyring, conversation_id=conversation_id, desk_code=desk
+    )
     return RedirectResponse("/officer/", status_code=303)
 
 
 @router.get("/attachments/{attachment_id}")
-def attachment(request: Request, attachment_id: str, keyring: SignedIn) -> Response:
-    return download_response(request, keyring, attachment_id)
+def attachment(
+    request: Request, session: DbSession, attachment_id: str, keyring: SignedIn
+) -> Response:
+    return download_response(request, session, keyring, attachment_id)
 
 
-def download_response(request: Request, keyring: Keyring, attachment_id: str) -> Response:
+def download_response(
+    request: Request, session: Session, keyring: Keyring, attachment_id: str
+) -> Response:
     """Decrypt a file for an officer of its desk, streamed as a download. The response, its
-    headers and the first chunk are made inside the transaction that records the read, so a
-    download that cannot start leaves no audit entry saying it was read."""
-    runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        opened = inbox_service.read_attachment(
-            session=session,
-            keyring=keyring,
-            attachment_id=attachment_id,
-            blobs_dir=runtime.settings.blobs_dir,
-        )
-        return file_response(opened)
+    headers and the first chunk are made before the request's transaction commits the read's
+    audit entry, so a download that cannot start leaves no entry saying it was read."""
+    opened = inbox_service.read_attachment(
+        session=session,
+        keyring=keyring,
+        attachment_id=attachment_id,
+        blobs_dir=runtime_of(request).settings.blobs_dir,
+    )
+    return file_response(opened)
 
 
 def file_response(opened: inbox_service.OpenedFile) -> StreamingResponse:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from homeward.cases import flows as case_flows
 from homeward.cases import transfers
-from homeward.web.deps import runtime_of
+from homeward.web.deps import DbSession, runtime_of
 from homeward.web.officer_pages import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -18,32 +18,31 @@ Csrf = Annotated[str, Form()]
 
 
 @router.get("/transfers")
-def incoming_transfers(request: Request, keyring: SignedIn) -> Response:
+def incoming_transfers(request: Request, session: DbSession, keyring: SignedIn) -> Response:
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        waiting = transfers.incoming(
-            session=session, principal=keyring.principal, secrets=runtime.secrets
-        )
+    waiting = transfers.incoming(
+        session=session, principal=keyring.principal, secrets=runtime.secrets
+    )
     return render(request, "cases_transfers.html", principal=keyring.principal, waiting=waiting)
 
 
 @router.post("/transfers/{transfer_id}/accept")
 def accept_transfer(
-    request: Request, transfer_id: str, keyring: SignedIn, csrf: Csrf = ""
+    request: Request, session: DbSession, transfer_id: str, keyring: SignedIn, csrf: Csrf = ""
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        case = case_flows.accept_transfer(
-            session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
-        )
-        case_id = case.id
+    case = case_flows.accept_transfer(
+        session=session, keyring=keyring, secrets=runtime.secrets, transfer_id=transfer_id
+    )
+    case_id = case.id
     return RedirectResponse(f"/officer/cases/{case_id}", status_code=303)
 
 
 @router.post("/transfers/{transfer_id}/refuse")
 def refuse_transfer(
     request: Request,
+    session: DbSession,
     transfer_id: str,
     *,
     keyring: SignedIn,
@@ -52,12 +51,11 @@ def refuse_transfer(
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    with runtime.db.transaction() as session:
-        transfers.refuse_transfer(
-            session=session,
-            keyring=keyring,
-            secrets=runtime.secrets,
-            transfer_id=transfer_id,
-            reason=reason,
-        )
+    transfers.refuse_transfer(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        transfer_id=transfer_id,
+        reason=reason,
+    )
     return RedirectResponse("/officer/transfers", status_code=303)
