@@ -174,3 +174,35 @@ def test_an_expired_contact_session_is_deleted_by_the_refusal_itself(
     assert refused.status_code == 401
     assert counter.seen[-1].begins == 1
     assert _sessions_of(runtime, contact_id) == 0
+
+
+def test_contact_pages_begin_one_transaction_each(
+    runtime: Runtime,
+    personas: helpers.Personas,  # the desks' keys come with their first officers
+    app_client: tuple[TestClient, TransactionCounter],
+) -> None:
+    """A contact's whole life, key derivations included; the streamed upload alone checks the
+    session in one transaction and stores the letter in another."""
+    client, counter = app_client
+    codename = helpers.contact_start(client)
+    assert helpers.contact_write(client, "I want to come home.") == 303
+    assert client.get("/en/conversation").status_code == 200
+    assert client.get("/en/leave").status_code == 200
+    signin = client.get("/en")
+    signed = client.post(
+        "/en/signin",
+        data={"codename": codename, "csrf": helpers.csrf_of(signin.text)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    form = client.get("/en/delete")
+    deleted = client.post("/en/delete", data={"confirm": "yes", "csrf": helpers.csrf_of(form.text)})
+    assert deleted.status_code == 200
+    routes = {(seen.method, seen.route) for seen in counter.seen}
+    assert {("POST", "/{lang}/start"), ("POST", "/{lang}/signin")} <= routes
+    assert {("POST", "/{lang}/delete"), ("GET", "/{lang}/leave")} <= routes
+    assert counter.over_one() == []
+    writes = [seen.begins for seen in counter.seen if seen.route == "/{lang}/write"]
+    assert writes == [1, 2]  # the form; then the session check and the letter
+    with runtime.db.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(WebSession)).scalar_one() == 0
