@@ -23,18 +23,18 @@ from homeward.accounts.exceptions import SessionExpired
 from homeward.audit import checkpoints
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
-from homeward.web import (
-    api_audit,
-    api_cases,
-    api_identity,
-    api_v1,
-    auditor_pages,
-    case_pages,
-    contact_pages,
-    identity_pages,
-    officer_pages,
-    transfer_pages,
-)
+from homeward.web.api import audit as api_audit
+from homeward.web.api import cases as api_cases
+from homeward.web.api import identity as api_identity
+from homeward.web.api import inbox as api_inbox
+from homeward.web.contact import deps as contact_deps
+from homeward.web.contact import pages as contact_pages
+from homeward.web.officer import auditor as officer_auditor
+from homeward.web.officer import cases as officer_cases
+from homeward.web.officer import deps as officer_deps
+from homeward.web.officer import identity as officer_identity
+from homeward.web.officer import inbox as officer_inbox
+from homeward.web.officer import transfers as officer_transfers
 from homeward.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -88,12 +88,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.runtime = runtime
-    app.include_router(auditor_pages.router)
-    app.include_router(officer_pages.router)
-    app.include_router(case_pages.router)
-    app.include_router(identity_pages.router)
-    app.include_router(transfer_pages.router)
-    app.include_router(api_v1.router)
+    app.include_router(officer_auditor.router)
+    app.include_router(officer_inbox.router)
+    app.include_router(officer_cases.router)
+    app.include_router(officer_identity.router)
+    app.include_router(officer_transfers.router)
+    app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)
     app.include_router(api_identity.router)
@@ -109,8 +109,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         if path.startswith("/officer"):
             if isinstance(exc, SessionExpired):
                 return RedirectResponse("/officer/signin?ended=1", status_code=303)
-            return officer_pages.error_page(request, exc)
-        return contact_pages.error_page(request, exc)
+            return officer_deps.error_page(request, exc)
+        return contact_deps.error_page(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -118,7 +118,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         contact error page in their language rather than an English JSON body."""
         if request.url.path.startswith(("/api/", "/officer", "/static/")):
             return await http_exception_handler(request, exc)
-        response = contact_pages.error_page(request, contact_pages.PageNotFound(exc.status_code))
+        response = contact_deps.error_page(request, contact_deps.PageNotFound(exc.status_code))
         response.headers.update(exc.headers or {})
         return response
 
@@ -129,7 +129,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             return JSONResponse({"detail": problem}, status_code=422)
         error = HomewardError(problem)
         if request.url.path.startswith("/officer"):
-            return officer_pages.error_page(request, error)
-        return contact_pages.error_page(request, error)
+            return officer_deps.error_page(request, error)
+        return contact_deps.error_page(request, error)
 
     return app

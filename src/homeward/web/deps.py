@@ -6,11 +6,11 @@ same session, services add and flush, and the transaction commits once the route
 and before the response is sent, so an answer never reports a change that did not commit, and
 a failure anywhere in the request (the read-back after a change included) leaves nothing.
 
-Two routes are exceptions, each for a reason: the contact's streamed upload (contact_pages.write)
-checks the session in one short transaction and stores the letter in another once the body
-has arrived, so SQLite's write lock is never held while a file streams in; and officer sign-in
-(web/officer_auth.py) reads, runs Argon2id with no transaction open, then writes, and a
-refusal's audit entry commits although the request fails.
+Two routes are exceptions, each for a reason: the contact's streamed upload (`write` in
+web/contact/pages.py) checks the session in one short transaction and stores the letter in
+another once the body has arrived, so SQLite's write lock is never held while a file streams
+in; and officer sign-in (web/officer_auth.py) reads, runs Argon2id with no transaction open,
+then writes, and a refusal's audit entry commits although the request fails.
 """
 
 from __future__ import annotations

@@ -1,21 +1,15 @@
-"""JSON API under /api/v1: the same operations as the officer pages, with bearer tokens.
-
-No cookie is ever set or read here, so no CSRF is possible; the token comes from
-POST /api/v1/auth/token with the same password and TOTP as the pages.
-"""
+"""JSON API under /api/v1: bearer tokens, the officer and the desks, and the desk's
+conversations; the same operations as the officer inbox pages (see api/deps.py for the
+bearer)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request, Response
 
 from homeward.accounts import service as accounts_service
-from homeward.accounts.exceptions import SessionExpired
 from homeward.accounts.schemas import DeskOut, Me, TokenIn, TokenOut
-from homeward.accounts.service import Keyring
 from homeward.contact import inbox as inbox_service
 from homeward.contact.schemas import (
     ConversationOut,
@@ -27,40 +21,11 @@ from homeward.contact.schemas import (
     StarIn,
 )
 from homeward.web import officer_auth
+from homeward.web.api.deps import ERRORS, Bearer, Officer, Problem
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.officer_pages import download_response
+from homeward.web.downloads import download_response
 
 router = APIRouter(prefix="/api/v1", tags=["officer"])
-bearer = HTTPBearer(auto_error=False)
-
-
-class Problem(BaseModel):
-    """Every refusal's body: one message, safe to show, naming the field at fault."""
-
-    detail: str
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Bad input; the message names the field"},
-    401: {"model": Problem, "description": "No valid session"},
-    403: {"model": Problem, "description": "The role may not do this"},
-    404: {"model": Problem, "description": "Not found, or not visible to this officer"},
-    422: {"model": Problem, "description": "Malformed request; the message names the field"},
-}
-
-
-def api_keyring(
-    request: Request,
-    session: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Keyring:
-    """The bearer's officer, read in the request's own transaction."""
-    if credentials is None:
-        raise SessionExpired
-    return officer_auth.keyring_for(session, runtime_of(request).settings, credentials.credentials)
-
-
-Officer = Annotated[Keyring, Depends(api_keyring)]
 
 
 @router.post(
@@ -86,7 +51,7 @@ def create_token(request: Request, body: TokenIn) -> TokenOut:
 @router.delete("/auth/token", status_code=204, operation_id="revoke_token", responses=ERRORS)
 def revoke_token(
     session: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Bearer,
     keyring: Officer,
 ) -> Response:
     officer_auth.sign_out(session, credentials.credentials if credentials else None)

@@ -29,7 +29,7 @@ from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.officer_pages import SignedIn, render, require_csrf
+from homeward.web.officer.deps import SignedIn, render, require_csrf
 from homeward.web.params import COUNT_MAX
 
 router = APIRouter(prefix="/officer", include_in_schema=False)

@@ -22,7 +22,7 @@ from homeward.audit.schemas import (
 from homeward.core.errors import NotFound
 from homeward.policy.check import require_permission
 from homeward.policy.roles import AUDIT_READ
-from homeward.web.api_v1 import ERRORS, Officer
+from homeward.web.api.deps import ERRORS, Officer
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.params import LeafIndex, LogSize, Page
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from homeward.cases import flows as case_flows
 from homeward.cases import transfers
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.officer_pages import SignedIn, render, require_csrf
+from homeward.web.officer.deps import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 Csrf = Annotated[str, Form()]

@@ -1,83 +1,30 @@
-"""Officer pages: sign-in with password and TOTP, the desk's inbox, conversations, replies."""
+"""Officer pages: sign-in with password and TOTP, the desk's start page and inbox,
+conversations, replies, a letter's files."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
-from homeward.accounts.service import Keyring
 from homeward.cases import listing as case_listing
 from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as inbox_service
-from homeward.core.errors import BadInput, HomewardError, NotFound
 from homeward.core.runtime import Runtime
 from homeward.policy import roles
 from homeward.policy.check import Principal
 from homeward.web import officer_auth
-from homeward.web.deps import TEMPLATES, DbSession, runtime_of
+from homeward.web.deps import DbSession, runtime_of
+from homeward.web.downloads import download_response
+from homeward.web.officer.deps import SignedIn, render, require_csrf
 from homeward.web.params import Flag, Page
-from homeward.web.security import (
-    ANON_COOKIE,
-    CSRF_FIELD,
-    DEVICE_COOKIE,
-    DEVICE_COOKIE_DAYS,
-    OFFICER_COOKIE,
-    csrf_token,
-    csrf_valid,
-    new_form_cookie,
-)
-from homeward.web.text import attachment_disposition
+from homeward.web.security import ANON_COOKIE, DEVICE_COOKIE, DEVICE_COOKIE_DAYS, OFFICER_COOKIE
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
-
-
-def current_keyring(request: Request, session: DbSession) -> Keyring:
-    """The cookie's officer, read in the request's own transaction."""
-    return officer_auth.keyring_for(
-        session, runtime_of(request).settings, request.cookies.get(OFFICER_COOKIE)
-    )
-
-
-SignedIn = Annotated[Keyring, Depends(current_keyring)]
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
-    runtime = runtime_of(request)
-    cookie = request.cookies.get(OFFICER_COOKIE) or request.cookies.get(ANON_COOKIE)
-    fresh = cookie is None
-    cookie = cookie or new_form_cookie()
-    response = TEMPLATES.TemplateResponse(
-        request,
-        f"officer/{template}",
-        {"csrf_field": CSRF_FIELD, "csrf": csrf_token(runtime.secrets, cookie), **context},
-        status_code=status_code,
-    )
-    if fresh:
-        response.set_cookie(
-            ANON_COOKIE,
-            cookie,
-            httponly=True,
-            samesite="strict",
-            secure=runtime.settings.secure_cookies,
-            path="/",
-        )
-    return response
-
-
-def error_page(request: Request, exc: HomewardError) -> Response:
-    return render(request, "error.html", status_code=exc.status_code, message=str(exc))
-
-
-def require_csrf(request: Request, submitted: str) -> None:
-    cookie = request.cookies.get(OFFICER_COOKIE) or request.cookies.get(ANON_COOKIE)
-    if not csrf_valid(runtime_of(request).secrets, cookie, submitted):
-        raise BadInput("csrf", "the form has expired; reload the page and try again")
 
 
 @router.get("/signin")
@@ -256,34 +203,3 @@ def attachment(
     request: Request, session: DbSession, attachment_id: str, keyring: SignedIn
 ) -> Response:
     return download_response(request, session, keyring, attachment_id)
-
-
-def download_response(
-    request: Request, session: Session, keyring: Keyring, attachment_id: str
-) -> Response:
-    """Decrypt a file for an officer of its desk, streamed as a download. The response, its
-    headers and the first chunk are made before the request's transaction commits the read's
-    audit entry, so a download that cannot start leaves no entry saying it was read."""
-    opened = inbox_service.read_attachment(
-        session=session,
-        keyring=keyring,
-        attachment_id=attachment_id,
-        blobs_dir=runtime_of(request).settings.blobs_dir,
-    )
-    return file_response(opened)
-
-
-def file_response(opened: inbox_service.OpenedFile) -> StreamingResponse:
-    """Always a download, never rendered inline: a contact's file is untrusted content."""
-    try:
-        first = next(opened.chunks, b"")
-    except FileNotFoundError as exc:  # the encrypted file is gone from disk
-        raise NotFound("file") from exc
-    return StreamingResponse(
-        itertools.chain([first], opened.chunks),
-        media_type="application/octet-stream",
-        headers={
-            "content-disposition": attachment_disposition(opened.filename),
-            "content-length": str(opened.size_bytes),
-        },
-    )

@@ -25,7 +25,7 @@ from homeward.cases.schemas import (
     TransferOut,
     TransitionIn,
 )
-from homeward.web.api_v1 import ERRORS, Officer, Problem
+from homeward.web.api.deps import ERRORS, Officer, Problem
 from homeward.web.case_csv import csv_response
 from homeward.web.deps import DbSession, runtime_of
 

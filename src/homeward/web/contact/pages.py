@@ -14,163 +14,26 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
-from homeward.accounts.exceptions import SessionExpired
 from homeward.contact import blobs
 from homeward.contact import service as contact_service
-from homeward.contact.exceptions import (
-    CodenameInMessage,
-    CodenameRefused,
-    EmptyMessage,
-    MessageTooLong,
-)
 from homeward.contact.service import ContactKeys
-from homeward.core.errors import BadInput, Busy, HomewardError, RateLimited, TooLarge
+from homeward.core.errors import BadInput, TooLarge
 from homeward.core.runtime import Runtime
 from homeward.web import deps, multipart
-from homeward.web.deps import TEMPLATES, DbSession, runtime_of
-from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
-from homeward.web.params import Flag
-from homeward.web.security import (
-    ANON_COOKIE,
-    CONTACT_COOKIE,
-    CSRF_FIELD,
-    csrf_token,
-    csrf_valid,
-    new_form_cookie,
+from homeward.web.contact.deps import (
+    checked_language,
+    contact_session,
+    render,
+    require_csrf,
+    set_cookie,
 )
+from homeward.web.deps import DbSession, runtime_of
+from homeward.web.i18n import DEFAULT_LANGUAGE
+from homeward.web.params import Flag
+from homeward.web.security import ANON_COOKIE, CONTACT_COOKIE, CSRF_FIELD
 
 router = APIRouter(include_in_schema=False)
 CONTACT_LIFETIME = timedelta(hours=4)
-
-
-def _language(request: Request) -> str:
-    first = request.url.path.strip("/").split("/", 1)[0]
-    return first if first in LANGUAGES else DEFAULT_LANGUAGE
-
-
-class PageNotFound(HomewardError):
-    """An unknown language, path or method: one neutral page, in the visitor's language."""
-
-    status_code = 404
-
-    def __init__(self, status_code: int = 404) -> None:
-        super().__init__("page not found")
-        self.status_code = status_code
-
-
-def _checked_language(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise PageNotFound
-    return lang
-
-
-def _cookie_for_forms(request: Request) -> tuple[str, bool]:
-    """The cookie a CSRF token is bound to, and whether it must be set now."""
-    existing = request.cookies.get(CONTACT_COOKIE) or request.cookies.get(ANON_COOKIE)
-    return (existing, False) if existing else (new_form_cookie(), True)
-
-
-def _set_cookie(response: Response, runtime: Runtime, name: str, value: str) -> None:
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        samesite="strict",
-        secure=runtime.settings.secure_cookies,
-        path="/",
-    )
-
-
-def render(
-    request: Request, lang: str, template: str, status_code: int = 200, **context: object
-) -> Response:
-    runtime = runtime_of(request)
-    cookie, fresh = _cookie_for_forms(request)
-    t = translator(lang)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        f"contact/{template}",
-        {
-            "t": t,
-            "lang": t.language,
-            "dir": t.direction,
-            "languages": LANGUAGES,
-            "csrf_field": CSRF_FIELD,
-            "csrf": csrf_token(runtime.secrets, cookie),
-            "signed_in": CONTACT_COOKIE in request.cookies,
-            **context,
-        },
-        status_code=status_code,
-    )
-    if fresh:
-        _set_cookie(response, runtime, ANON_COOKIE, cookie)
-    return response
-
-
-_ERROR_KEYS: list[tuple[type[HomewardError], str | None, str]] = [
-    (CodenameRefused, None, "error.codename"),
-    (CodenameInMessage, None, "error.codename_in_message"),
-    (SessionExpired, None, "error.session_expired"),
-    (RateLimited, None, "error.rate_limited"),
-    (Busy, None, "error.busy"),
-    (TooLarge, "file", "error.file_too_large"),
-    (TooLarge, None, "error.too_large"),
-    (BadInput, "files", "error.too_many_files"),
-    (BadInput, "csrf", "error.form_expired"),
-    (BadInput, "desk", "error.desk"),
-    (EmptyMessage, None, "error.message_empty"),
-    (MessageTooLong, None, "error.message_too_long"),
-    (BadInput, "message", "error.message"),
-    (PageNotFound, None, "error.not_found"),
-]
-
-
-def error_key(exc: HomewardError) -> str:
-    for kind, field, key in _ERROR_KEYS:
-        if isinstance(exc, kind) and (field is None or getattr(exc, "field", None) == field):
-            return key
-    return "error.bad_request"
-
-
-def error_page(request: Request, exc: HomewardError) -> Response:
-    lang = _language(request)
-    t = translator(lang)
-    values = {"max_chars": exc.max_chars} if isinstance(exc, MessageTooLong) else {}
-    response = render(
-        request,
-        lang,
-        "error.html",
-        status_code=exc.status_code,
-        message=t(error_key(exc), **values),
-    )
-    if isinstance(exc, SessionExpired):
-        response.delete_cookie(CONTACT_COOKIE, path="/")
-    return response
-
-
-def _require_csrf(request: Request, submitted: str | None) -> None:
-    runtime = runtime_of(request)
-    cookie = request.cookies.get(CONTACT_COOKIE) or request.cookies.get(ANON_COOKIE)
-    if not csrf_valid(runtime.secrets, cookie, submitted):
-        raise BadInput("csrf", "the form has expired; please reload the page and try again")
-
-
-def _contact_session(request: Request, session: Session) -> tuple[str, ContactKeys]:
-    """The contact behind the cookie. A refused token's row is deleted in the same
-    transaction, which commits the refusal (web/deps.py), so that an expired session's sealed
-    reply key does not linger."""
-    token = request.cookies.get(CONTACT_COOKIE)
-    try:
-        opened = sessions.load(
-            session=session,
-            token=token,
-            kind=sessions.CONTACT,
-            idle=timedelta(minutes=runtime_of(request).settings.contact_idle_minutes),
-        )
-    except SessionExpired:
-        sessions.end(session=session, token=token, kind=sessions.CONTACT)
-        raise
-    return opened.subject_id, ContactKeys.unpack(opened.secret)
 
 
 @router.get("/")
@@ -181,7 +44,7 @@ def home(request: Request) -> Response:
 @router.get("/{lang}")
 @router.get("/{lang}/")
 def landing(request: Request, lang: str) -> Response:
-    return render(request, _checked_language(lang), "landing.html")
+    return render(request, checked_language(lang), "landing.html")
 
 
 def _new_session(session: Session, runtime: Runtime, contact_id: str, keys: ContactKeys) -> str:
@@ -212,8 +75,8 @@ def _start_contact(runtime: Runtime, session: Session) -> tuple[str, str]:
 async def start(
     request: Request, session: DbSession, lang: str, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    lang = _checked_language(lang)
-    _require_csrf(request, csrf)
+    lang = checked_language(lang)
+    require_csrf(request, csrf)
     runtime = runtime_of(request)
     runtime.new_contacts.take()
     codename, token = await runtime.kdf_gate.run_for_contact(
@@ -221,7 +84,7 @@ async def start(
     )
     request.cookies[CONTACT_COOKIE] = token
     response = render(request, lang, "codename.html", codename=codename.split(" "))
-    _set_cookie(response, runtime, CONTACT_COOKIE, token)
+    set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
 
@@ -241,22 +104,22 @@ async def sign_in(
     codename: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    lang = _checked_language(lang)
-    _require_csrf(request, csrf)
+    lang = checked_language(lang)
+    require_csrf(request, csrf)
     runtime = runtime_of(request)
     token = await runtime.kdf_gate.run_for_contact(
         partial(_sign_in_contact, runtime, session, codename)
     )
     response = RedirectResponse(f"/{lang}/conversation", status_code=303)
-    _set_cookie(response, runtime, CONTACT_COOKIE, token)
+    set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
 
 
 @router.get("/{lang}/write")
 def write_form(request: Request, session: DbSession, lang: str) -> Response:
-    lang = _checked_language(lang)
-    contact_id, _keys = _contact_session(request, session)
+    lang = checked_language(lang)
+    contact_id, _keys = contact_session(request, session)
     runtime = runtime_of(request)
     contact = contact_service.get_contact(session=session, contact_id=contact_id)
     first = contact_service.own_conversation(session=session, contact=contact) is None
@@ -275,7 +138,7 @@ def write_form(request: Request, session: DbSession, lang: str) -> Response:
 
 def _checked_contact(request: Request) -> tuple[str, ContactKeys]:
     with deps.transaction(runtime_of(request)) as session:
-        return _contact_session(request, session)
+        return contact_session(request, session)
 
 
 @router.post("/{lang}/write")
@@ -283,7 +146,7 @@ async def write(request: Request, lang: str) -> Response:
     """The one route with two transactions (web/deps.py): the session is checked before the
     body streams in, and the letter is stored, whole or not at all, once it has arrived; no
     transaction is open, nor SQLite's write lock held, while files stream to disk."""
-    lang = _checked_language(lang)
+    lang = checked_language(lang)
     runtime = runtime_of(request)
     contact_id, keys = await run_in_threadpool(_checked_contact, request)
     settings = runtime.settings
@@ -302,7 +165,7 @@ async def write(request: Request, lang: str) -> Response:
         max_files=settings.attachments_max_count,
     )
     try:
-        _require_csrf(request, form.fields.get(CSRF_FIELD))
+        require_csrf(request, form.fields.get(CSRF_FIELD))
 
         def store() -> None:
             with runtime.db.transaction() as session:
@@ -326,8 +189,8 @@ async def write(request: Request, lang: str) -> Response:
 
 @router.get("/{lang}/conversation")
 def conversation(request: Request, session: DbSession, lang: str, sent: Flag = 0) -> Response:
-    lang = _checked_language(lang)
-    contact_id, keys = _contact_session(request, session)
+    lang = checked_language(lang)
+    contact_id, keys = contact_session(request, session)
     items = contact_service.conversation_for_contact(
         session=session, contact_id=contact_id, keys=keys
     )
@@ -336,8 +199,8 @@ def conversation(request: Request, session: DbSession, lang: str, sent: Flag = 0
 
 @router.get("/{lang}/delete")
 def delete_form(request: Request, session: DbSession, lang: str) -> Response:
-    lang = _checked_language(lang)
-    _contact_session(request, session)
+    lang = checked_language(lang)
+    contact_session(request, session)
     return render(request, lang, "delete.html")
 
 
@@ -349,9 +212,9 @@ def delete(
     confirm: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    lang = _checked_language(lang)
-    _require_csrf(request, csrf)
-    contact_id, _keys = _contact_session(request, session)
+    lang = checked_language(lang)
+    require_csrf(request, csrf)
+    contact_id, _keys = contact_session(request, session)
     if confirm != "yes":
         raise BadInput("confirm", "tick the box to confirm")
     runtime = runtime_of(request)
@@ -374,7 +237,7 @@ def delete(
 @router.get("/{lang}/leave")
 def leave(request: Request, session: DbSession, lang: str) -> Response:
     """Quick exit: ends the session at once and shows a neutral page."""
-    lang = _checked_language(lang)
+    lang = checked_language(lang)
     sessions.end(session=session, token=request.cookies.get(CONTACT_COOKIE))
     request.cookies.pop(CONTACT_COOKIE, None)
     response = render(request, lang, "left.html")

@@ -25,7 +25,7 @@ from homeward.identity.schemas import (
     SearchIn,
 )
 from homeward.linkage import reports as reports_file
-from homeward.web.api_v1 import ERRORS, Officer, Problem
+from homeward.web.api.deps import ERRORS, Officer, Problem
 from homeward.web.deps import DbSession, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])

@@ -1,6 +1,6 @@
 """Officer pages for cases: the list with its filters, stage counts and CSV export; one case
 with only the actions this officer may take; opening a case from a conversation (transfers
-waiting for the desk are in transfer_pages.py). Every form carries the CSRF token, as on the
+waiting for the desk are in transfers.py). Every form carries the CSRF token, as on the
 other officer pages."""
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from homeward.core.errors import BadInput
 from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.case_csv import csv_response
-from homeward.web.case_timeline import describe, officer_ids
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.officer_pages import SignedIn, render, require_csrf
+from homeward.web.officer.case_timeline import describe, officer_ids
+from homeward.web.officer.deps import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 

@@ -15,7 +15,7 @@ from homeward.core.errors import NotFound
 from homeward.policy.check import require_permission
 from homeward.policy.roles import AUDIT_READ
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.officer_pages import SignedIn, render
+from homeward.web.officer.deps import SignedIn, render
 from homeward.web.params import LeafIndex
 
 router = APIRouter(prefix="/officer/audit", include_in_schema=False)

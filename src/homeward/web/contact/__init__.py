@@ -1,0 +1,1 @@
+"""The contact pages: one audience, its own helpers in deps.py."""
