@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from homeward.audit import service as audit
 from homeward.cases.identity import name_token, name_words
 from homeward.cases.models import Case, CaseAssignee, CaseLabel, CaseNameToken
+from homeward.cases.schemas import CaseFilter
 from homeward.cases.service import identity_of
 from homeward.cases.states import Stage
 from homeward.core.db import utcnow
@@ -46,6 +47,9 @@ READ_ONCE_MAX = 20_000
 
 @dataclass
 class CaseQuery:
+    """What the list and the export search for; adapters build it from their `CaseFilter`
+    (`of`), so both read the same filters."""
+
     stage: str | None = None
     nation: str | None = None
     label: str | None = None
@@ -54,6 +58,19 @@ class CaseQuery:
     stale_only: bool = False
     sort: str = "updated"
     page: int = 1
+
+    @classmethod
+    def of(cls, filters: CaseFilter, page: int = 1) -> CaseQuery:
+        return cls(
+            stage=filters.stage or None,
+            nation=filters.nation or None,
+            label=filters.label or None,
+            assignee=filters.assignee or None,
+            text=filters.q or None,
+            stale_only=filters.stale,
+            sort=filters.sort,
+            page=page,
+        )
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from homeward.cases.identity import ClaimedIdentity
+
+CaseSort = Literal["updated", "oldest-in-stage", "reference", "stage"]
+
+
+class CaseFilter(BaseModel):
+    """Which cases the list shows and its CSV export writes, as query parameters: the one
+    definition that the list and the export read, on the officer pages and in the API alike,
+    so that a filter added here is in both. The page number is the list's alone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = Field(default="", max_length=30)
+    nation: str = Field(default="", max_length=3)
+    label: str = Field(default="", max_length=40)
+    assignee: str = Field(
+        default="", max_length=64, description="an officer's id (a username on the pages)"
+    )
+    q: str = Field(default="", max_length=200, description="words of a name")
+    stale: bool = Field(default=False, description="only cases too long in their stage")
+    sort: CaseSort = "updated"
+
+    @field_validator("stage", "label", "assignee")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("nation")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper()
 
 
 class IdentityIn(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
 from homeward.cases.schemas import (
     CaseCreateIn,
+    CaseFilter,
     CaseOut,
     CasePageOut,
     CaseRowOut,
@@ -35,7 +36,8 @@ CASE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Bad input; the message names the field"},
     409: {"model": Problem, "description": "Not possible from the case's current state"},
 }
-Sort = Literal["updated", "oldest-in-stage", "reference", "stage"]
+Filters = Annotated[CaseFilter, Query()]
+"""The list's filters, read the same way by the list and its export."""
 
 
 def _view(request: Request, session: Session, keyring: Officer, case_id: str) -> CaseOut:
@@ -57,26 +59,11 @@ def list_cases(
     session: DbSession,
     *,
     keyring: Officer,
-    stage: Annotated[str | None, Query(max_length=30)] = None,
-    nation: Annotated[str | None, Query(max_length=3)] = None,
-    label: Annotated[str | None, Query(max_length=40)] = None,
-    assignee: Annotated[str | None, Query(max_length=32)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="words of a name")] = None,
-    stale: bool = False,
-    sort: Sort = "updated",
+    filters: Filters,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> CasePageOut:
     runtime = runtime_of(request)
-    query = case_listing.CaseQuery(
-        stage=stage,
-        nation=nation,
-        label=label,
-        assignee=assignee,
-        text=q,
-        stale_only=stale,
-        sort=sort,
-        page=page,
-    )
+    query = case_listing.CaseQuery.of(filters, page)
     found = case_listing.list_cases(
         session=session,
         principal=keyring.principal,
@@ -133,25 +120,11 @@ def export_cases(
     session: DbSession,
     *,
     keyring: Officer,
-    stage: Annotated[str | None, Query(max_length=30)] = None,
-    nation: Annotated[str | None, Query(max_length=3)] = None,
-    label: Annotated[str | None, Query(max_length=40)] = None,
-    assignee: Annotated[str | None, Query(max_length=32)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="words of a name")] = None,
-    stale: bool = False,
-    sort: Sort = "updated",
+    filters: Filters,
 ) -> Response:
     """Declared before /cases/{case_id}, which would otherwise take `export.csv` for an id."""
     runtime = runtime_of(request)
-    query = case_listing.CaseQuery(
-        stage=stage,
-        nation=nation,
-        label=label,
-        assignee=assignee,
-        text=q,
-        stale_only=stale,
-        sort=sort,
-    )
+    query = case_listing.CaseQuery.of(filters)
     export = case_listing.export_cases(
         session=session,
         principal=keyring.principal,

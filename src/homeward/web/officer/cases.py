@@ -5,11 +5,10 @@ other officer pages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
 from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.schemas import CaseFilter
 from homeward.cases.states import EXITS, PATH
 from homeward.core.errors import BadInput
 from homeward.policy import roles
@@ -46,20 +46,12 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The list's filters as the officer typed them; links keep them while changing one."""
-
-    stage: str = ""
-    nation: str = ""
-    label: str = ""
-    assignee: str = ""
-    q: str = ""
-    stale: bool = False
-    sort: str = "updated"
+class Filters(CaseFilter):
+    """The list's filters as the officer typed them (the assignee by username); links keep
+    them while changing one."""
 
     def params(self, **changes: object) -> dict[str, str]:
-        values = {**self.__dict__, **changes}
+        values = {**self.model_dump(), **changes}
         return {
             name: "1" if value is True else str(value)
             for name, value in values.items()
@@ -71,40 +63,18 @@ class Filters:
         return f"{path}?{query}" if query else path
 
     def query(self, session: Session, page: int = 1) -> case_listing.CaseQuery:
-        assignee_id = None
+        """The service's query, the assignee's username turned into the officer's id."""
+        filters: CaseFilter = self
         if self.assignee:
             officer = accounts_service.find_officer(session=session, username=self.assignee)
             if officer is None:
                 raise BadInput("assignee", f"no officer is called {self.assignee!r}")
-            assignee_id = officer.id
-        return case_listing.CaseQuery(
-            stage=self.stage or None,
-            nation=self.nation or None,
-            label=self.label or None,
-            assignee=assignee_id,
-            text=self.q or None,
-            stale_only=self.stale,
-            sort=self.sort,
-            page=page,
-        )
+            filters = self.model_copy(update={"assignee": officer.id})
+        return case_listing.CaseQuery.of(filters, page)
 
 
-def list_filters(
-    *,
-    stage: Annotated[str, Query(max_length=30)] = "",
-    nation: Annotated[str, Query(max_length=3)] = "",
-    label: Annotated[str, Query(max_length=40)] = "",
-    assignee: Annotated[str, Query(max_length=64)] = "",
-    q: Annotated[str, Query(max_length=200)] = "",
-    stale: bool = False,
-    sort: Annotated[str, Query(max_length=20)] = "updated",
-) -> Filters:
-    return Filters(
-        stage.strip(), nation.strip().upper(), label.strip(), assignee.strip(), q, stale, sort
-    )
-
-
-ListFilters = Annotated[Filters, Depends(list_filters)]
+ListFilters = Annotated[Filters, Query()]
+"""Read the same way by the list and its export (the fields are `CaseFilter`'s)."""
 
 
 @router.get("/cases")
