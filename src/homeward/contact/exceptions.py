@@ -8,8 +8,6 @@ from homeward.core.errors import BadInput, HomewardError
 class CodenameRefused(HomewardError):
     """Unknown, mistyped or deleted: one answer for all."""
 
-    status_code = 401
-
     def __init__(self) -> None:
         super().__init__("codename not recognised")
 

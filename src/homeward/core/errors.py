@@ -1,12 +1,11 @@
-"""Base errors; each capability raises narrow subclasses that web/ turns into answers."""
+"""Base errors; each capability raises narrow subclasses, which web/errors.py maps to HTTP
+statuses (the domain knows nothing of HTTP)."""
 
 from __future__ import annotations
 
 
 class HomewardError(Exception):
     """Base of every error Homeward raises on purpose. The message is safe to show."""
-
-    status_code = 400
 
 
 class BadInput(HomewardError):
@@ -19,13 +18,11 @@ class BadInput(HomewardError):
 
 
 class TooLarge(BadInput):
-    status_code = 413
+    """Bigger than allowed (a file, a letter, a whole request)."""
 
 
 class NotFound(HomewardError):
     """Missing, or not visible to this officer: the two look the same on purpose."""
-
-    status_code = 404
 
     def __init__(self, what: str = "record") -> None:
         super().__init__(f"{what} not found")
@@ -34,14 +31,10 @@ class NotFound(HomewardError):
 class Forbidden(HomewardError):
     """The role may not do this at all (a record the officer may not see is NotFound)."""
 
-    status_code = 403
-
 
 class Busy(HomewardError):
     """Capacity is saturated on purpose (key derivation, new contacts); try again later."""
 
-    status_code = 503
-
 
 class RateLimited(Busy):
-    status_code = 429
+    """Too many of these from here lately; try again later."""

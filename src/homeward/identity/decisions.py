@@ -29,8 +29,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 class DecisionConflict(HomewardError):
     """The pair was already decided, or the two reports are already one person."""
 
-    status_code = 409
-
 
 @dataclass(frozen=True)
 class Decided:

@@ -46,8 +46,6 @@ class Reader(Protocol):
 class UnboundQuery(HomewardError):
     """A protected table was queried with nobody to decide for: a bug, refused loudly."""
 
-    status_code = 500
-
 
 def protect(model: type[Any], permission: str) -> None:
     """Every SELECT over `model` is filtered by `permission` for the bound officer. Called by

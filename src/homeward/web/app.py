@@ -29,6 +29,7 @@ from homeward.web.api import identity as api_identity
 from homeward.web.api import inbox as api_inbox
 from homeward.web.contact import deps as contact_deps
 from homeward.web.contact import pages as contact_pages
+from homeward.web.errors import status_of
 from homeward.web.officer import auditor as officer_auditor
 from homeward.web.officer import cases as officer_cases
 from homeward.web.officer import deps as officer_deps
@@ -105,7 +106,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def homeward_error(request: Request, exc: HomewardError) -> Response:
         path = request.url.path
         if path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+            return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
         if path.startswith("/officer"):
             if isinstance(exc, SessionExpired):
                 return RedirectResponse("/officer/signin?ended=1", status_code=303)
@@ -118,7 +119,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         contact error page in their language rather than an English JSON body."""
         if request.url.path.startswith(("/api/", "/officer", "/static/")):
             return await http_exception_handler(request, exc)
-        response = contact_deps.error_page(request, contact_deps.PageNotFound(exc.status_code))
+        response = contact_deps.error_page(
+            request, contact_deps.PageNotFound(), status_code=exc.status_code
+        )
         response.headers.update(exc.headers or {})
         return response
 

@@ -19,9 +19,10 @@ from homeward.contact.exceptions import (
     MessageTooLong,
 )
 from homeward.contact.service import ContactKeys
-from homeward.core.errors import BadInput, Busy, HomewardError, RateLimited, TooLarge
+from homeward.core.errors import BadInput, Busy, HomewardError, NotFound, RateLimited, TooLarge
 from homeward.core.runtime import Runtime
 from homeward.web.deps import TEMPLATES, runtime_of
+from homeward.web.errors import status_of
 from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from homeward.web.security import (
     ANON_COOKIE,
@@ -38,14 +39,11 @@ def language_of(request: Request) -> str:
     return first if first in LANGUAGES else DEFAULT_LANGUAGE
 
 
-class PageNotFound(HomewardError):
+class PageNotFound(NotFound):
     """An unknown language, path or method: one neutral page, in the visitor's language."""
 
-    status_code = 404
-
-    def __init__(self, status_code: int = 404) -> None:
-        super().__init__("page not found")
-        self.status_code = status_code
+    def __init__(self) -> None:
+        super().__init__("page")
 
 
 def checked_language(lang: str) -> str:
@@ -122,7 +120,9 @@ def error_key(exc: HomewardError) -> str:
     return "error.bad_request"
 
 
-def error_page(request: Request, exc: HomewardError) -> Response:
+def error_page(request: Request, exc: HomewardError, status_code: int | None = None) -> Response:
+    """The error in the visitor's language, with the status of web/errors.py unless the
+    framework already chose one (a wrong method is 405)."""
     lang = language_of(request)
     t = translator(lang)
     values = {"max_chars": exc.max_chars} if isinstance(exc, MessageTooLong) else {}
@@ -130,7 +130,7 @@ def error_page(request: Request, exc: HomewardError) -> Response:
         request,
         lang,
         "error.html",
-        status_code=exc.status_code,
+        status_code=status_code or status_of(exc),
         message=t(error_key(exc), **values),
     )
     if isinstance(exc, SessionExpired):

@@ -12,6 +12,7 @@ from homeward.accounts.service import Keyring
 from homeward.core.errors import BadInput, HomewardError
 from homeward.web import officer_auth
 from homeward.web.deps import TEMPLATES, DbSession, runtime_of
+from homeward.web.errors import status_of
 from homeward.web.security import (
     ANON_COOKIE,
     CSRF_FIELD,
@@ -56,7 +57,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
 
 
 def error_page(request: Request, exc: HomewardError) -> Response:
-    return render(request, "error.html", status_code=exc.status_code, message=str(exc))
+    return render(request, "error.html", status_code=status_of(exc), message=str(exc))
 
 
 def require_csrf(request: Request, submitted: str) -> None:

@@ -29,6 +29,7 @@ from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.deps import DbSession, runtime_of
+from homeward.web.errors import status_of
 from homeward.web.officer.deps import SignedIn, render, require_csrf
 from homeward.web.params import COUNT_MAX
 
@@ -299,7 +300,7 @@ async def import_registry(request: Request, session: DbSession, keyring: SignedI
             request,
             session,
             keyring.principal,
-            status_code=400,
+            status_code=status_of(refused),
             imported=-1,
             added="",
             problems=refused.problems,
