@@ -16,7 +16,6 @@ from homeward.core.errors import HomewardError, NotFound
 from homeward.web.contact.deps import PageNotFound
 from homeward.web.errors import STATUSES, status_of
 
-
 SCRIPTS = ("homeward.migrations.env", "homeward.migrations.versions.")
 """Alembic's scripts, which run when imported and define no error."""
 
