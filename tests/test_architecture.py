@@ -104,6 +104,18 @@ def test_no_import_cycle_among_homeward_modules() -> None:
     assert strongly_connected(graph, modules) == []
 
 
+def test_identity_imports_nothing_of_cases() -> None:
+    """Cases sit above identity: what crosses between them goes through cases/flows.py."""
+    graph = grimp.build_graph("homeward")
+    reached = [
+        (importer, imported)
+        for importer in graph.find_descendants("homeward.identity")
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if imported == "homeward.cases" or imported.startswith("homeward.cases.")
+    ]
+    assert reached == []
+
+
 def test_cycle_finder_finds_a_cycle() -> None:
     graph = grimp.ImportGraph()
     for importer, imported in (("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")):

@@ -67,9 +67,11 @@ def _count(runtime: Runtime, model: type[object]) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _candidates(runtime: Runtime, persona: helpers.Persona, case_id: str) -> search.CaseCandidates:
+def _candidates(
+    runtime: Runtime, persona: helpers.Persona, case_id: str
+) -> case_flows.CaseCandidates:
     with runtime.db.transaction() as session:
-        return search.case_candidates(
+        return case_flows.case_candidates(
             session=session,
             secrets=runtime.secrets,
             principal=principal(runtime, persona),
@@ -241,7 +243,7 @@ def test_another_nation_sees_nothing_and_the_administrator_reads_nothing(
         lambda session: identity.get_report(
             session=session, secrets=runtime.secrets, principal=deu, report_id=fra_report.report.id
         ),
-        lambda session: search.case_candidates(
+        lambda session: case_flows.case_candidates(
             session=session, secrets=runtime.secrets, principal=deu, case_id=fra_case
         ),
         lambda session: case_flows.decide_for_case(
@@ -301,7 +303,7 @@ def test_a_release_lets_another_nation_search_but_not_decide_alone(
         assert shown[-1].report.record_id == query.record_id
         assert (shown[-1].owner_nation, shown[-1].release) == ("FRA", ["DEU"])
     with pytest.raises(NotFound), runtime.db.transaction() as session:
-        decisions.decide(
+        case_flows.decide(
             session=session,
             secrets=runtime.secrets,
             principal=principal(runtime, personas["deu_officer"]),

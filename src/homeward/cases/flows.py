@@ -1,10 +1,13 @@
 """Case changes that reach another capability: a case's claimed identity is searched by "who
 might this be" from the moment the case exists, and its report follows the case's identity,
 protection and owner. Web and the CLI call these; the case service itself knows nothing of
-identity, so the two capabilities do not import each other. Like services, flows add and
-flush; the caller commits."""
+identity, and identity nothing of cases: what crosses between them (a case's identity in the
+index and in "who might this be", a decision's event on the case) crosses here. Like
+services, flows add and flush; the caller commits."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -17,9 +20,25 @@ from homeward.core.errors import NotFound
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity import decisions
+from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
+from homeward.linkage.model import LinkageModel
+from homeward.linkage.reports import PersonReport
 from homeward.policy import check as policy
 from homeward.policy import roles
+
+
+def case_report(reference: str, identity: ClaimedIdentity) -> PersonReport:
+    """A case's claimed identity in the exchange format the index reads."""
+    return PersonReport(
+        record_id=reference,
+        given_name=identity.given_names,
+        family_name=identity.family_name,
+        aliases=tuple(identity.aliases),
+        dob=identity.date_of_birth,
+        place_of_birth=identity.place_of_birth,
+        nationality=tuple(identity.nationalities),
+    )
 
 
 def _keep_in_index(
@@ -32,7 +51,7 @@ def _keep_in_index(
             secrets=secrets,
             principal=principal,
             case=case,
-            identity=case_service.identity_of(secrets, case),
+            report=case_report(case.reference, case_service.identity_of(secrets, case)),
         )
 
 
@@ -123,8 +142,102 @@ def index_case(
         secrets=secrets,
         principal=principal,
         case=case,
-        identity=case_service.identity_of(secrets, case),
+        report=case_report(case.reference, case_service.identity_of(secrets, case)),
     )
+
+
+@dataclass(frozen=True)
+class CaseCandidates:
+    case_id: str
+    reference: str
+    owner_nation: str
+    identity: ClaimedIdentity
+    found: identity_search.Candidates
+
+    @property
+    def indexed(self) -> bool:
+        return self.found.query is not None
+
+
+def case_candidates(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    principal: policy.Principal,
+    case_id: str,
+    limit: int = 5,
+    model: LinkageModel | None = None,
+) -> CaseCandidates:
+    """ "Who might this be" for a case: its claimed identity as it stands now, against every
+    report the officer may see; the case read and the search audited."""
+    policy.require_permission(principal, roles.IDENTITY_READ)
+    case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    identity = case_service.identity_of(secrets, case)
+    found = identity_search.who_might_this_case_be(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case_id=case.id,
+        report=case_report(case.reference, identity),
+        limit=limit,
+        model=model,
+    )
+    case_service.record_read(session=session, principal=principal, case=case)
+    identity_search.record_case_search(
+        session=session,
+        principal=principal,
+        case_id=case.id,
+        nation=case.owner_nation,
+        found=found,
+    )
+    return CaseCandidates(case.id, case.reference, case.owner_nation, identity, found)
+
+
+def decide(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    principal: policy.Principal,
+    report_id: str,
+    other_report_id: str,
+    decision: str,
+    reason: str = "",
+    probability: float | None = None,
+) -> decisions.Decided:
+    """An officer's decision on two reports, and its event on the timeline of each case behind
+    them that the officer may see."""
+    decided = decisions.decide(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        report_id=report_id,
+        other_report_id=other_report_id,
+        decision=decision,
+        reason=reason,
+        probability=probability,
+    )
+    for note in decided.case_notes:
+        try:
+            case = case_service.get_case(
+                session=session,
+                principal=principal,
+                case_id=note.case_id,
+                permission=roles.CASE_READ,
+            )
+        except NotFound:
+            continue
+        case_service.record_event(
+            session=session,
+            secrets=secrets,
+            principal=principal,
+            case=case,
+            kind=note.kind,
+            detail=note.detail,
+        )
+    session.flush()
+    return decided
 
 
 def decide_for_case(
@@ -143,7 +256,7 @@ def decide_for_case(
     policy.require_permission(principal, roles.IDENTITY_DECIDE)
     decisions.check_case_decision(decision=decision, reason=reason, report_id=report_id)
     own = index_case(session=session, secrets=secrets, principal=principal, case_id=case_id)
-    return decisions.decide(
+    return decide(
         session=session,
         secrets=secrets,
         principal=principal,

@@ -1,7 +1,8 @@
 """Officers' decisions on a pair of reports. Nothing joins two persons without one: `confirm`
 merges the younger person into the older (whose id survives, and the merge is recorded);
-`reject` keeps them apart, and the pair is never proposed again. Each decision is stored,
-audited, and written as an event on the case(s) the two reports come from."""
+`reject` keeps them apart, and the pair is never proposed again. Each decision is stored and
+audited here; the event on the case(s) the two reports come from is written by `cases.flows`
+(`decide`), from the notes the decision returns, so identity imports nothing of cases."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from homeward.audit import service as audit
-from homeward.cases import service as case_service
-from homeward.cases.models import Case
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, HomewardError, NotFound
 from homeward.crypto.keys import ServerSecrets
@@ -31,6 +30,13 @@ class DecisionConflict(HomewardError):
 
 
 @dataclass(frozen=True)
+class CaseNote:
+    case_id: str
+    kind: str
+    detail: dict[str, object]
+
+
+@dataclass(frozen=True)
 class Decided:
     id: str
     decision: str
@@ -38,6 +44,9 @@ class Decided:
     right_report_id: str
     person_id: str | None
     """After a confirm, the person both reports now belong to."""
+    case_notes: tuple[CaseNote, ...] = ()
+    """What the timeline of each case behind the two reports should say (`cases.flows`
+    writes it, where the officer may see the case)."""
 
 
 def _reason(text: str) -> str:
@@ -116,20 +125,30 @@ def decide(
         resource_id=row.id,
         nation=principal.nation,
     )
-    for this, other in ((first, second), (second, first)):
-        if this.case_id is not None:
-            _case_event(
-                session=session,
-                secrets=secrets,
-                principal=principal,
-                case_id=this.case_id,
-                other=other,
-                decision=row,
-                person_id=survivor,
-                reason=reason,
-            )
+    notes = tuple(
+        _case_note(this.case_id, other, row, survivor, reason)
+        for this, other in ((first, second), (second, first))
+        if this.case_id is not None
+    )
     session.flush()
-    return Decided(row.id, decision, left.id, right.id, survivor)
+    return Decided(row.id, decision, left.id, right.id, survivor, notes)
+
+
+def _case_note(
+    case_id: str,
+    other: StoredReport,
+    decision: IdentityDecision,
+    person_id: str | None,
+    reason: str,
+) -> CaseNote:
+    detail: dict[str, object] = {"decision": decision.decision, "report": other.id}
+    if other.case_id:
+        detail["case"] = other.case_id
+    if person_id:
+        detail["person"] = person_id
+    if reason:
+        detail["reason"] = reason
+    return CaseNote(case_id, f"identity:link:{decision.decision}", detail)
 
 
 def _merge(
@@ -163,41 +182,6 @@ def _merge(
     session.flush()
     session.expire_all()
     return older.id
-
-
-def _case_event(
-    *,
-    session: Session,
-    secrets: ServerSecrets,
-    principal: policy.Principal,
-    case_id: str,
-    other: StoredReport,
-    decision: IdentityDecision,
-    person_id: str | None,
-    reason: str,
-) -> None:
-    """The decision in the case's timeline, if the officer may see the case."""
-    try:
-        case: Case = case_service.get_case(
-            session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
-        )
-    except NotFound:
-        return
-    detail: dict[str, object] = {"decision": decision.decision, "report": other.id}
-    if other.case_id:
-        detail["case"] = other.case_id
-    if person_id:
-        detail["person"] = person_id
-    if reason:
-        detail["reason"] = reason
-    case_service.record_event(
-        session=session,
-        secrets=secrets,
-        principal=principal,
-        case=case,
-        kind=f"identity:link:{decision.decision}",
-        detail=detail,
-    )
 
 
 def check_case_decision(*, decision: str, reason: str, report_id: str) -> None:

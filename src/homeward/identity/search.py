@@ -13,9 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homeward.audit import service as audit
-from homeward.cases import service as case_service
-from homeward.cases.identity import ClaimedIdentity
-from homeward.cases.models import Case
 from homeward.core.errors import BadInput
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity import index
@@ -23,7 +20,7 @@ from homeward.identity.models import (
     IdentityDecision,
     StoredReport,
 )
-from homeward.identity.service import ReportView, case_report, case_row, report_view
+from homeward.identity.service import ReportView, case_row, report_view
 from homeward.linkage.features import features
 from homeward.linkage.model import LinkageModel, PairScore
 from homeward.linkage.normalise import NormalisedReport, normalise
@@ -162,47 +159,35 @@ def who_might_this_be(
     return found
 
 
-@dataclass(frozen=True)
-class CaseCandidates:
-    case_id: str
-    reference: str
-    owner_nation: str
-    identity: ClaimedIdentity
-    found: Candidates
-
-    @property
-    def indexed(self) -> bool:
-        return self.found.query is not None
-
-
-def case_candidates(
+def who_might_this_case_be(
     *,
     session: Session,
     secrets: ServerSecrets,
     principal: policy.Principal,
     case_id: str,
+    report: PersonReport,
     limit: int = 5,
     model: LinkageModel | None = None,
-) -> CaseCandidates:
-    """ "Who might this be" for a case: its claimed identity as it stands now, against every
-    report the officer may see; its own person and the persons rejected for it left out."""
+) -> Candidates:
+    """The persons a case's claimed identity (`report`, as `cases.flows` reads it) might be,
+    against every report the officer may see; the case's own person and the persons rejected
+    for it left out. The caller has checked that the officer may read the case, and audits
+    the search with `record_case_search` once the case's read is recorded."""
     policy.require_permission(principal, roles.IDENTITY_READ)
-    case: Case = case_service.get_case(
-        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
-    )
-    identity = case_service.identity_of(secrets, case)
     keys = index.Keys.of(secrets)
-    normalised = normalise(case_report(case.reference, identity))
-    row = case_row(session, case.id)
-    found = _search(session, keys, principal, normalised, query=row, limit=limit, model=model)
-    case_service.record_read(session=session, principal=principal, case=case)
+    row = case_row(session, case_id)
+    return _search(session, keys, principal, normalise(report), query=row, limit=limit, model=model)
+
+
+def record_case_search(
+    *, session: Session, principal: policy.Principal, case_id: str, nation: str, found: Candidates
+) -> None:
     audit.record(
         session=session,
         actor=principal.audit_name,
         action="identity:search",
         resource_type="case",
-        resource_id=case.id,
-        nation=case.owner_nation,
+        resource_id=case_id,
+        nation=nation,
         detail_digest=_digest(c.report.id for c in found.candidates),
     )
-    return CaseCandidates(case.id, case.reference, case.owner_nation, identity, found)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.audit import service as audit
-from homeward.cases.identity import ClaimedIdentity
-from homeward.cases.models import Case
 from homeward.core.db import new_id, utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.settings import Settings
@@ -207,17 +206,21 @@ def add_report(
     return report_view(row, report)
 
 
-def case_report(report_id: str, identity: ClaimedIdentity) -> PersonReport:
-    """A case's claimed identity in the exchange format."""
-    return PersonReport(
-        record_id=report_id,
-        given_name=identity.given_names,
-        family_name=identity.family_name,
-        aliases=tuple(identity.aliases),
-        dob=identity.date_of_birth,
-        place_of_birth=identity.place_of_birth,
-        nationality=tuple(identity.nationalities),
-    )
+class CaseRecord(Protocol):
+    """What the index reads of a case: which case, and the labels its report carries. A case
+    of the case capability is one; identity does not import it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def owner_nation(self) -> str: ...
+
+    @property
+    def classification(self) -> int: ...
+
+    @property
+    def release(self) -> str: ...
 
 
 def case_row(session: Session, case_id: str) -> StoredReport | None:
@@ -229,17 +232,17 @@ def index_case(
     session: Session,
     secrets: ServerSecrets,
     principal: policy.Principal,
-    case: Case,
-    identity: ClaimedIdentity,
+    case: CaseRecord,
+    report: PersonReport,
 ) -> ReportView:
-    """Add a case's claimed identity to the index, or bring its report up to date with the
-    case (identity and labels). Only the owning desk does this; the caller (`cases.flows`)
-    has fetched the case through the case service, which checked the officer may edit it."""
+    """Add a case's claimed identity (`report`, as `cases.flows` reads it) to the index, or
+    bring its report up to date with the case (identity and labels). Only the owning desk does
+    this; the caller (`cases.flows`) has fetched the case through the case service, which
+    checked the officer may edit it."""
     policy.require_permission(principal, roles.IDENTITY_IMPORT)
     if case.owner_nation != principal.nation:
         raise NotFound("case")
     keys = index.Keys.of(secrets)
-    report = case_report(case.reference, identity)
     normalised = normalise(report)
     with binding.unfiltered(session, "the case's own report, after the case check above"):
         row = case_row(session, case.id)  # labels may lag the case's (a transfer)

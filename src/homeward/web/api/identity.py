@@ -62,7 +62,7 @@ def case_candidates(
     """Who might this case's person be: persons ranked by match probability, with the evidence
     field by field. Only reports the officer may see are searched; audited."""
     runtime = runtime_of(request)
-    found = identity_search.case_candidates(
+    found = case_flows.case_candidates(
         session=session,
         secrets=runtime.secrets,
         principal=keyring.principal,
@@ -177,7 +177,7 @@ def import_registry(
 def decide(request: Request, session: DbSession, body: DecisionIn, keyring: Officer) -> DecisionOut:
     """Confirm or reject that two reports are one person (the officer's nation owns one)."""
     runtime = runtime_of(request)
-    made = decisions.decide(
+    made = case_flows.decide(
         session=session,
         secrets=runtime.secrets,
         principal=keyring.principal,

@@ -20,7 +20,6 @@ from homeward.accounts.service import Keyring
 from homeward.cases import flows as case_flows
 from homeward.core.errors import BadInput, TooLarge
 from homeward.identity import imports as identity_imports
-from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.identity.waterfall import waterfall
 from homeward.linkage import reports as reports_file
@@ -46,7 +45,7 @@ def case_identity(
 ) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
-    found = identity_search.case_candidates(
+    found = case_flows.case_candidates(
         session=session, secrets=runtime.secrets, principal=principal, case_id=case_id
     )
     owner = found.owner_nation == principal.nation
