@@ -214,4 +214,6 @@ def test_a_missing_stored_node_is_found(runtime: Runtime) -> None:
         connection.execute(text("DELETE FROM audit_node WHERE level = 1 AND position = 3"))
     report = _report(runtime)
     assert not report.ok
-    assert any("level 1 are missing" in problem for problem in report.problems)
+    assert any("tree node 1/3 " in p and "is missing" in p for p in report.problems), (
+        report.problems
+    )
