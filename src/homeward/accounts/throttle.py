@@ -79,8 +79,7 @@ def key_of(secrets: ServerSecrets, username: str) -> str:
 
 def device_key_of(secrets: ServerSecrets, username: str, device_nonce: str) -> str:
     """The throttle key of a username tried from one known device: its own counter."""
-    normalised = f"{username.strip().lower()}\0device:{device_nonce}".encode()
-    return sealing.keyed_hash(secrets.subkey("hw-signin-throttle"), normalised, "hw-signin").hex()
+    return key_of(secrets, f"{username.strip()}\0device:{device_nonce}")
 
 
 def wait_left(*, session: Session, key: str, now: datetime) -> timedelta | None:

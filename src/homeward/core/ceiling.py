@@ -13,11 +13,9 @@ import time
 from collections.abc import Callable
 
 
-class FailureCeiling:
-    """A token bucket of failures: up to `per_minute` a minute, bursts up to the same number.
-    Each attempt takes a token before it is evaluated and a success gives it back, so attempts
-    evaluated side by side cannot overshoot the ceiling. While the bucket is empty every attempt
-    is refused before any work (a right password cannot be told from a wrong one then)."""
+class TokenBucket:
+    """Up to `per_minute` tokens a minute, bursts up to the same number; thread-safe, per
+    process. The ceiling on new codenames (`gate.NewContactLimiter`) is one too."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._capacity = float(per_minute)
@@ -33,7 +31,8 @@ class FailureCeiling:
         self._updated = now
 
     def take(self) -> bool:
-        """Reserve one failure for an attempt about to be evaluated; False if none is left."""
+        """Take a token (for the ceiling: reserve one failure before an attempt is judged);
+        False if none is left."""
         with self._lock:
             self._refill()
             if self._tokens < 1:
@@ -42,7 +41,7 @@ class FailureCeiling:
             return True
 
     def give_back(self) -> None:
-        """The attempt did not fail (or was never judged): its reservation is returned."""
+        """Return a token taken (for the ceiling: the attempt did not fail, or was not judged)."""
         with self._lock:
             self._refill()
             self._tokens = min(self._capacity, self._tokens + 1)
@@ -51,3 +50,10 @@ class FailureCeiling:
         with self._lock:
             self._refill()
             return max(0.0, (1 - self._tokens) / self._rate)
+
+
+class FailureCeiling(TokenBucket):
+    """A bucket of failures: each attempt takes a token before it is evaluated and a success
+    gives it back, so attempts evaluated side by side cannot overshoot the ceiling. While the
+    bucket is empty every attempt is refused before any work (a right password cannot be told
+    from a wrong one then)."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
+from homeward.core.ceiling import TokenBucket
 from homeward.core.errors import Busy, RateLimited
 
 T = TypeVar("T")
@@ -175,20 +175,11 @@ class KdfGate:
 
 
 class NewContactLimiter:
-    """A token bucket: `per_minute` new codenames a minute, bursts up to the same number."""
+    """`per_minute` new codenames a minute, bursts up to the same number."""
 
     def __init__(self, per_minute: int) -> None:
-        self._capacity = float(per_minute)
-        self._tokens = float(per_minute)
-        self._rate = per_minute / 60.0
-        self._updated = time.monotonic()
-        self._lock = threading.Lock()
+        self._bucket = TokenBucket(per_minute)
 
     def take(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
-            self._updated = now
-            if self._tokens < 1:
-                raise RateLimited("too many new contacts right now; please try again later")
-            self._tokens -= 1
+        if not self._bucket.take():
+            raise RateLimited("too many new contacts right now; please try again later")
