@@ -42,6 +42,8 @@ class Case(Labelled, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     identity_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     """Claimed identity as JSON under the server data key (tier 2)."""
+    contact_deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the contact behind the case deleted everything: the channel is gone for good."""
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.at", cascade="all, delete-orphan"

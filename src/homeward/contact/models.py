@@ -52,6 +52,13 @@ class Conversation(Labelled, Base):
     last_message_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     routed_at: Mapped[datetime | None] = mapped_column(default=None)
+    name: Mapped[str | None] = mapped_column(String(40), default=None)
+    """Two random words officers say aloud ("amber harbour"); never derived from the contact."""
+    awaiting_reply_since: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    """The contact's first letter since the desk last answered; None once answered."""
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
+    """The page language the contact last wrote from: the language to answer in."""
+    has_files: Mapped[bool] = mapped_column(Boolean, default=False)
 
     contact: Mapped[Contact] = relationship(back_populates="conversation")
     messages: Mapped[list[Message]] = relationship(
@@ -59,6 +66,41 @@ class Conversation(Labelled, Base):
         cascade="all, delete-orphan",
         order_by="Message.created_at",
     )
+
+
+class ConversationRead(Base):
+    """When one officer last opened a conversation: read state is per officer, not per desk."""
+
+    __tablename__ = "conversation_read"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    officer_id: Mapped[str] = mapped_column(
+        ForeignKey("officer.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationRoute(Base):
+    """One routing decision by the coordination cell: to which desk, by whom, why (tier 2, under
+    the server data key), and a recall by the receiving desk while nobody there has opened it."""
+
+    __tablename__ = "conversation_route"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    from_nation: Mapped[str] = mapped_column(String(3))
+    to_nation: Mapped[str] = mapped_column(String(3))
+    routed_by: Mapped[str] = mapped_column(ForeignKey("officer.id"))
+    routed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)
+    recalled_by: Mapped[str | None] = mapped_column(ForeignKey("officer.id"), default=None)
+    recalled_at: Mapped[datetime | None] = mapped_column(default=None)
+    recall_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class Message(Base):
