@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
@@ -21,7 +21,14 @@ from homeward.accounts.exceptions import UnknownDesk
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
 from homeward.contact import blobs
-from homeward.contact.models import FROM_DESK, Attachment, Conversation, KeyWrap, Message
+from homeward.contact.models import (
+    FROM_DESK,
+    Attachment,
+    Conversation,
+    ConversationRead,
+    KeyWrap,
+    Message,
+)
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto import sealing
@@ -68,6 +75,29 @@ class ConversationView:
     messages: list[MessageView]
 
 
+def _unread(principal: policy.Principal) -> ColumnElement[bool]:
+    """Unread for this officer: a contact letter newer than their last opening, or never
+    opened by them. `last_message_at` moves only when the contact writes (or the cell routes)."""
+    opened_since = exists().where(
+        ConversationRead.conversation_id == Conversation.id,
+        ConversationRead.officer_id == principal.officer_id,
+        ConversationRead.read_at >= Conversation.last_message_at,
+    )
+    return ~opened_since
+
+
+def unread_count(*, session: Session, principal: policy.Principal) -> int:
+    """How many conversations this officer may read hold a letter they have not opened: the
+    number in the navigation, the same rule as the inbox's unread marker and filter."""
+    if not roles.may(principal.role, roles.CONVERSATION_LIST):
+        return 0
+    binding.bind(session, principal)
+    query = select(func.count(Conversation.id)).where(
+        Conversation.last_message_at.is_not(None), _unread(principal)
+    )
+    return int(session.scalar(query) or 0)
+
+
 def inbox(
     *, session: Session, principal: policy.Principal, page: int = 1, starred_only: bool = False
 ) -> tuple[list[InboxRow], int]:
@@ -83,15 +113,26 @@ def inbox(
     if starred_only:
         where.append(Conversation.starred.is_(True))
     total = int(session.scalar(select(func.count(Conversation.id)).where(*where)) or 0)
-    rows = session.scalars(
-        select(Conversation)
-        .where(*where)
-        .order_by(Conversation.unread.desc(), Conversation.last_message_at.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+    rows = list(
+        session.scalars(
+            select(Conversation)
+            .where(*where)
+            .order_by(Conversation.unread.desc(), Conversation.last_message_at.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
+    unread = set(
+        session.scalars(
+            select(Conversation.id).where(
+                Conversation.id.in_([c.id for c in rows]), _unread(principal)
+            )
+        )
     )
     return [
-        InboxRow(c.id, c.owner_nation, c.unread, c.starred, c.message_count, c.last_message_at)
+        InboxRow(
+            c.id, c.owner_nation, c.id in unread, c.starred, c.message_count, c.last_message_at
+        )
         for c in rows
     ], total
 
@@ -155,8 +196,7 @@ def read(*, session: Session, keyring: Keyring, conversation_id: str) -> Convers
             resource_id=message.id,
             nation=conversation.owner_nation,
         )
-    conversation.unread = False
-    session.flush()
+    mark_read(session, principal, conversation)
     return ConversationView(
         conversation.id,
         conversation.owner_nation,
@@ -164,6 +204,21 @@ def read(*, session: Session, keyring: Keyring, conversation_id: str) -> Convers
         conversation.routed_at,
         views,
     )
+
+
+def mark_read(session: Session, principal: policy.Principal, conversation: Conversation) -> None:
+    """Opened by this officer, now: read for them alone."""
+    row = session.get(ConversationRead, (conversation.id, principal.officer_id))
+    if row is None:
+        session.add(
+            ConversationRead(
+                conversation_id=conversation.id, officer_id=principal.officer_id, read_at=utcnow()
+            )
+        )
+    else:
+        row.read_at = utcnow()
+    conversation.unread = False
+    session.flush()
 
 
 def reply(*, session: Session, keyring: Keyring, conversation_id: str, text: str) -> Message:

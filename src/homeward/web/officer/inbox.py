@@ -76,15 +76,12 @@ def signout(request: Request, session: DbSession, csrf: Annotated[str, Form()] =
     return response
 
 
-@router.get("")
-@router.get("/")
+@router.get("/inbox")
 def inbox(
     request: Request, session: DbSession, keyring: SignedIn, page: Page = 1, starred: Flag = 0
 ) -> Response:
     principal = keyring.principal
     desk = desk_summary(session, runtime_of(request), principal)
-    if not roles.may(principal.role, roles.CONVERSATION_LIST):
-        return render(request, "home.html", principal=principal, desk=desk)
     rows, total = inbox_service.inbox(
         session=session, principal=principal, page=page, starred_only=bool(starred)
     )
@@ -195,7 +192,7 @@ def route(
     inbox_service.route(
         session=session, keyring=keyring, conversation_id=conversation_id, desk_code=desk
     )
-    return RedirectResponse("/officer/", status_code=303)
+    return RedirectResponse("/officer/inbox", status_code=303)
 
 
 @router.get("/attachments/{attachment_id}")
