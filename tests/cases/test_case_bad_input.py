@@ -136,7 +136,7 @@ BAD: dict[str, Bad] = {
         {"stage": "repatriated", "note": "skip ahead"},
         409,
         "",
-        "cannot go from new to repatriated; from here: in_contact",
+        "A case that is new cannot be moved to repatriated; from here it can go to: in contact",
     ),
     "transition needing a note": Bad("POST", CASE + "/stage", {"stage": "withdrawn"}, 400, "note"),
     "oversized stage note": Bad(

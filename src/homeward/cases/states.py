@@ -86,3 +86,50 @@ def allowed_next(stage: Stage, role: Role) -> list[Stage]:
         for target in order
         if (rule := TRANSITIONS.get((stage, target))) is not None and role in rule.roles
     ]
+
+
+WORDS = {stage: stage.value.replace("_", " ") for stage in Stage}
+"""Each stage as an officer reads it."""
+
+STEP_LABELS = {
+    Stage.IN_CONTACT: "Mark as in contact",
+    Stage.IDENTITY_VERIFIED: "Record the identity as verified",
+    Stage.CLEARED: "Clear the case",
+    Stage.PASSAGE_PLANNED: "Record the passage as planned",
+    Stage.HANDED_OVER: "Record the hand-over",
+    Stage.IN_CUSTODY: "Record him as in custody",
+    Stage.REPATRIATED: "Record him as repatriated",
+    Stage.CLOSED: "Close the case",
+    Stage.WITHDRAWN: "He withdrew",
+    Stage.LOST_CONTACT: "Contact was lost",
+    Stage.DECLINED: "The programme declined",
+    Stage.DECEASED: "He died",
+}
+"""The button that makes each move, in words."""
+
+_DOING = {
+    Stage.CLEARED: "clear a case",
+    Stage.CLOSED: "close a case",
+}
+
+
+def next_on_path(stage: Stage) -> Stage | None:
+    """The one step that moves the case forward: the next path stage, or back to
+    `in_contact` from an exit that can be re-opened; None from a final stage."""
+    if stage in REOPENABLE:
+        return Stage.IN_CONTACT
+    if stage in PATH and stage is not Stage.CLOSED:
+        return PATH[PATH.index(stage) + 1]
+    return None
+
+
+def doing(current: Stage, target: Stage) -> str:
+    """A move as a verb phrase: "clear a case", "re-open a case", "move a case from new to …"."""
+    if current in REOPENABLE and target is Stage.IN_CONTACT:
+        return "re-open a case"
+    return _DOING.get(target, f"move a case from {WORDS[current]} to {WORDS[target]}")
+
+
+def roles_in_words(roles: frozenset[Role]) -> str:
+    """ "a supervisor", "a desk officer or a supervisor"."""
+    return " or ".join(f"a {role.value.replace('_', ' ')}" for role in sorted(roles))

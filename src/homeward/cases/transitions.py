@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
+from homeward.accounts.models import Officer
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
 from homeward.cases.models import Case, CaseNote, CaseNoteWrap
-from homeward.cases.states import TRANSITIONS, Stage, allowed_next
+from homeward.cases.states import TRANSITIONS, WORDS, Stage, allowed_next, doing, roles_in_words
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto import sealing
@@ -38,7 +39,7 @@ def transition(
     try:
         target = Stage(to_stage)
     except ValueError as exc:
-        raise BadInput("stage", f"unknown stage {to_stage!r}") from exc
+        raise BadInput("stage", f"there is no stage called {to_stage!r}") from exc
     case = case_service.get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_TRANSITION
     )
@@ -47,27 +48,22 @@ def transition(
     current = Stage(case.stage)
     rule = TRANSITIONS.get((current, target))
     if rule is None:
-        possible = ", ".join(stage.value for stage in allowed_next(current, principal.role))
+        possible = ", ".join(WORDS[stage] for stage in allowed_next(current, principal.role))
         raise TransitionNotAllowed(
-            f"a case cannot go from {current.value} to {target.value}"
-            + (f"; from here: {possible}" if possible else "")
+            f"A case that is {WORDS[current]} cannot be moved to {WORDS[target]}"
+            + (f"; from here it can go to: {possible}" if possible else "")
         )
     if principal.role not in rule.roles:
-        allowed = " or ".join(sorted(role.value.replace("_", " ") for role in rule.roles))
-        raise TransitionForbidden(
-            f"only a {allowed} may move a case from {current.value} to {target.value}"
-        )
+        who = roles_in_words(rule.roles)
+        raise TransitionForbidden(f"Only {who} can {doing(current, target)}")
     note = note.strip()
     if rule.needs_note and not note:
-        raise BadInput("note", f"moving to {target.value} needs a note saying why")
+        raise BadInput("note", f"say why the case is {WORDS[target]} (a note is needed)")
     if len(note) > NOTE_MAX_CHARS:
         raise BadInput("note", f"longer than {NOTE_MAX_CHARS} characters")
     detail: dict[str, object] = {"note": note} if note else {}
     if rule.needs_verifier:
-        verifier = accounts_service.find_officer(session=session, username=verified_by or "")
-        if verifier is None or verifier.nation != case.owner_nation:
-            raise BadInput("verified_by", "name the officer of this desk who verified the identity")
-        detail["verified_by"] = verifier.username
+        detail["verified_by"] = _verifier(session, case, verified_by).username
     now = utcnow()
     case_service.record_event(
         session=session,
@@ -82,6 +78,31 @@ def transition(
     case.stage, case.stage_entered_at = target.value, now
     session.flush()
     return case
+
+
+IDENTITY_ENTRIES = ("case:open", "case:identity:change")
+
+
+def entered_by(case: Case) -> str:
+    """The officer whose claimed identity the case carries now: who opened the case, or who
+    last changed the identity."""
+    entries = [event for event in case.events if event.kind in IDENTITY_ENTRIES]
+    return entries[-1].actor_id if entries else ""
+
+
+def _verifier(session: Session, case: Case, username: str) -> Officer:
+    """Four eyes: the identity is verified by an officer of the desk other than the one
+    who entered it."""
+    verifier = accounts_service.find_officer(session=session, username=username.strip())
+    if verifier is None or verifier.nation != case.owner_nation:
+        raise BadInput("verified_by", "name the officer of this desk who verified the identity")
+    if verifier.id == entered_by(case):
+        raise BadInput(
+            "verified_by",
+            f"{verifier.username} entered this identity and cannot also be the one who "
+            "verified it; name another officer of the desk",
+        )
+    return verifier
 
 
 @dataclass(frozen=True)
