@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
 from homeward.audit import service as audit
-from homeward.contact import blobs
+from homeward.contact import blobs, names
 from homeward.contact.blobs import StoredBlob
 from homeward.contact.exceptions import (
     CodenameInMessage,
@@ -70,17 +70,21 @@ class ContactItem:
 
 
 def _codename_check(secrets: ServerSecrets, codename: str) -> bytes:
-    """Keyed hash of the codename read as a letter is (`readings`): for a codename as issued,
-    the same words as `normalise` gives, so sessions opened before still compare."""
-    words = codenames.readings(codename)[0]
-    return sealing.keyed_hash(secrets.pepper, " ".join(words).encode(), _CHECK_PURPOSE)
+    """Keyed hash of the codename's canonical form (its folded words): for an English codename
+    as issued, the same words as before the other lists, so sessions opened before compare."""
+    return sealing.keyed_hash(
+        secrets.pepper, codenames.canonical(codename).encode(), _CHECK_PURPOSE
+    )
 
 
 def start(
-    *, session: Session, secrets: ServerSecrets, cost: sealing.KdfCost
+    *, session: Session, secrets: ServerSecrets, cost: sealing.KdfCost, language: str = "en"
 ) -> tuple[str, Contact, ContactKeys]:
-    """Issue a new codename (returned once, to be shown once) and its contact."""
-    codename = codenames.generate()
+    """Issue a new codename from the word list of the page's language (returned once, to be
+    shown once) and its contact."""
+    if language not in codenames.LANGUAGES:
+        raise BadInput("language", f"choose one of {', '.join(codenames.LANGUAGES)}")
+    codename = codenames.generate(language)
     derived = codenames.derive(codename, secrets.pepper, cost)
     contact = Contact(
         lookup=derived.lookup,
@@ -103,7 +107,9 @@ def start(
 def sign_in(
     *, session: Session, secrets: ServerSecrets, cost: sealing.KdfCost, codename: str
 ) -> tuple[Contact, ContactKeys]:
-    """The same work and the same answer for an unknown, a mistyped and a deleted codename."""
+    """The same work and the same answer for an unknown, a mistyped and a deleted codename. A
+    codename of any list is accepted whatever the page's language: the derivation takes its
+    canonical form, which names no language."""
     derived = codenames.derive(codename[:500], secrets.pepper, cost)
     contact = session.scalar(select(Contact).where(Contact.lookup == derived.lookup))
     if contact is None:
@@ -127,18 +133,23 @@ def own_conversation(*, session: Session, contact: Contact) -> Conversation | No
 
 
 def contains_codename(secrets: ServerSecrets, keys: ContactKeys, text: str) -> bool:
-    """Every run of seven words in the text that could be a codename is hashed and compared
-    with the codename's hash; the words are read past case, punctuation, hyphens, fullwidth
-    letters and zero-width characters (`codename.readings`). A codename is seven words of the
-    list, so a run holding any other word cannot be one and is skipped: the same answer,
-    without a keyed hash (a call into libsodium that releases the GIL) for each of the ~90 runs
-    of a 500-character letter."""
-    size = codenames.WORDS_PER_CODENAME
+    """Every run of words in the text that could be a codename is hashed and compared with the
+    codename's hash; the words are read past case, punctuation, hyphens, fullwidth letters,
+    zero-width characters, accents and Arabic letter variants (`codename.readings`). A
+    codename is as many words of one list as that list's codenames have, so a run holding a
+    word of no list or of another list cannot be one and is skipped: the same answer, without
+    a keyed hash (a call into libsodium that releases the GIL) for each of the ~90 runs of a
+    500-character letter."""
     for words in codenames.readings(text):
-        listed_in_a_row = 0
+        language, in_a_row = None, 0
         for end, word in enumerate(words):
-            listed_in_a_row = listed_in_a_row + 1 if codenames.is_word(word) else 0
-            if listed_in_a_row >= size:
+            listed = codenames.language_of_word(word)
+            in_a_row = in_a_row + 1 if listed is not None and listed == language else 1
+            language = listed
+            if language is None:
+                continue
+            size = codenames.words_per_codename(language)
+            if in_a_row >= size:
                 window = " ".join(words[end - size + 1 : end + 1])
                 if sealing.equal(_codename_check(secrets, window), keys.codename_check):
                     return True
@@ -164,8 +175,12 @@ def write(
     desk_code: str | None,
     files: list[StoredBlob],
     max_chars: int,
+    language: str | None = None,
 ) -> Message:
-    """Store a contact's message and files, sealed to the desk that owns the conversation."""
+    """Store a contact's message and files, sealed to the desk that owns the conversation.
+    The conversation gets its readable name when it is made (random words, nothing of the
+    contact's), remembers the page language to answer in, and awaits the desk's reply from the
+    first letter the desk has not answered."""
     text = text.strip()
     if not text:
         raise EmptyMessage
@@ -177,7 +192,7 @@ def write(
     conversation = own_conversation(session=session, contact=contact)
     if conversation is None:
         owner = _choose_desk(session, desk_code)
-        conversation = Conversation(owner_nation=owner)
+        conversation = Conversation(owner_nation=owner, name=names.random_name())
         contact.conversation = conversation
         session.flush()
     now = utcnow()
@@ -199,6 +214,12 @@ def write(
     conversation.unread = True
     conversation.message_count += 1
     conversation.last_message_at = now
+    if conversation.awaiting_reply_since is None:
+        conversation.awaiting_reply_since = now
+    if language:
+        conversation.language = language[:5]
+    if files:
+        conversation.has_files = True
     session.flush()
     audit.record(
         session=session,
@@ -251,6 +272,14 @@ def conversation_for_contact(
             resource_id=conversation.id,
         )
     return items
+
+
+def conversation_id_of(*, session: Session, contact_id: str) -> str | None:
+    """The contact's conversation, by id: what the cases behind it note before it goes."""
+    conversation = own_conversation(
+        session=session, contact=get_contact(session=session, contact_id=contact_id)
+    )
+    return None if conversation is None else conversation.id
 
 
 def delete_account(*, session: Session, contact_id: str) -> list[str]:
