@@ -33,10 +33,12 @@ WORDS_PER_CODENAME = 7
 """Words in an English codename (`words_per_codename("en")`)."""
 _LISTS = Path(__file__).parent / "wordlists"
 
-_INVISIBLE = frozenset({"Cf", "Mn", "Me"})
+_MARKS = frozenset({"Mn", "Me"})
+"""Combining marks (accents, Arabic harakat, shadda, sukun, hamza and madda above or below):
+part of the letter before them, dropped."""
+_INVISIBLE = "Cf"
 """Format characters (zero-width space and joiners U+200B-U+200F, U+2060, U+FEFF, the soft
-hyphen, bidi controls) and combining marks (accents, Arabic harakat, shadda, sukun, hamza and
-madda above or below): nothing a reader sees as a letter of its own."""
+hyphen, bidi controls): nothing a reader sees, between two words or inside one."""
 _ARABIC_VARIANTS = str.maketrans(
     {
         "\u0671": "\u0627",  # alef wasla -> alef (the other alef forms are alef + a mark)
@@ -121,12 +123,12 @@ def _joined(tokens: list[str]) -> list[str]:
 
 def readings(text: str) -> list[list[str]]:
     """The words a text shows, folded as the codename check compares them (`_plain`): case,
-    accents and Arabic variants gone, and anything that is not a letter (hyphens, underscores,
-    dots, slashes, punctuation, digits, line breaks) a separator. Invisible characters are
-    dropped; when there are any, the text is also read with them as spaces, for a zero-width
-    space may stand between two words as well as inside one."""
-    plain = _plain(text)
-    hidden = [unicodedata.category(ch) in _INVISIBLE for ch in plain]
+    accents, harakat and Arabic variants gone, and anything that is not a letter (hyphens,
+    underscores, dots, slashes, punctuation, digits, line breaks) a separator. Invisible
+    characters are dropped; when there are any, the text is also read with them as spaces,
+    for a zero-width space may stand between two words as well as inside one."""
+    plain = "".join(ch for ch in _plain(text) if unicodedata.category(ch) not in _MARKS)
+    hidden = [unicodedata.category(ch) == _INVISIBLE for ch in plain]
     forms = ["".join(ch for ch, skip in zip(plain, hidden, strict=True) if not skip)]
     if any(hidden):
         forms.append("".join(" " if skip else ch for ch, skip in zip(plain, hidden, strict=True)))
