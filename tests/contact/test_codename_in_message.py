@@ -1,5 +1,6 @@
-"""A message that carries the contact's codename is refused. The check skips runs of words that
-cannot be a codename (for speed); these tests hold it to the answer of hashing every run."""
+"""A message that carries the contact's codename is refused, whatever list the codename comes
+from. The check skips runs of words that cannot be a codename (for speed); these tests hold it
+to the answer of hashing every run of every codename length."""
 
 from __future__ import annotations
 
@@ -29,15 +30,19 @@ def keys_for(made: str) -> ContactKeys:
     )
 
 
+SIZES = sorted({codename.words_per_codename(language) for language in codename.LANGUAGES})
+
+
 def every_run(keys: ContactKeys, text: str) -> bool:
-    """The check without the shortcut: every run of seven words of every reading hashed."""
-    size = codename.WORDS_PER_CODENAME
+    """The check without the shortcut: every run of words of every reading hashed, for every
+    length a codename may have (seven English words, eight of the other lists)."""
     return any(
         sealing.equal(
             contact_service._codename_check(SECRETS, " ".join(words[i : i + size])),
             keys.codename_check,
         )
         for words in codename.readings(text)
+        for size in SIZES
         for i in range(max(0, len(words) - size + 1))
     )
 
@@ -63,7 +68,28 @@ def _inside(word: str, mark: str) -> str:
 
 
 def _fullwidth(text: str) -> str:
-    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else "\u3000" for ch in text)
+    return "".join(
+        chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else "\u3000" if ch == " " else ch for ch in text
+    )
+
+
+ACCENTS = {"a": "â", "e": "è", "i": "ï", "o": "ô", "u": "ù", "c": "ç", "s": "ś"}
+ARABIC_SWAPS = {"ا": "إ", "أ": "ا", "إ": "آ", "آ": "أ", "ة": "ه", "ه": "ة", "ى": "ي", "ي": "ى"}
+HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d"
+
+
+def _accented(word: str) -> str:
+    return "".join(ACCENTS.get(letter, letter) for letter in word)
+
+
+def _arabic_variants(word: str) -> str:
+    """Alef forms swapped, taa marbuta and haa, alef maksura and yaa, hamza on its carrier
+    written bare, harakat after every letter and a tatweel after the first."""
+    letters = [
+        ARABIC_SWAPS.get(letter, {"ؤ": "و", "ئ": "ي"}.get(letter, letter)) for letter in word
+    ]
+    letters[0] += "\u0640"
+    return "".join(letter + HARAKAT[at % len(HARAKAT)] for at, letter in enumerate(letters))
 
 
 VARIANTS = {
@@ -108,6 +134,14 @@ VARIANTS = {
     "soft hyphens, upper case, line breaks": lambda w: "\n".join(
         _inside(word.upper(), "\u00ad") for word in w
     ),
+    "accents": lambda w: " ".join(_accented(word) for word in w),
+    "accents, upper case": lambda w: " ".join(_accented(word).upper() for word in w),
+    "Arabic letter variants, harakat, tatweel": lambda w: " ".join(map(_arabic_variants, w)),
+    "Arabic commas": "، ".join,
+    "Arabic-Indic numbered list": lambda w: "\n".join(
+        f"{chr(0x0660 + n)}. {word}" for n, word in enumerate(w, 1)
+    ),
+    "right-to-left marks": lambda w: " ".join(f"\u200f{word}\u200f" for word in w),
 }
 # Codenames with the list's hyphenated words, whose hyphen is a separator like any other.
 HYPHENATED = (
@@ -116,14 +150,14 @@ HYPHENATED = (
 )
 
 
-@pytest.mark.parametrize("made", [*HYPHENATED, "random"])
+@pytest.mark.parametrize("made", [*HYPHENATED, *codename.LANGUAGES])
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_codename_caught_in_every_disguise(made: str, variant: str) -> None:
-    made = codename.generate() if made == "random" else made
+    made = codename.generate(made) if made in codename.LANGUAGES else made
     assert codename.is_well_formed(made)
     keys = keys_for(made)
     hidden = VARIANTS[variant](made.split(" "))
-    letter = f"Dear desk,\nmy words are {hidden} and I want to come home.\n"
+    letter = f"Dear desk / مكتب,\nmy words are {hidden} and I want to come home.\n"
     assert contact_service.contains_codename(SECRETS, keys, letter), repr(letter)
     assert every_run(keys, letter)
     assert codename.appears_in(letter, made)
@@ -135,24 +169,44 @@ def test_codename_caught_in_every_disguise(made: str, variant: str) -> None:
         "Dear desk, I want to come home with my mother and my two brothers.",
         "Cher bureau, je veux rentrer.\u200b Ｍｅｒｃｉ — à bientôt.\n",
         "T-shirt, yo-yo and a drop-down list: ordinary words from the list.",
+        "مرحبا، أريد أن أعود إلى بيتي مع أمي وإخوتي. شكراً لكم.",
+        "Liebe Leute, ich möchte nach Hause. Meine Mutter wartet auf mich.",
     ],
 )
-def test_an_ordinary_letter_is_not_refused(letter: str) -> None:
-    made = codename.generate()
+@pytest.mark.parametrize("language", codename.LANGUAGES)
+def test_an_ordinary_letter_is_not_refused(letter: str, language: str) -> None:
+    made = codename.generate(language)
     assert not contact_service.contains_codename(SECRETS, keys_for(made), letter)
     words = made.split(" ")
-    near_misses = [" ".join(words[:6]), " ".join(reversed(words)), "-".join(words[1:])]
+    near_misses = [" ".join(words[:-1]), " ".join(reversed(words)), "-".join(words[1:])]
     for near in near_misses:
         assert not contact_service.contains_codename(SECRETS, keys_for(made), near)
+        assert not codename.appears_in(near, made)
+
+
+def test_words_of_two_lists_make_no_codename_together() -> None:
+    """Eight words in a row, four French and four German, are no codename of either list:
+    the check is not fooled into hashing them, and says no."""
+    french, german = codename.generate("fr"), codename.generate("de")
+    mixed = " ".join(french.split(" ")[:4] + german.split(" ")[4:])
+    assert not contact_service.contains_codename(SECRETS, keys_for(french), mixed)
+    assert contact_service.contains_codename(SECRETS, keys_for(french), f"{mixed} {french}")
 
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32), plant=st.booleans())
 def test_same_answer_as_hashing_every_run(seed: int, plant: bool) -> None:
     rng = random.Random(seed)  # noqa: S311 - picks test words, not secrets
-    made = " ".join(rng.choice(codename.word_list()) for _ in range(7))
+    language, other = rng.sample(codename.LANGUAGES, 2)
+    listed = codename.word_list(language)
+    made = " ".join(rng.choice(listed) for _ in range(codename.words_per_codename(language)))
     keys = keys_for(made)
-    pool = [*FILLER, *rng.sample(codename.word_list(), 6), *made.split(" ")]
+    pool = [
+        *FILLER,
+        *rng.sample(listed, 6),
+        *rng.sample(codename.word_list(other), 4),
+        *made.split(" "),
+    ]
     words = [rng.choice(pool) for _ in range(rng.randint(0, 60))]
     if plant:
         at = rng.randint(0, len(words))

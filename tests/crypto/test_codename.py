@@ -5,6 +5,7 @@ differ for every codename and every pepper."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -152,7 +153,7 @@ def _accented(word: str) -> str:
     return "".join(accents.get(letter, letter) for letter in word)
 
 
-TYPED = {
+TYPED: dict[str, Callable[[list[str]], str]] = {
     "upper case": lambda w: " ".join(w).upper(),
     "title case": lambda w: " ".join(w).title(),
     "extra spacing": lambda w: "\n  " + "   ".join(w) + "\t",
