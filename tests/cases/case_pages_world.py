@@ -104,5 +104,5 @@ def refused(response: httpx2.Response, status: int, field: str) -> None:
 
 
 def stage_options(page: str) -> list[str]:
-    match = re.search(r'<select id="stage" name="stage" required>(.*?)</select>', page, re.S)
-    return re.findall(r'<option value="([a-z_]+)"', match.group(1)) if match else []
+    """The moves the page offers: the next step's button, then the exits."""
+    return re.findall(r'<input type="(?:hidden|radio)" name="stage" value="([a-z_]+)"', page)

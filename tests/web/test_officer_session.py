@@ -405,10 +405,12 @@ def test_the_auditor_page_lists_refused_signins(
     assert page.status_code == 200
     assert "Refused sign-ins" in page.text
     assert "refused: wrong password" in page.text
-    assert f"officer {fra.officer_id}" in page.text
+    assert f"{fra.username} (FRA)" in page.text  # named as people read them, not by id
+    assert fra.officer_id not in page.text
     assert "refused: no such officer" in page.text
     assert "unknown username (keyed hash" in page.text
     assert deu.officer_id not in page.text  # another nation's officer: its own auditors
+    assert deu.username not in page.text
     assert sentinel not in page.text
     assert "made.up.name" not in page.text
     assert "signed in</td>" not in page.text

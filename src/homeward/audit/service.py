@@ -114,3 +114,18 @@ def signin_entries(
         .limit(limit)
     )
     return list(rows)
+
+
+def recent_entries(
+    *, session: Session, principal: Principal, actions: tuple[str, ...], limit: int = 10
+) -> list[AuditEvent]:
+    """The latest entries of these actions about the auditor's nation (the start page's
+    recent reads of sealed content)."""
+    require_permission(principal, AUDIT_READ)
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.nation == principal.nation, AuditEvent.action.in_(actions))
+        .order_by(AuditEvent.leaf_index.desc())
+        .limit(limit)
+    )
+    return list(rows)

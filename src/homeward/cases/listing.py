@@ -19,7 +19,7 @@ from homeward.cases.identity import name_token, name_words
 from homeward.cases.models import Case, CaseAssignee, CaseLabel, CaseNameToken
 from homeward.cases.schemas import CaseFilter
 from homeward.cases.service import identity_of
-from homeward.cases.states import Stage
+from homeward.cases.states import FINAL, WAITING_FOR_SUPERVISOR, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput
 from homeward.core.settings import Settings
@@ -327,3 +327,58 @@ def export_cases(
         detail_digest=sealing.keyed_hash(secrets.subkey("hw-audit-detail"), ids, "hw-case-export"),
     )
     return CaseExport(rows=rows, total=total)
+
+
+SHORTLIST = 5
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """A start page's few cases of one kind, oldest in their stage first, and how many."""
+
+    total: int
+    rows: list[CaseRow]
+
+
+def _shortlist(
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    settings: Settings,
+    where: list[Any],
+) -> Shortlist:
+    policy.require_permission(principal, roles.CASE_LIST)
+    binding.bind(session, principal)
+    total = int(session.scalar(select(func.count(Case.stage)).where(*where)) or 0)
+    cases = list(
+        session.scalars(
+            select(Case).where(*where).order_by(Case.stage_entered_at, Case.id).limit(SHORTLIST)
+        )
+    )
+    return Shortlist(total, _rows(session, cases, secrets, settings, utcnow()))
+
+
+def stale_shortlist(
+    *, session: Session, principal: policy.Principal, secrets: ServerSecrets, settings: Settings
+) -> Shortlist:
+    """Readable cases that sat in their stage too long."""
+    where = [_stale_clause(settings, utcnow())]
+    return _shortlist(session, principal, secrets, settings, where)
+
+
+def assigned_shortlist(
+    *, session: Session, principal: policy.Principal, secrets: ServerSecrets, settings: Settings
+) -> Shortlist:
+    """Cases this officer is assigned to, still on their path or in an exit."""
+    mine = select(CaseAssignee.case_id).where(CaseAssignee.officer_id == principal.officer_id)
+    where = [Case.id.in_(mine), Case.stage.not_in([stage.value for stage in FINAL])]
+    return _shortlist(session, principal, secrets, settings, where)
+
+
+def approvals_shortlist(
+    *, session: Session, principal: policy.Principal, secrets: ServerSecrets, settings: Settings
+) -> Shortlist:
+    """The desk's own cases whose next step only a supervisor may take (cleared, closed)."""
+    waiting = [stage.value for stage in WAITING_FOR_SUPERVISOR]
+    where = [Case.owner_nation == principal.nation, Case.stage.in_(waiting)]
+    return _shortlist(session, principal, secrets, settings, where)

@@ -10,6 +10,7 @@ import secrets as random_tokens
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
@@ -184,6 +185,18 @@ def record_read(*, session: Session, principal: policy.Principal, case: Case) ->
         resource_id=case.id,
         nation=case.owner_nation,
     )
+
+
+def references(*, session: Session, case_ids: list[str]) -> dict[str, str]:
+    """Case references by id, for naming the cases of audit entries the caller may already
+    read (an auditor reads no case): the reference alone, never a name or a stage."""
+    found: dict[str, str] = {}
+    with binding.unfiltered(session, "case references named by audit entries"):
+        for start in range(0, len(case_ids), 500):
+            batch = case_ids[start : start + 500]
+            rows = session.execute(select(Case.id, Case.reference).where(Case.id.in_(batch)))
+            found.update((case_id, reference) for case_id, reference in rows)
+    return found
 
 
 def identity_of(secrets: ServerSecrets, case: Case) -> ClaimedIdentity:

@@ -33,6 +33,7 @@ from homeward.web.errors import status_of
 from homeward.web.officer import auditor as officer_auditor
 from homeward.web.officer import cases as officer_cases
 from homeward.web.officer import deps as officer_deps
+from homeward.web.officer import home as officer_home
 from homeward.web.officer import identity as officer_identity
 from homeward.web.officer import inbox as officer_inbox
 from homeward.web.officer import transfers as officer_transfers
@@ -89,6 +90,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.runtime = runtime
+    app.include_router(officer_home.router)
     app.include_router(officer_auditor.router)
     app.include_router(officer_inbox.router)
     app.include_router(officer_cases.router)

@@ -5,6 +5,7 @@ other officer pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -13,18 +14,21 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions, views
+from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.schemas import CaseFilter
-from homeward.cases.states import EXITS, PATH
-from homeward.core.errors import BadInput
+from homeward.cases.states import EXITS, FINAL, PATH
+from homeward.core.errors import BadInput, HomewardError
 from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.case_csv import csv_response
 from homeward.web.deps import DbSession, runtime_of
+from homeward.web.errors import status_of
 from homeward.web.officer.case_timeline import describe, officer_ids
 from homeward.web.officer.deps import SignedIn, render, require_csrf
 
@@ -134,17 +138,50 @@ def case_export(
     return csv_response(export, keyring.principal.nation)
 
 
-@router.get("/cases/{case_id}")
-def case_page(request: Request, session: DbSession, case_id: str, keyring: SignedIn) -> Response:
+@dataclass(frozen=True)
+class Refusal:
+    """A stage move the service refused, for the case page: the reason in words, the field at
+    fault, and what the officer typed, so nothing is lost."""
+
+    message: str
+    field: str
+    typed: dict[str, str]
+
+
+FIELD_WORDS = {
+    "note": "Why",
+    "verified_by": "Verified by",
+    "confirm": "Confirmation",
+    "stage": "Stage",
+}
+
+
+def _refusal(exc: HomewardError, typed: dict[str, str]) -> Refusal:
+    if isinstance(exc, BadInput):
+        words = FIELD_WORDS.get(exc.field, exc.field.replace("_", " "))
+        return Refusal(f"{words}: {exc.problem}", exc.field, typed)
+    return Refusal(str(exc), "", typed)
+
+
+def _case_response(
+    request: Request,
+    session: Session,
+    keyring: Keyring,
+    case_id: str,
+    *,
+    status_code: int = 200,
+    refusal: Refusal | None = None,
+) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
-    view = views.case_view(
+    shown = views.case_page(
         session=session,
         keyring=keyring,
         secrets=runtime.secrets,
         settings=runtime.settings,
         case_id=case_id,
     )
+    view = shown.view
     names = {}
     for officer_id in officer_ids(view):
         officer = accounts_service.get_officer(session=session, officer_id=officer_id)
@@ -154,8 +191,13 @@ def case_page(request: Request, session: DbSession, case_id: str, keyring: Signe
     return render(
         request,
         "case.html",
+        status_code=status_code,
         principal=principal,
         view=view,
+        guide=shown.guide,
+        refusal=refusal,
+        typed=refusal.typed if refusal else {},
+        final_exits=[stage.value for stage in FINAL],
         names=names,
         timeline=[describe(event, names) for event in reversed(view.timeline)],
         levels={int(level): level.name for level in Classification},
@@ -174,6 +216,11 @@ def case_page(request: Request, session: DbSession, case_id: str, keyring: Signe
             if runtime.settings.case_min_classification <= level <= principal.clearance
         ],
     )
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, session: DbSession, case_id: str, keyring: SignedIn) -> Response:
+    return _case_response(request, session, keyring, case_id)
 
 
 def _back(case_id: str, anchor: str = "") -> Response:
@@ -225,6 +272,12 @@ def open_from_conversation(
     return _back(case_id)
 
 
+def _require_confirmation(stage: str, confirm: str) -> None:
+    """An exit is never one click away: the page asks for a ticked box besides the reason."""
+    if stage in {exit_stage.value for exit_stage in EXITS} and confirm != "yes":
+        raise BadInput("confirm", "tick the box to confirm that the case leaves its path")
+
+
 @router.post("/cases/{case_id}/stage")
 def move(
     request: Request,
@@ -235,19 +288,30 @@ def move(
     stage: Annotated[str, Form(max_length=30)] = "",
     note: Text = "",
     verified_by: Annotated[str, Form(max_length=64)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
     csrf: Csrf = "",
 ) -> Response:
+    """A refused move comes back as the case page with the reason in words and the form as
+    it was typed; nothing changed (the service checks everything before it writes)."""
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    transitions.transition(
-        session=session,
-        keyring=keyring,
-        secrets=runtime.secrets,
-        case_id=case_id,
-        to_stage=stage,
-        note=note,
-        verified_by=verified_by,
-    )
+    typed = {"stage": stage, "note": note, "verified_by": verified_by}
+    try:
+        _require_confirmation(stage, confirm)
+        transitions.transition(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_stage=stage,
+            note=note,
+            verified_by=verified_by,
+        )
+    except (BadInput, TransitionNotAllowed, TransitionForbidden) as exc:
+        refusal = _refusal(exc, typed)
+        return _case_response(
+            request, session, keyring, case_id, status_code=status_of(exc), refusal=refusal
+        )
     return _back(case_id)
 
 

@@ -1,5 +1,6 @@
 """What every officer page needs: the signed-in officer from the cookie, rendering with the
-form's CSRF token, checking that token, and the error page."""
+form's CSRF token and the officer's unread count (navigation and title), checking that token,
+and the error page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from homeward.accounts.service import Keyring
+from homeward.contact import inbox as contact_inbox
 from homeward.core.errors import BadInput, HomewardError
+from homeward.policy import roles
+from homeward.policy.check import Principal
 from homeward.web import officer_auth
 from homeward.web.deps import TEMPLATES, DbSession, runtime_of
 from homeward.web.errors import status_of
@@ -22,12 +26,27 @@ from homeward.web.security import (
     new_form_cookie,
 )
 
+SESSION_STATE = "officer_session"
+
 
 def current_keyring(request: Request, session: DbSession) -> Keyring:
-    """The cookie's officer, read in the request's own transaction."""
-    return officer_auth.keyring_for(
+    """The cookie's officer, read in the request's own transaction (kept on the request so
+    that rendering can count the officer's unread letters in it)."""
+    keyring = officer_auth.keyring_for(
         session, runtime_of(request).settings, request.cookies.get(OFFICER_COOKIE)
     )
+    setattr(request.state, SESSION_STATE, session)
+    return keyring
+
+
+def _unread(request: Request, principal: object) -> int | None:
+    """The officer's unread conversations, for roles that list them; None for the others."""
+    session = getattr(request.state, SESSION_STATE, None)
+    if session is None or not isinstance(principal, Principal):
+        return None
+    if not roles.may(principal.role, roles.CONVERSATION_LIST):
+        return None
+    return contact_inbox.unread_count(session=session, principal=principal)
 
 
 SignedIn = Annotated[Keyring, Depends(current_keyring)]
@@ -41,7 +60,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
     response = TEMPLATES.TemplateResponse(
         request,
         f"officer/{template}",
-        {"csrf_field": CSRF_FIELD, "csrf": csrf_token(runtime.secrets, cookie), **context},
+        {
+            "csrf_field": CSRF_FIELD,
+            "csrf": csrf_token(runtime.secrets, cookie),
+            "unread": _unread(request, context.get("principal")),
+            **context,
+        },
         status_code=status_code,
     )
     if fresh:
