@@ -1,4 +1,5 @@
-"""The demo: default coalition, officers with fresh random passwords, synthetic conversations.
+"""The demo: default coalition, every role on every desk with fresh random passwords, and a
+synthetic world (letters, cases, a registry: demo_world.py) so each officer page shows work.
 
 Passwords are generated on the first run and kept in the data directory (mode 0600), never in
 the repository; `homeward demo-logins` prints them with the current TOTP codes.
@@ -12,19 +13,27 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from rich import box
+from rich.table import Table
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import checkpoints
 from homeward.audit import service as audit
-from homeward.contact import inbox as inbox_service
-from homeward.contact import service as contact_service
+from homeward.cli import demo_world
 from homeward.core.runtime import Runtime
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
 
 CREDENTIALS_FILE = "demo-credentials.json"
+DESKS = ("FRA", "DEU", "GBR", "USA", "CAN")
+"""The national desks; IRQ is the coordination cell."""
+CODES_NOTE = (
+    "Each officer's authenticator (TOTP) secret was made at set-up and is kept sealed in the "
+    "database; 'code now' is computed from it. Each code works once: signing in again as the "
+    "same officer needs the next code (up to 30 seconds). Fresh codes: "
+    "`.venv/bin/homeward demo-logins`."
+)
 
 
 @dataclass(frozen=True)
@@ -32,41 +41,48 @@ class DemoOfficer:
     username: str
     role: Role
     nation: str
+    purpose: str
 
 
-DEMO_OFFICERS = (
-    DemoOfficer("fra.officer", Role.DESK_OFFICER, "FRA"),
-    DemoOfficer("fra.supervisor", Role.SUPERVISOR, "FRA"),
-    DemoOfficer("deu.officer", Role.DESK_OFFICER, "DEU"),
-    DemoOfficer("usa.officer", Role.DESK_OFFICER, "USA"),
-    DemoOfficer("gbr.officer", Role.DESK_OFFICER, "GBR"),
-    DemoOfficer("can.officer", Role.DESK_OFFICER, "CAN"),
-    DemoOfficer("irq.coordinator", Role.COORDINATOR, "IRQ"),
-    DemoOfficer("admin", Role.ADMINISTRATOR, "IRQ"),
-)
+def _desk(nation: str) -> tuple[DemoOfficer, ...]:
+    lower = nation.lower()
+    first = nation == "FRA"
+    return (
+        DemoOfficer(
+            f"{lower}.officer",
+            Role.DESK_OFFICER,
+            nation,
+            "read and answer FRA letters, open and move cases, import the registry"
+            if first
+            else f"letters and cases of the {nation} desk",
+        ),
+        DemoOfficer(
+            f"{lower}.supervisor",
+            Role.SUPERVISOR,
+            nation,
+            "approve and clear FRA cases: the one who can clear"
+            if first
+            else f"approve and clear {nation} cases",
+        ),
+        DemoOfficer(
+            f"{lower}.auditor",
+            Role.AUDITOR,
+            nation,
+            f"{nation}'s audit log and refused sign-ins (reads no content)",
+        ),
+    )
 
-# Synthetic letters: invented people and places, written for the demo.
-DEMO_LETTERS = (
-    (
-        "FRA",
-        "Bonjour. My son left Lyon two years ago and now wants to come home. He is afraid. "
-        "What should he do first?",
+
+DEMO_OFFICERS: tuple[DemoOfficer, ...] = (
+    *(officer for nation in DESKS for officer in _desk(nation)),
+    DemoOfficer(
+        "irq.coordinator",
+        Role.COORDINATOR,
+        "IRQ",
+        "route letters sent to no desk; read cases released to IRQ",
     ),
-    (
-        "DEU",
-        "Ich bin Deutscher und möchte aufhören. Ich bin in der Nähe eines Flusses und habe "
-        "keinen Pass mehr.",
-    ),
-    (
-        "unknown",
-        "I was born in Europe but I do not know which desk is mine. My mother is "
-        "Canadian and my father is French.",
-    ),
-    ("FRA", "C'est la mère d'un jeune homme parti en 2015. Il m'a appelée la semaine dernière."),
-)
-DEMO_REPLY = (
-    "Thank you for writing. Please tell us, when you can, a safe way and time to reach you. "
-    "Do not put your codename in any message."
+    DemoOfficer("irq.auditor", Role.AUDITOR, "IRQ", "the coordination cell's audit log"),
+    DemoOfficer("admin", Role.ADMINISTRATOR, "IRQ", "accounts and desk keys (reads no content)"),
 )
 
 
@@ -90,7 +106,7 @@ def _save_credentials(runtime: Runtime, credentials: dict[str, str]) -> None:
 
 
 def seed(runtime: Runtime) -> bool:
-    """Create the demo officers and conversations once; False if already there."""
+    """Create the demo officers and their world once; False if already there."""
     if load_credentials(runtime):
         return False
     credentials: dict[str, str] = {}
@@ -108,7 +124,7 @@ def seed(runtime: Runtime) -> bool:
                 ),
             )
             credentials[demo.username] = password
-        _letters(session, runtime, credentials)
+        demo_world.build(session, runtime, credentials)
     with runtime.db.transaction() as session:
         # A signed checkpoint over the set-up, so a newcomer can try `audit verify`,
         # `prove-inclusion` and `check-proof` at once.
@@ -119,35 +135,24 @@ def seed(runtime: Runtime) -> bool:
     return True
 
 
-def _letters(session: Session, runtime: Runtime, credentials: dict[str, str]) -> None:
-    for index, (desk, text) in enumerate(DEMO_LETTERS):
-        _codename, contact, keys = contact_service.start(
-            session=session, secrets=runtime.secrets, cost=runtime.cost
-        )
-        contact_service.write(
-            session=session,
-            secrets=runtime.secrets,
-            contact_id=contact.id,
-            keys=keys,
-            text=text,
-            desk_code=desk,
-            files=[],
-            max_chars=runtime.settings.message_max_chars,
-        )
-        if index == 0:
-            officer = accounts_service.find_officer(session=session, username="fra.officer")
-            assert officer is not None  # noqa: S101 - created just above
-            keyring = accounts_service.unlock(
-                officer=officer, password=credentials["fra.officer"], cost=runtime.cost
+def logins_table(runtime: Runtime, credentials: dict[str, str]) -> Table:
+    """Who to sign in as for what, with the password and the code that works now."""
+    purposes = {demo.username: demo.purpose for demo in DEMO_OFFICERS}
+    table = Table(title="Demo officers (passwords made for this install only)", box=box.SIMPLE)
+    table.add_column("username", no_wrap=True)
+    table.add_column("role")
+    table.add_column("nation", no_wrap=True)
+    table.add_column("use it to", ratio=1)
+    table.add_column("password", no_wrap=True)  # never folded: it is copied whole
+    table.add_column("code now", no_wrap=True)
+    with runtime.db.transaction() as session:
+        for username, password in credentials.items():
+            officer = accounts_service.find_officer(session=session, username=username)
+            if officer is None:
+                continue
+            code = accounts_service.totp_now(secrets=runtime.secrets, officer=officer)
+            role = officer.role.replace("_", " ")
+            table.add_row(
+                username, role, officer.nation, purposes.get(username, ""), password, code
             )
-            # As at a real sign-in: the desk key reaches the colleagues added after him, so
-            # the demo's FRA supervisor can read the desk's letters from the start.
-            accounts_service.grant_pending_keys(session=session, keyring=keyring)
-            conversation = contact.conversation
-            assert conversation is not None  # noqa: S101 - written just above
-            inbox_service.reply(
-                session=session,
-                keyring=keyring,
-                conversation_id=conversation.id,
-                text=DEMO_REPLY,
-            )
+    return table

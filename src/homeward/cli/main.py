@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions, signin
@@ -119,12 +118,12 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     runtime = initialise()
     remove_orphan_blobs(runtime)
     if demo_data.seed(runtime):
-        console.print("Demo officers and synthetic conversations created.")
-    _print_logins(runtime)
+        console.print("Demo officers, letters, cases and a registry created.")
     console.print(
         f"\nContacts: http://{host}:{port}/   Officers: http://{host}:{port}/officer/\n"
-        "Codes change every 30 seconds: `homeward demo-logins` prints fresh ones."
+        "First ten minutes: README.md, section 'First ten minutes'.\n"
     )
+    _print_logins(runtime)
     _serve(runtime, host, port)
 
 
@@ -134,17 +133,8 @@ def _print_logins(runtime: Runtime) -> None:
     credentials = demo_data.load_credentials(runtime)
     if not credentials:
         raise _fail("no demo officers here: run `homeward demo` first")
-    table = Table(title="Demo officers (passwords made for this install only)")
-    for column in ("username", "role", "desk", "password", "code now"):
-        table.add_column(column, overflow="fold")
-    with runtime.db.transaction() as session:
-        for username, password in credentials.items():
-            officer = accounts_service.find_officer(session=session, username=username)
-            if officer is None:
-                continue
-            code = accounts_service.totp_now(secrets=runtime.secrets, officer=officer)
-            table.add_row(username, officer.role, officer.nation, password, code)
-    console.print(table)
+    console.print(demo_data.logins_table(runtime, credentials))
+    console.print(demo_data.CODES_NOTE)
 
 
 @app.command("demo-logins")

@@ -1,0 +1,291 @@
+"""The demo's world, made through the services as officers would make it: synthetic letters
+and a reply, cases on three desks in several stages (one waiting for the FRA supervisor's
+clearance, one cleared, one lost contact), a transfer waiting for France, a case the
+coordination cell may read, and a small registry in the identity index. Every person, place
+and document number here is invented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
+from homeward.cases import flows as case_flows
+from homeward.cases import service as case_service
+from homeward.cases import transfers, transitions
+from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.states import Stage
+from homeward.contact import inbox as inbox_service
+from homeward.contact import service as contact_service
+from homeward.core.runtime import Runtime
+from homeward.identity import imports as identity_imports
+from homeward.identity.service import Protection
+from homeward.linkage.reports import read_csv
+
+# Synthetic letters: invented people and places, written for the demo. (desk, text)
+LETTERS = (
+    (
+        "FRA",
+        "Bonjour. My son left Roubaix two years ago and now wants to come home. He is afraid. "
+        "What should he do first?",
+    ),
+    (
+        "DEU",
+        "Ich bin Deutscher und möchte aufhören. Ich bin in der Nähe eines Flusses und habe "
+        "keinen Pass mehr.",
+    ),
+    (
+        "unknown",
+        "I was born in Europe but I do not know which desk is mine. My mother is "
+        "Canadian and my father is French.",
+    ),
+    ("FRA", "C'est la mère d'un jeune homme parti en 2015. Il m'a appelée la semaine dernière."),
+    ("GBR", "My brother is from Leeds. He says he wants out but he does not trust anyone."),
+)
+REPLY = (
+    "Thank you for writing. Please tell us, when you can, a safe way and time to reach you. "
+    "Do not put your codename in any message."
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    stage: Stage
+    by: str
+    note: str = ""
+    verified_by: str = ""
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    opened_by: str
+    given_names: str
+    family_name: str
+    date_of_birth: str
+    place_of_birth: str
+    nationalities: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    letter: int | None = None
+    steps: tuple[Step, ...] = ()
+    release: tuple[str, ...] = ()
+    transfer_to: str = ""
+    note: str = ""
+
+
+_CONTACT = Step(Stage.IN_CONTACT, "fra.officer")
+_VERIFIED = Step(
+    Stage.IDENTITY_VERIFIED,
+    "fra.officer",
+    "Birth certificate and family record book seen at the consulate; matches the registry.",
+    verified_by="fra.supervisor",
+)
+CASES = (
+    DemoCase(
+        "fra.officer",
+        "Mohamed",
+        "Benali",
+        "1994",
+        "Roubaix",
+        ("FRA",),
+        aliases=("Abu Mariam al-Faransi",),
+        letter=0,
+        steps=(_CONTACT, _VERIFIED),
+        note="Called the mother on the agreed number; he can call on Fridays only.",
+    ),
+    DemoCase(
+        "fra.officer",
+        "Karim",
+        "Haddad",
+        "1991-03-02",
+        "Marseille",
+        ("FRA",),
+        steps=(
+            _CONTACT,
+            _VERIFIED,
+            Step(Stage.CLEARED, "fra.supervisor", "Security check done; no objection."),
+        ),
+    ),
+    DemoCase("fra.officer", "Yacine", "Merabet", "~1997", "Toulouse", ("FRA",), ("Abou Ilyas",), 3),
+    DemoCase(
+        "fra.officer", "Sofiane", "Bouzid", "1989", "Lille", ("DZA", "FRA"), steps=(_CONTACT,)
+    ),
+    DemoCase(
+        "fra.officer",
+        "Thomas",
+        "Leroy",
+        "1992-05-09",
+        "Nice",
+        ("FRA",),
+        steps=(
+            _CONTACT,
+            Step(Stage.LOST_CONTACT, "fra.officer", "No answer on any channel for six weeks."),
+        ),
+    ),
+    DemoCase(
+        "deu.officer",
+        "Jonas",
+        "Weber",
+        "1995-07-12",
+        "Duisburg",
+        ("DEU",),
+        letter=1,
+        steps=(Step(Stage.IN_CONTACT, "deu.officer"),),
+    ),
+    DemoCase(
+        "deu.officer",
+        "Lukas",
+        "Brandt",
+        "1998",
+        "München",
+        ("DEU", "FRA"),
+        transfer_to="FRA",
+    ),
+    DemoCase(
+        "gbr.officer", "Adam", "Clarke", "1996", "Leeds", ("GBR",), letter=4, release=("IRQ",)
+    ),
+)
+
+# A national registry as a desk would import it (the exchange format); one line per report.
+_HEADER = (
+    "record_id,given_name,family_name,full_name,father_name,aliases,name_arabic,dob,"
+    "place_of_birth,nationality,sex,document_number,address\n"
+)
+REGISTRIES = {
+    "fra.officer": _HEADER
+    + "FRA-REG-0001,Mohammed,BEN ALI,,,,,1994-08-16,Roubaix,FRA,M,18FR44821,\n"
+    "FRA-REG-0002,Karim,HADDAD,,,,,1991-03-02,Marseille,FRA,M,17FR90233,\n"
+    "FRA-REG-0003,Yacine,MERABET,,,Abu Ilyas,,1997,Toulouse,FRA,M,,\n"
+    "FRA-REG-0004,Sofiane,BOUZID,,Rachid,,,1989-11-20,Lille,FRA;DZA,M,12FR55310,\n"
+    "FRA-REG-0005,Thomas,LEROY,,,,,1992-05-09,Nice,FRA,M,,\n"
+    "FRA-REG-0006,Inès,BENALI,,,,,1996-01-30,Roubaix,FRA,F,19FR11872,\n"
+    "FRA-REG-0007,Lukas,BRANDT,,,,,1998-10-03,Munich,FRA;DEU,M,,\n",
+    "deu.officer": _HEADER + "DEU-REG-0001,Jonas,WEBER,,,,,1995-07-12,Duisburg,DEU,M,C01X00T47,\n"
+    "DEU-REG-0002,Mehmet,YILDIZ,,,,,1993-02-25,Wolfsburg,DEU;TUR,M,C02Y88K12,\n"
+    "DEU-REG-0003,Lukas,BRANDT,,,,,1998-10-03,München,DEU;FRA,M,C03L55B20,\n",
+}
+
+
+class _Keyrings:
+    """Each demo officer's keys, unlocked once with the password made for this install."""
+
+    def __init__(self, session: Session, runtime: Runtime, credentials: dict[str, str]) -> None:
+        self.session, self.runtime, self.credentials = session, runtime, credentials
+        self.unlocked: dict[str, Keyring] = {}
+
+    def __call__(self, username: str) -> Keyring:
+        if username not in self.unlocked:
+            officer = accounts_service.find_officer(session=self.session, username=username)
+            if officer is None:
+                raise LookupError(f"no demo officer {username}")
+            self.unlocked[username] = accounts_service.unlock(
+                officer=officer, password=self.credentials[username], cost=self.runtime.cost
+            )
+        return self.unlocked[username]
+
+
+def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> None:
+    keyring = _Keyrings(session, runtime, credentials)
+    for username in credentials:
+        if username.endswith(".officer"):
+            # As at a real sign-in: the desk key reaches the colleagues added after the
+            # first, so every desk officer and supervisor reads the desk's letters at once.
+            accounts_service.grant_pending_keys(session=session, keyring=keyring(username))
+    conversations = _letters(session, runtime, keyring)
+    for username, text in REGISTRIES.items():
+        identity_imports.import_reports(
+            session=session,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            principal=keyring(username).principal,
+            reports=read_csv(text),
+            protection=Protection(),
+        )
+    for demo in CASES:
+        _case(session, runtime, keyring, demo, conversations)
+
+
+def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str]:
+    """The letters' conversation ids, in order; the first has the FRA desk's answer."""
+    conversations = []
+    for desk, text in LETTERS:
+        _codename, contact, keys = contact_service.start(
+            session=session, secrets=runtime.secrets, cost=runtime.cost
+        )
+        contact_service.write(
+            session=session,
+            secrets=runtime.secrets,
+            contact_id=contact.id,
+            keys=keys,
+            text=text,
+            desk_code=desk,
+            files=[],
+            max_chars=runtime.settings.message_max_chars,
+        )
+        conversation = contact.conversation
+        if conversation is None:
+            raise LookupError("the letter made no conversation")
+        conversations.append(conversation.id)
+    inbox_service.reply(
+        session=session,
+        keyring=keyring("fra.officer"),
+        conversation_id=conversations[0],
+        text=REPLY,
+    )
+    return conversations
+
+
+def _case(
+    session: Session,
+    runtime: Runtime,
+    keyring: _Keyrings,
+    demo: DemoCase,
+    conversations: list[str],
+) -> None:
+    identity = ClaimedIdentity(
+        given_names=demo.given_names,
+        family_name=demo.family_name,
+        aliases=list(demo.aliases),
+        date_of_birth=demo.date_of_birth,
+        place_of_birth=demo.place_of_birth,
+        nationalities=list(demo.nationalities),
+    )
+    case = case_flows.open_case(
+        session=session,
+        keyring=keyring(demo.opened_by),
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        data=case_service.CaseOpen(
+            identity=identity,
+            conversation_ids=[] if demo.letter is None else [conversations[demo.letter]],
+            release=list(demo.release),
+        ),
+    )
+    for step in demo.steps:
+        transitions.transition(
+            session=session,
+            keyring=keyring(step.by),
+            secrets=runtime.secrets,
+            case_id=case.id,
+            to_stage=step.stage.value,
+            note=step.note,
+            verified_by=step.verified_by,
+        )
+    if demo.note:
+        transitions.add_note(
+            session=session,
+            keyring=keyring(demo.opened_by),
+            secrets=runtime.secrets,
+            case_id=case.id,
+            text=demo.note,
+        )
+    if demo.transfer_to:
+        transfers.request_transfer(
+            session=session,
+            keyring=keyring(demo.opened_by),
+            secrets=runtime.secrets,
+            case_id=case.id,
+            to_nation=demo.transfer_to,
+            reason="Dual national; his family in Strasbourg asked the French desk to take it.",
+        )
