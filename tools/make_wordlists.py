@@ -166,7 +166,7 @@ def build(language: str, kept: Kept, size: int) -> list[str]:
         if not plain(language, word):
             continue
         folded = fold(word)
-        if language == "ar" and glued(word):
+        if language == "ar" and (glued(word) or not 3 <= len(folded) <= 6):
             continue
         if denied(language, folded, deny) or kept.near(folded):
             continue

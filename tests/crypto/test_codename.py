@@ -196,6 +196,7 @@ def test_arabic_folding_letter_by_letter() -> None:
     assert codename.canonical("مدرسة") == codename.canonical("مدرسه") == "مدرسه"
     assert codename.canonical("على") == codename.canonical("علي")
     assert codename.canonical("مسؤول سائل") == "مسوول سايل"
+    assert codename.canonical("سماء") == codename.canonical("سما")  # the hamza left out
     assert codename.canonical("كَتَبَ كـــتب ﻛﺘﺐ") == "كتب كتب كتب"  # harakat, tatweel, forms
     assert codename.canonical("کتاب یوم") == "كتاب يوم"  # Persian kaf and yaa
 

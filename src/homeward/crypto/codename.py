@@ -46,6 +46,7 @@ _ARABIC_VARIANTS = str.maketrans(
         "\u0649": "\u064a",  # alef maksura -> yaa
         "\u06cc": "\u064a",  # Persian yaa -> yaa
         "\u06a9": "\u0643",  # keheh (Persian kaf) -> kaf
+        "\u0621": "",  # hamza on the line, often left out (سماء, سما): dropped too
         "\u0640": "",  # tatweel, the stretching stroke: no letter at all
     }
 )
