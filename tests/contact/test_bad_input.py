@@ -108,7 +108,7 @@ def test_too_many_files(small: Runtime, contact: TestClient) -> None:
     ("message", "status", "detail"),
     [
         (" \n\t ", 400, "Your message is empty."),
-        ("x" * 20_001, 400, "Your message is longer than 20000 characters."),
+        ("x" * 20_001, 400, "Your message is longer than <bdi>20,000</bdi> characters."),
         ("x" * 100_000, 413, "What you sent is too large. Nothing was sent."),
     ],
     ids=["empty", "too long", "far too long"],

@@ -23,7 +23,7 @@ from homeward.core.errors import BadInput, Busy, HomewardError, NotFound, RateLi
 from homeward.core.runtime import Runtime
 from homeward.web.deps import TEMPLATES, runtime_of
 from homeward.web.errors import status_of
-from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
 from homeward.web.security import (
     ANON_COOKIE,
     CONTACT_COOKIE,
@@ -32,6 +32,15 @@ from homeward.web.security import (
     csrf_valid,
     new_form_cookie,
 )
+
+DESK_NAMES = {
+    "USA": N_("United States"),
+    "FRA": N_("France"),
+    "GBR": N_("United Kingdom"),
+    "CAN": N_("Canada"),
+    "DEU": N_("Germany"),
+}
+"""The national desks a contact may write to, by code, named in the page's language."""
 
 
 def language_of(request: Request) -> str:
@@ -80,6 +89,8 @@ def render(
         f"contact/{template}",
         {
             "t": t,
+            "tn": t.plural,
+            "desk_names": DESK_NAMES,
             "lang": t.language,
             "dir": t.direction,
             "languages": LANGUAGES,
@@ -95,29 +106,56 @@ def render(
     return response
 
 
-ERROR_KEYS: list[tuple[type[HomewardError], str | None, str]] = [
-    (CodenameRefused, None, "error.codename"),
-    (CodenameInMessage, None, "error.codename_in_message"),
-    (SessionExpired, None, "error.session_expired"),
-    (RateLimited, None, "error.rate_limited"),
-    (Busy, None, "error.busy"),
-    (TooLarge, "file", "error.file_too_large"),
-    (TooLarge, None, "error.too_large"),
-    (BadInput, "files", "error.too_many_files"),
-    (BadInput, "csrf", "error.form_expired"),
-    (BadInput, "desk", "error.desk"),
-    (EmptyMessage, None, "error.message_empty"),
-    (MessageTooLong, None, "error.message_too_long"),
-    (BadInput, "message", "error.message"),
-    (PageNotFound, None, "error.not_found"),
+ERROR_MESSAGES: list[tuple[type[HomewardError], str | None, str]] = [
+    (
+        CodenameRefused,
+        None,
+        N_("This codename was not recognised. Check the seven words and try again."),
+    ),
+    (
+        CodenameInMessage,
+        None,
+        N_(
+            "Your message contains your codename. Remove it and send again: your codename "
+            "must stay secret."
+        ),
+    ),
+    (SessionExpired, None, N_("Your session has ended. Enter your codename again.")),
+    (
+        RateLimited,
+        None,
+        N_("Too many people are starting at the moment. Please try again in a few minutes."),
+    ),
+    (Busy, None, N_("The service is busy. Please try again in a minute.")),
+    (TooLarge, "file", N_("A file is larger than the limit. Nothing was sent.")),
+    (TooLarge, None, N_("What you sent is too large. Nothing was sent.")),
+    (BadInput, "files", N_("Too many files. Nothing was sent.")),
+    (BadInput, "csrf", N_("This form has expired. Go back, reload the page and try again.")),
+    (BadInput, "desk", N_('Choose one of the listed desks, or "I don\'t know".')),
+    (
+        EmptyMessage,
+        None,
+        N_("Your message is empty. Write something before sending. Nothing was stored."),
+    ),
+    (
+        MessageTooLong,
+        None,
+        N_(
+            "Your message is longer than {max_chars} characters. Shorten it or send it in two "
+            "parts. Nothing was stored."
+        ),
+    ),
+    (BadInput, "message", N_("Your message could not be sent. Nothing was stored.")),
+    (PageNotFound, None, N_("This page does not exist.")),
 ]
 
 
-def error_key(exc: HomewardError) -> str:
-    for kind, field, key in ERROR_KEYS:
+def error_message(exc: HomewardError) -> str:
+    """The English message (a msgid) for an error, by its class and the field it names."""
+    for kind, field, message in ERROR_MESSAGES:
         if isinstance(exc, kind) and (field is None or getattr(exc, "field", None) == field):
-            return key
-    return "error.bad_request"
+            return message
+    return N_("The form was not filled in correctly. Nothing was stored.")
 
 
 def error_page(request: Request, exc: HomewardError, status_code: int | None = None) -> Response:
@@ -125,13 +163,13 @@ def error_page(request: Request, exc: HomewardError, status_code: int | None = N
     framework already chose one (a wrong method is 405)."""
     lang = language_of(request)
     t = translator(lang)
-    values = {"max_chars": exc.max_chars} if isinstance(exc, MessageTooLong) else {}
+    values = {"max_chars": t.number(exc.max_chars)} if isinstance(exc, MessageTooLong) else {}
     response = render(
         request,
         lang,
         "error.html",
         status_code=status_code or status_of(exc),
-        message=t(error_key(exc), **values),
+        message=t(error_message(exc), **values),
     )
     if isinstance(exc, SessionExpired):
         response.delete_cookie(CONTACT_COOKIE, path="/")

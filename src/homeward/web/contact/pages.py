@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
+from homeward.cases import flows as case_flows
 from homeward.contact import blobs
 from homeward.contact import service as contact_service
 from homeward.contact.service import ContactKeys
@@ -132,7 +133,7 @@ def write_form(request: Request, session: DbSession, lang: str) -> Response:
         desks=desks,
         max_chars=runtime.settings.message_max_chars,
         max_files=runtime.settings.attachments_max_count,
-        max_mib=f"{runtime.settings.attachment_max_bytes / 1024 / 1024:.3g}",
+        max_mib=round(runtime.settings.attachment_max_bytes / 1024 / 1024, 2),
     )
 
 
@@ -218,6 +219,9 @@ def delete(
     if confirm != "yes":
         raise BadInput("confirm", "tick the box to confirm")
     runtime = runtime_of(request)
+    case_flows.note_contact_deleted(
+        session, contact_service.conversation_id_of(session=session, contact_id=contact_id)
+    )
     blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
 
     def erase() -> None:
