@@ -20,7 +20,7 @@ from homeward.policy.labels import Labelled
 
 SRC = Path(homeward.__file__).parent
 MODELS_MODULES = sorted(f"homeward.{path.parent.name}.models" for path in SRC.glob("*/models.py"))
-LABELLED = {"case_file", "conversation", "person_report"}
+LABELLED = {"case_file", "conversation", "person_report", "passage_plan"}
 
 SCRIPT = """
 import importlib, json, sys
@@ -74,6 +74,7 @@ def test_models_alone_are_refused_without_an_officer(runtime: Runtime, module: s
         "homeward.cases.models": "case_file",
         "homeward.contact.models": "conversation",
         "homeward.identity.models": "person_report",
+        "homeward.passage.models": "passage_plan",
     }
     if module in own:
         assert own[module] in found["answers"]
@@ -89,6 +90,7 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "case_file": roles.CASE_READ,
         "conversation": roles.CONVERSATION_READ,
         "person_report": roles.IDENTITY_READ,
+        "passage_plan": roles.PLAN_READ,
     }
 
 

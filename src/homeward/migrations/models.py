@@ -9,6 +9,14 @@ from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
 from homeward.identity import models as identity_models
+from homeward.passage import models as passage_models
 
-ALL_MODEL_MODULES = (accounts_models, audit_models, case_models, contact_models, identity_models)
+ALL_MODEL_MODULES = (
+    accounts_models,
+    audit_models,
+    case_models,
+    contact_models,
+    identity_models,
+    passage_models,
+)
 metadata = Base.metadata

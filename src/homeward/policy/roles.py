@@ -34,6 +34,11 @@ AUDIT_READ = "auditor:audit:read"
 IDENTITY_READ = "officer:identity:read"
 IDENTITY_DECIDE = "officer:identity:decide"
 IDENTITY_IMPORT = "officer:identity:import"
+POINT_READ = "officer:point:read"
+POINT_MANAGE = "officer:point:manage"
+PLAN_READ = "officer:plan:read"
+PLAN_WRITE = "officer:plan:write"
+PLAN_APPROVE = "officer:plan:approve"
 
 _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
@@ -55,12 +60,16 @@ _CASE_WORK = frozenset(
 _CASE_READING = frozenset({CASE_LIST, CASE_READ})
 # Identity reports and links: desks search, decide and import; nobody else reads them.
 _IDENTITY_WORK = frozenset({IDENTITY_READ, IDENTITY_DECIDE, IDENTITY_IMPORT})
+# The way home: desks read the points and book, change and cancel their own plans; a supervisor
+# also approves them; the cell runs the points and reads the plans at its points.
+_PASSAGE_DESK = frozenset({POINT_READ, PLAN_READ, PLAN_WRITE})
+_PASSAGE_CELL = frozenset({POINT_READ, POINT_MANAGE, PLAN_READ})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK,
-    Role.SUPERVISOR: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK,
+    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK | _PASSAGE_DESK,
+    Role.SUPERVISOR: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK | _PASSAGE_DESK | {PLAN_APPROVE},
     # The coordination cell reads a case only where a nation released it to IRQ.
-    Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING,
+    Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING | _PASSAGE_CELL,
     Role.DEBRIEFER: _CASE_READING,
     Role.AUDITOR: frozenset({AUDIT_READ}),
     # An administrator manages accounts and keys and holds no desk key: no content at all.

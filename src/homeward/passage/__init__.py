@@ -1,0 +1,1 @@
+"""The way home: handover points, their calendar, passage plans and their approval."""

@@ -1,0 +1,17 @@
+"""Errors of the passage capability: each names what is wrong, and nothing was stored."""
+
+from __future__ import annotations
+
+from homeward.core.errors import BadInput
+
+
+class BookingRefused(BadInput):
+    """The calendar refuses this window: past, closed, outside hours, or an overlap."""
+
+
+class WindowFull(BookingRefused):
+    """Every place of the window is taken (the database said so, not a Python count)."""
+
+
+class ApprovalRefused(BadInput):
+    """The approval breaks the two-person rule, or the plan cannot be approved as it is."""

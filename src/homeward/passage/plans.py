@@ -1,0 +1,464 @@
+"""Passage plans: booking a window for a case, changing, cancelling, opening and approving.
+
+The only code that changes plans. Each change is a case event and an audit entry in its own
+transaction (through the case service's `record_event`). A plan's details are sealed like a
+case note, to the owning desk's key and to the key of the cell that runs the point; a plan
+carries its case's labels (with that cell added to the release list), so the one policy
+binding filters every query over it.
+
+Two-person rule: a supervisor of the owning desk who wrote no version of the plan approves it,
+bound to `content_hash` (the sealed details, the point and the window). Any change voids the
+approval, as an event of its own; `is_approved` checks the hash again, so a plan changed by any
+other path does not count as approved either.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.models import DeskKey
+from homeward.accounts.service import Keyring
+from homeward.audit import service as audit
+from homeward.cases import service as case_service
+from homeward.cases.models import Case
+from homeward.cases.states import WORDS, Stage
+from homeward.core.db import utcnow
+from homeward.core.errors import BadInput, Forbidden, NotFound
+from homeward.crypto import sealing
+from homeward.crypto.keys import ServerSecrets
+from homeward.passage import calendar
+from homeward.passage.exceptions import ApprovalRefused, BookingRefused
+from homeward.passage.models import (
+    HandoverPoint,
+    PassagePlan,
+    PassagePlanApproval,
+    PassagePlanWrap,
+)
+from homeward.passage.schemas import PlanDetails, PlanView, text
+from homeward.policy import binding, roles
+from homeward.policy import check as policy
+from homeward.policy.labels import decode_release, encode_release
+
+BOOKED, APPROVED, CANCELLED = "booked", "approved", "cancelled"
+PLANNABLE = frozenset({Stage.CLEARED, Stage.PASSAGE_PLANNED})
+"""A passage is planned for a cleared case (or re-planned once planned)."""
+VOID_CHANGED, VOID_CANCELLED = "plan changed", "plan cancelled"
+HASH_CONTEXT = b"homeward:passage-plan:v1"
+
+
+def content_hash(plan: PassagePlan) -> bytes:
+    """What an approval is bound to: the sealed details, the point and the window (and whose
+    plan it is), each part length-prefixed so that no two plans hash alike."""
+    parts = [
+        HASH_CONTEXT,
+        plan.id.encode(),
+        plan.case_id.encode(),
+        plan.point_id.encode(),
+        plan.window_starts_at.astimezone(UTC).isoformat().encode(),
+        plan.window_ends_at.astimezone(UTC).isoformat().encode(),
+        plan.body,
+    ]
+    return sealing.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in parts))
+
+
+def live_approval(plan: PassagePlan) -> PassagePlanApproval | None:
+    return next((a for a in reversed(plan.approvals) if a.voided_at is None), None)
+
+
+def is_approved(plan: PassagePlan) -> bool:
+    """Approved now: an approval not voided, whose hash is the plan's as it stands."""
+    approval = live_approval(plan)
+    return (
+        plan.status == APPROVED
+        and approval is not None
+        and sealing.equal(approval.content_hash, content_hash(plan))
+    )
+
+
+def _own_case(session: Session, principal: policy.Principal, case_id: str) -> Case:
+    case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")  # a nation the case is released to reads it, never plans it
+    return case
+
+
+def _own_plan(session: Session, principal: policy.Principal, plan_id: str) -> PassagePlan:
+    """A plan of this officer's desk (the cell and released nations never change one)."""
+    binding.bind(session, principal)
+    plan = session.get(PassagePlan, plan_id)
+    policy.check(principal, roles.PLAN_READ, plan, "plan")
+    assert plan is not None  # noqa: S101 - policy.check raised otherwise
+    if plan.owner_nation != principal.nation:
+        raise NotFound("plan")
+    return plan
+
+
+def _point(session: Session, point_id: str) -> HandoverPoint:
+    point = session.get(HandoverPoint, point_id)
+    if point is None:
+        raise BookingRefused("point", "there is no handover point with this id")
+    return point
+
+
+def _lock(session: Session, case: Case) -> None:
+    """Hold the case's row until commit (PostgreSQL), so two bookings for one person are
+    checked for overlap one after the other; SQLite's writers already take turns."""
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+
+
+def _no_overlap(
+    session: Session,
+    *,
+    case: Case,
+    starts_at: datetime,
+    ends_at: datetime,
+    point: HandoverPoint,
+    plan_id: str | None = None,
+) -> None:
+    query = select(PassagePlan).where(
+        PassagePlan.case_id == case.id,
+        PassagePlan.status != CANCELLED,
+        PassagePlan.window_starts_at < ends_at,
+        PassagePlan.window_ends_at > starts_at,
+    )
+    if plan_id is not None:
+        query = query.where(PassagePlan.id != plan_id)
+    clash = session.scalars(query).first()
+    if clash is not None:
+        raise BookingRefused(
+            "window",
+            f"{case.reference} is already booked at {clash.point.name} for the window "
+            f"{calendar.window_text(clash.point, clash.window_starts_at)}, which overlaps "
+            f"{calendar.window_text(point, starts_at)}",
+        )
+
+
+def _keys(session: Session, case: Case, point: HandoverPoint) -> list[DeskKey]:
+    found = []
+    for code, who in ((case.owner_nation, "your desk"), (point.cell_nation, "the cell")):
+        key = accounts_service.current_desk_key(session=session, desk_code=code)
+        if key is None:
+            raise BadInput("point", f"{who} ({code}) has no key yet: it could not read the plan")
+        found.append(key)
+    return found
+
+
+def _seal(plan: PassagePlan, details: PlanDetails, keys: list[DeskKey]) -> None:
+    """A fresh content key for every version; wraps kept for the same desk keys, so a
+    change updates rows rather than deleting and re-inserting them."""
+    content_key = sealing.random_bytes()
+    plan.body = sealing.encrypt(content_key, details.to_bytes())
+    wanted = {key.id: key for key in keys}
+    plan.wraps = [wrap for wrap in plan.wraps if wrap.desk_key_id in wanted]
+    held = {wrap.desk_key_id: wrap for wrap in plan.wraps}
+    for key_id, key in wanted.items():
+        sealed = sealing.seal(key.public_key, content_key)
+        if key_id in held:
+            held[key_id].sealed_key = sealed
+        else:
+            plan.wraps.append(PassagePlanWrap(desk_key_id=key_id, sealed_key=sealed))
+
+
+def _label(plan: PassagePlan, case: Case, point: HandoverPoint) -> None:
+    """The case's labels, and the cell that runs the point on the release list."""
+    plan.owner_nation, plan.classification = case.owner_nation, case.classification
+    plan.release = encode_release([*case.release_list, point.cell_nation])
+
+
+def _checked(point: HandoverPoint, details: PlanDetails) -> PlanDetails:
+    checked = details.checked()
+    units = [unit.name for unit in point.units]
+    if checked.receiving_unit not in units:
+        raise BadInput(
+            "receiving_unit",
+            f"{checked.receiving_unit} does not receive at {point.name}; "
+            f"its units are: {', '.join(units)}",
+        )
+    return checked
+
+
+def _detail(plan: PassagePlan, point: HandoverPoint) -> dict[str, str]:
+    return {
+        "plan": plan.id,
+        "point": point.name,
+        "window": plan.window_starts_at.astimezone(UTC).isoformat(),
+    }
+
+
+def book(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    case_id: str,
+    point_id: str,
+    starts_at: datetime,
+    details: PlanDetails,
+    now: datetime | None = None,
+) -> PassagePlan:
+    """Book a window for a cleared case of this desk, or refuse with what is wrong (and store
+    nothing: the caller's transaction rolls back). Capacity is decided last, by the database."""
+    policy.require_permission(principal, roles.PLAN_WRITE)
+    case = _own_case(session, principal, case_id)
+    if Stage(case.stage) not in PLANNABLE:
+        raise BookingRefused(
+            "case",
+            f"only a cleared case gets a passage plan; {case.reference} is "
+            f"{WORDS[Stage(case.stage)]}",
+        )
+    point = _point(session, point_id)
+    checked = _checked(point, details)
+    starts_at = starts_at.astimezone(UTC) if starts_at.tzinfo else starts_at
+    ends_at = calendar.check_window(point, starts_at, now or utcnow())
+    _lock(session, case)
+    _no_overlap(session, case=case, starts_at=starts_at, ends_at=ends_at, point=point)
+    keys = _keys(session, case, point)
+    calendar.reserve(session, point, starts_at, ends_at)
+    at = utcnow()
+    plan = PassagePlan(
+        case_id=case.id,
+        point_id=point.id,
+        window_starts_at=starts_at,
+        window_ends_at=ends_at,
+        status=BOOKED,
+        authors=encode_release([principal.officer_id]),
+        created_at=at,
+        updated_at=at,
+    )
+    _label(plan, case, point)
+    _seal(plan, checked, keys)
+    session.add(plan)
+    session.flush()
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="passage:plan:book",
+        detail=_detail(plan, point),
+    )
+    session.flush()
+    return plan
+
+
+def _void(
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    *,
+    case: Case,
+    plan: PassagePlan,
+    because: str,
+) -> None:
+    approval = live_approval(plan)
+    if approval is None:
+        return
+    approval.voided_at, approval.voided_by, approval.void_reason = (
+        utcnow(),
+        principal.officer_id,
+        because,
+    )
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="passage:plan:approval:void",
+        detail={"plan": plan.id, "because": because},
+    )
+
+
+def change(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    plan_id: str,
+    details: PlanDetails,
+    point_id: str | None = None,
+    starts_at: datetime | None = None,
+    now: datetime | None = None,
+) -> PassagePlan:
+    """A new version of the plan (new details, and a new point or window if given). Any
+    change voids an approval: the plan must be approved again."""
+    policy.require_permission(principal, roles.PLAN_WRITE)
+    plan = _own_plan(session, principal, plan_id)
+    if plan.status == CANCELLED:
+        raise BadInput("plan", "the plan is cancelled; book a new one")
+    case = _own_case(session, principal, plan.case_id)
+    point = _point(session, point_id or plan.point_id)
+    checked = _checked(point, details)
+    new_start = (starts_at or plan.window_starts_at).astimezone(UTC)
+    if (point.id, new_start) != (plan.point_id, plan.window_starts_at):
+        ends_at = calendar.check_window(point, new_start, now or utcnow())
+        _lock(session, case)
+        _no_overlap(
+            session, case=case, starts_at=new_start, ends_at=ends_at, point=point, plan_id=plan.id
+        )
+        calendar.give_back(session, plan.point_id, plan.window_starts_at)
+        calendar.reserve(session, point, new_start, ends_at)
+        plan.point_id, plan.point = point.id, point
+        plan.window_starts_at, plan.window_ends_at = new_start, ends_at
+    _label(plan, case, point)
+    _seal(plan, checked, _keys(session, case, point))
+    plan.authors = encode_release([*decode_release(plan.authors), principal.officer_id])
+    plan.updated_at = utcnow()
+    _void(session, principal, secrets, case=case, plan=plan, because=VOID_CHANGED)
+    plan.status = BOOKED
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="passage:plan:change",
+        detail=_detail(plan, point),
+    )
+    session.flush()
+    return plan
+
+
+def cancel(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    plan_id: str,
+    reason: str,
+) -> PassagePlan:
+    """Call the plan off, with the reason; its place in the window is free again."""
+    policy.require_permission(principal, roles.PLAN_WRITE)
+    plan = _own_plan(session, principal, plan_id)
+    if plan.status == CANCELLED:
+        raise BadInput("plan", "the plan is already cancelled")
+    why = text(reason, "reason", 2000, required=True)
+    case = _own_case(session, principal, plan.case_id)
+    calendar.give_back(session, plan.point_id, plan.window_starts_at)
+    _void(session, principal, secrets, case=case, plan=plan, because=VOID_CANCELLED)
+    plan.status, plan.updated_at = CANCELLED, utcnow()
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="passage:plan:cancel",
+        detail={**_detail(plan, plan.point), "reason": why},
+    )
+    session.flush()
+    return plan
+
+
+def approve(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    plan_id: str,
+    now: datetime | None = None,
+) -> PassagePlanApproval:
+    """A supervisor of the owning desk who wrote no version approves this version."""
+    policy.require_permission(principal, roles.PLAN_APPROVE)
+    plan = _own_plan(session, principal, plan_id)
+    if plan.status == CANCELLED:
+        raise ApprovalRefused("plan", "the plan is cancelled")
+    if is_approved(plan):
+        raise ApprovalRefused("plan", "the plan is already approved as it stands")
+    if principal.officer_id in decode_release(plan.authors):
+        raise ApprovalRefused(
+            "approver",
+            f"{principal.username} wrote this plan and cannot also approve it; "
+            "another supervisor of the desk must",
+        )
+    if plan.window_starts_at <= (now or utcnow()):
+        raise ApprovalRefused("window", "the plan's window has begun or passed; re-book it")
+    case = _own_case(session, principal, plan.case_id)
+    digest = content_hash(plan)
+    approval = PassagePlanApproval(
+        approver_id=principal.officer_id, content_hash=digest, approved_at=utcnow()
+    )
+    plan.approvals.append(approval)
+    plan.status = APPROVED
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="passage:plan:approve",
+        detail={"plan": plan.id, "hash": digest.hex()},
+    )
+    session.flush()
+    return approval
+
+
+def open_plan(*, session: Session, keyring: Keyring, plan_id: str) -> PlanView:
+    """The plan's details for the owning desk or the cell that runs its point; every such read
+    is in the audit log. Nothing of the case beyond its id is loaded."""
+    principal = keyring.principal
+    binding.bind(session, principal)
+    plan = session.get(PassagePlan, plan_id)
+    policy.check(principal, roles.PLAN_READ, plan, "plan")
+    assert plan is not None  # noqa: S101 - policy.check raised otherwise
+    if not calendar.may_open(principal, owner_nation=plan.owner_nation, point=plan.point):
+        raise NotFound("plan")
+    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    wrap = next((wrap for wrap in plan.wraps if wrap.desk_key_id in held), None)
+    if wrap is None:
+        raise Forbidden("you hold none of the desk keys this plan is sealed to")
+    content_key = sealing.unseal(held[wrap.desk_key_id], wrap.sealed_key)
+    details = PlanDetails.from_bytes(sealing.decrypt(content_key, plan.body))
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action="passage:plan:read",
+        resource_type="case",
+        resource_id=plan.case_id,
+        nation=plan.owner_nation,
+    )
+    return PlanView(
+        id=plan.id,
+        case_id=plan.case_id,
+        owner_nation=plan.owner_nation,
+        point_id=plan.point_id,
+        point_name=plan.point.name,
+        window_starts_at=plan.window_starts_at,
+        window_ends_at=plan.window_ends_at,
+        status=plan.status,
+        approved=is_approved(plan),
+        details=details,
+    )
+
+
+def plans_of(*, session: Session, principal: policy.Principal, case_id: str) -> list[PassagePlan]:
+    """Every plan of a case of this desk, cancelled ones included, by window."""
+    policy.require_permission(principal, roles.PLAN_READ)
+    case = _own_case(session, principal, case_id)
+    return list(
+        session.scalars(
+            select(PassagePlan)
+            .where(PassagePlan.case_id == case.id)
+            .order_by(PassagePlan.window_starts_at)
+        )
+    )
+
+
+def approved_plan_for(
+    *, session: Session, principal: policy.Principal, case: Case, now: datetime | None = None
+) -> PassagePlan | None:
+    """The case's next plan that is approved as it stands and whose window is to come: what
+    moving the case to `passage_planned` needs."""
+    binding.bind(session, principal)
+    candidates = session.scalars(
+        select(PassagePlan)
+        .where(
+            PassagePlan.case_id == case.id,
+            PassagePlan.status == APPROVED,
+            PassagePlan.window_starts_at > (now or utcnow()),
+        )
+        .order_by(PassagePlan.window_starts_at)
+    )
+    return next((plan for plan in candidates if is_approved(plan)), None)
