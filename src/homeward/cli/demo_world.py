@@ -1,8 +1,8 @@
-"""The demo's world, made through the services as officers would make it: synthetic letters
-and a reply, cases on three desks in several stages (one waiting for the FRA supervisor's
-clearance, one cleared, one lost contact), a transfer waiting for France, a case the
-coordination cell may read, and a small registry in the identity index. Every person, place
-and document number here is invented."""
+"""The demo's world, made through the services as officers would make it: synthetic letters,
+a reply, a letter routed by the coordination cell and one waiting to be routed, cases on three
+desks in several stages (one waiting for the FRA supervisor's clearance, one cleared, one lost
+contact), a transfer waiting for France, a case the coordination cell may read, and a small
+registry in the identity index. Every person, place and document number here is invented."""
 
 from __future__ import annotations
 
@@ -43,7 +43,15 @@ LETTERS = (
     ),
     ("FRA", "C'est la mère d'un jeune homme parti en 2015. Il m'a appelée la semaine dernière."),
     ("GBR", "My brother is from Leeds. He says he wants out but he does not trust anyone."),
+    (
+        "unknown",
+        "أكتب إليكم من أجل زوجي. هو ألماني أو فرنسي، لا أعرف بالضبط. نحن في مخيم ونريد "
+        "الخروج مع أطفالنا.",
+    ),
 )
+ROUTED = (2, "FRA", "His father is French; the French desk can see whether Canada should take it.")
+"""(letter, desk, reason): the coordination cell routed this one; the desk has not opened it,
+so it may still send it back."""
 REPLY = (
     "Thank you for writing. Please tell us, when you can, a safe way and time to reach you. "
     "Do not put your codename in any message."
@@ -232,6 +240,15 @@ def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str
         keyring=keyring("fra.officer"),
         conversation_id=conversations[0],
         text=REPLY,
+    )
+    letter, desk, reason = ROUTED
+    inbox_service.route(
+        session=session,
+        keyring=keyring("irq.coordinator"),
+        secrets=runtime.secrets,
+        conversation_id=conversations[letter],
+        desk_code=desk,
+        reason=reason,
     )
     return conversations
 
