@@ -128,9 +128,16 @@ def windows_on(
 
 
 def describe(hours: WeeklyHours) -> str:
-    """'Monday 08:00-12:00, 13:00-17:00; Tuesday ...': the hours in a refusal."""
-    days = []
+    """'Monday to Friday 08:00-12:00, 13:00-16:00; Saturday 09:00-12:00': the hours in a
+    refusal, consecutive days with the same hours said once."""
+    groups: list[tuple[int, int, str]] = []
     for weekday in sorted(hours):
         spans = ", ".join(f"{clock(i.opens)}-{clock(i.closes)}" for i in hours[weekday])
-        days.append(f"{WEEKDAYS[weekday]} {spans}")
-    return "; ".join(days)
+        if groups and groups[-1][1] == weekday - 1 and groups[-1][2] == spans:
+            groups[-1] = (groups[-1][0], weekday, spans)
+        else:
+            groups.append((weekday, weekday, spans))
+    return "; ".join(
+        f"{WEEKDAYS[first]}{f' to {WEEKDAYS[last]}' if last != first else ''} {spans}"
+        for first, last, spans in groups
+    )
