@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import secrets
@@ -23,11 +24,12 @@ from homeward.accounts.service import Keyring, NewOfficer
 from homeward.audit import service as audit
 from homeward.core.runtime import Runtime
 from homeward.core.settings import Settings
+from homeward.crypto import codename as codenames
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
 
 CSRF_PATTERN = re.compile(r'name="csrf" value="([^"]+)"')
-CODENAME_WORD = re.compile(r"<span>([a-z-]+)</span>")
+CODENAME_FIELD = re.compile(r'id="codename-whole"[^>]* value="([^"]+)"')
 
 
 def postgres_url() -> str | None:
@@ -247,9 +249,12 @@ def contact_start(client: TestClient, lang: str = "en") -> str:
     landing = client.get(f"/{lang}")
     response = client.post(f"/{lang}/start", data={"csrf": csrf_of(landing.text)})
     assert response.status_code == 200, response.text
-    words = CODENAME_WORD.findall(response.text)
-    assert len(words) == 7
-    return " ".join(words)
+    assert response.url.path == f"/{lang}/codename"  # post/redirect/get
+    match = CODENAME_FIELD.search(response.text)
+    assert match, "no codename on the page"
+    codename = html.unescape(match.group(1))
+    assert codenames.is_well_formed(codename), codename
+    return codename
 
 
 def contact_write(

@@ -153,7 +153,7 @@ def csrf(page: httpx.Response) -> str:
 def sign_up(client: httpx.Client) -> str:
     """A first visit: a codename and a session, then the write form's token."""
     started = client.post("/en/start", data={"csrf": csrf(client.get("/en"))})
-    assert started.status_code == 200, started.text[:500]
+    assert started.status_code == 303, started.text[:500]  # on to the codename page
     return csrf(client.get("/en/write"))
 
 

@@ -64,6 +64,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/{lang}"),
         ("GET", "/{lang}/"),
         ("POST", "/{lang}/start"),
+        ("GET", "/{lang}/codename"),
+        ("POST", "/{lang}/codename/confirm"),
         ("POST", "/{lang}/signin"),
         ("GET", "/{lang}/write"),
         ("POST", "/{lang}/write"),

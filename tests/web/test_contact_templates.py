@@ -160,6 +160,16 @@ class Walk:
         )
 
 
+CODENAME_SHOWS = (
+    "Write these words down now, on paper, in this order:",
+    "Anyone who has it can read the answers we send you. Keep it hidden and never write it in "
+    "a message.",
+    "Type it back once",
+    "Check and continue",
+)
+CODENAME_MISMATCH = "This is not the codename shown above. Check each word and try again."
+
+
 @dataclass(frozen=True)
 class State:
     """A page in one state: how to get there, and what it must show."""
@@ -197,12 +207,31 @@ STATES = [
         200,
         PAGE_TEMPLATES | {"contact/codename.html"},
         "Your codename",
-        shows=(
-            "This codename is shown only once. We cannot show it again or send it to you.",
-            "Anyone who has it can read the answers we send you. Keep it hidden and never "
-            "write it in a message.",
-            "I have written it down: continue",
+        shows=CODENAME_SHOWS,
+        hides=(CODENAME_MISMATCH,),
+    ),
+    State(
+        "codename-reloaded",
+        (Walk.start,),
+        lambda w: w.client.get(f"/{w.lang}/codename"),
+        200,
+        PAGE_TEMPLATES | {"contact/codename.html"},
+        "Your codename",
+        shows=CODENAME_SHOWS,
+        verbatim=lambda w: tuple(w.codename.split(" ")),
+    ),
+    State(
+        "codename-typed-back-wrong",
+        (Walk.start,),
+        lambda w: w.client.post(
+            f"/{w.lang}/codename/confirm",
+            data={"csrf": helpers.csrf_of(w.client.get(f"/{w.lang}/codename").text), "typed": "x"},
         ),
+        400,
+        PAGE_TEMPLATES | {"contact/codename.html"},
+        "Your codename",
+        shows=(*CODENAME_SHOWS, CODENAME_MISMATCH),
+        verbatim=lambda w: tuple(w.codename.split(" ")),
     ),
     State(
         "write-first",

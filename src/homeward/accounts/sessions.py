@@ -84,6 +84,16 @@ def load(*, session: Session, token: str | None, kind: str, idle: timedelta) -> 
     return OpenSession(token=token, subject_id=row.subject_id, secret=secret)
 
 
+def replace_secret(*, session: Session, token: str, kind: str, secret: bytes) -> None:
+    """Seal a new secret into a live session (a contact's codename dropped from it once typed
+    back); the row's deadlines stay as they are."""
+    row = session.get(WebSession, _id_of(token))
+    if row is None or row.kind != kind:
+        raise SessionExpired
+    row.sealed_secret = sealing.encrypt(_key_of(token), secret)
+    session.flush()
+
+
 def end(*, session: Session, token: str | None, kind: str | None = None) -> None:
     """Delete the session of this token (only if of this kind, when a kind is given)."""
     if token and len(token) <= 100:

@@ -4,6 +4,7 @@ the error page in the visitor's language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import Request
@@ -183,7 +184,31 @@ def require_csrf(request: Request, submitted: str | None) -> None:
         raise BadInput("csrf", "the form has expired; please reload the page and try again")
 
 
-def contact_session(request: Request, session: Session) -> tuple[str, ContactKeys]:
+KEYS_SIZE = 64
+"""Bytes of a packed ContactKeys: what follows them in a session's secret is the codename."""
+
+
+@dataclass(frozen=True)
+class ContactSession:
+    token: str
+    contact_id: str
+    keys: ContactKeys
+    codename: str | None
+    """The codename, for the rest of the first visit until the contact has typed it back."""
+
+
+def session_secret(keys: ContactKeys, codename: str | None = None) -> bytes:
+    """What a contact's session row holds: the keys and, until it is typed back, the new
+    codename, so that reloading the codename page shows it again. The row seals this under a
+    key derived from the cookie's token (accounts/sessions.py), so the codename is never at
+    rest in clear, and it is gone with the row when the session ends."""
+    packed = keys.pack()
+    if len(packed) != KEYS_SIZE:
+        raise ValueError("ContactKeys changed size: update KEYS_SIZE")
+    return packed + (codename or "").encode()
+
+
+def contact_session(request: Request, session: Session) -> ContactSession:
     """The contact behind the cookie. A refused token's row is deleted in the same
     transaction, which commits the refusal (web/deps.py), so that an expired session's sealed
     reply key does not linger."""
@@ -198,4 +223,10 @@ def contact_session(request: Request, session: Session) -> tuple[str, ContactKey
     except SessionExpired:
         sessions.end(session=session, token=token, kind=sessions.CONTACT)
         raise
-    return opened.subject_id, ContactKeys.unpack(opened.secret)
+    codename = opened.secret[KEYS_SIZE:].decode() or None
+    return ContactSession(
+        token=opened.token,
+        contact_id=opened.subject_id,
+        keys=ContactKeys.unpack(opened.secret[:KEYS_SIZE]),
+        codename=codename,
+    )

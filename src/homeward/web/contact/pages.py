@@ -14,27 +14,29 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
-from homeward.cases import flows as case_flows
 from homeward.contact import blobs
 from homeward.contact import service as contact_service
 from homeward.contact.service import ContactKeys
 from homeward.core.errors import BadInput, TooLarge
 from homeward.core.runtime import Runtime
+from homeward.crypto import codename as codenames
 from homeward.web import deps, multipart
 from homeward.web.contact.deps import (
     checked_language,
     contact_session,
     render,
     require_csrf,
+    session_secret,
     set_cookie,
 )
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.i18n import DEFAULT_LANGUAGE
+from homeward.web.i18n import DEFAULT_LANGUAGE, translator
 from homeward.web.params import Flag
 from homeward.web.security import ANON_COOKIE, CONTACT_COOKIE, CSRF_FIELD
 
 router = APIRouter(include_in_schema=False)
 CONTACT_LIFETIME = timedelta(hours=4)
+TYPED_MAX_CHARS = 500
 
 
 @router.get("/")
@@ -48,22 +50,28 @@ def landing(request: Request, lang: str) -> Response:
     return render(request, checked_language(lang), "landing.html")
 
 
-def _new_session(session: Session, runtime: Runtime, contact_id: str, keys: ContactKeys) -> str:
+def _new_session(
+    session: Session,
+    runtime: Runtime,
+    contact_id: str,
+    keys: ContactKeys,
+    codename: str | None = None,
+) -> str:
     return sessions.create(
         session=session,
         kind=sessions.CONTACT,
         subject_id=contact_id,
-        secret=keys.pack(),
+        secret=session_secret(keys, codename),
         idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
         lifetime=CONTACT_LIFETIME,
     )
 
 
-def _start_contact(runtime: Runtime, session: Session) -> tuple[str, str]:
+def _start_contact(runtime: Runtime, session: Session, lang: str) -> str:
     codename, contact, keys = contact_service.start(
-        session=session, secrets=runtime.secrets, cost=runtime.cost
+        session=session, secrets=runtime.secrets, cost=runtime.cost, language=lang
     )
-    return codename, _new_session(session, runtime, contact.id, keys)
+    return _new_session(session, runtime, contact.id, keys, codename)
 
 
 # The two routes that derive a key are async: while they wait for a slot at the gate they
@@ -80,14 +88,68 @@ async def start(
     require_csrf(request, csrf)
     runtime = runtime_of(request)
     runtime.new_contacts.take()
-    codename, token = await runtime.kdf_gate.run_for_contact(
-        partial(_start_contact, runtime, session)
-    )
-    request.cookies[CONTACT_COOKIE] = token
-    response = render(request, lang, "codename.html", codename=codename.split(" "))
+    token = await runtime.kdf_gate.run_for_contact(partial(_start_contact, runtime, session, lang))
+    response = RedirectResponse(f"/{lang}/codename", status_code=303)
     set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
+
+
+def _codename_page(
+    request: Request, lang: str, codename: str, status_code: int = 200, typed: str | None = None
+) -> Response:
+    """The words numbered in their own reading order (an Arabic codename right to left, on
+    any page), the whole codename in one read-only field, and the form to type it back."""
+    language = codenames.language_of(codename) or lang
+    return render(
+        request,
+        lang,
+        "codename.html",
+        status_code=status_code,
+        words=codename.split(" "),
+        codename=codename,
+        codename_lang=language,
+        codename_dir=translator(language).direction,
+        typed=typed,
+    )
+
+
+@router.get("/{lang}/codename")
+def codename_page(request: Request, session: DbSession, lang: str) -> Response:
+    """Post/redirect/get: reloading shows the codename again for the rest of the first visit,
+    until the contact has typed it back; after that, never."""
+    lang = checked_language(lang)
+    opened = contact_session(request, session)
+    if opened.codename is None:
+        return RedirectResponse(f"/{lang}/conversation", status_code=303)
+    return _codename_page(request, lang, opened.codename)
+
+
+@router.post("/{lang}/codename/confirm")
+def confirm_codename(
+    request: Request,
+    session: DbSession,
+    lang: str,
+    typed: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Typed back right: the codename leaves the session for good. Wrong: the same page, the
+    field marked, what was typed kept (it travels in the response only)."""
+    lang = checked_language(lang)
+    require_csrf(request, csrf)
+    opened = contact_session(request, session)
+    if opened.codename is None:
+        return RedirectResponse(f"/{lang}/write", status_code=303)
+    typed = typed[:TYPED_MAX_CHARS]
+    if not codenames.same(typed, opened.codename):
+        return _codename_page(request, lang, opened.codename, status_code=400, typed=typed)
+    sessions.replace_secret(
+        session=session,
+        token=opened.token,
+        kind=sessions.CONTACT,
+        secret=session_secret(opened.keys),
+    )
+    return RedirectResponse(f"/{lang}/write", status_code=303)
 
 
 def _sign_in_contact(runtime: Runtime, session: Session, codename: str) -> str:
@@ -120,7 +182,7 @@ async def sign_in(
 @router.get("/{lang}/write")
 def write_form(request: Request, session: DbSession, lang: str) -> Response:
     lang = checked_language(lang)
-    contact_id, _keys = contact_session(request, session)
+    contact_id = contact_session(request, session).contact_id
     runtime = runtime_of(request)
     contact = contact_service.get_contact(session=session, contact_id=contact_id)
     first = contact_service.own_conversation(session=session, contact=contact) is None
@@ -139,7 +201,8 @@ def write_form(request: Request, session: DbSession, lang: str) -> Response:
 
 def _checked_contact(request: Request) -> tuple[str, ContactKeys]:
     with deps.transaction(runtime_of(request)) as session:
-        return contact_session(request, session)
+        opened = contact_session(request, session)
+        return opened.contact_id, opened.keys
 
 
 @router.post("/{lang}/write")
@@ -191,9 +254,9 @@ async def write(request: Request, lang: str) -> Response:
 @router.get("/{lang}/conversation")
 def conversation(request: Request, session: DbSession, lang: str, sent: Flag = 0) -> Response:
     lang = checked_language(lang)
-    contact_id, keys = contact_session(request, session)
+    opened = contact_session(request, session)
     items = contact_service.conversation_for_contact(
-        session=session, contact_id=contact_id, keys=keys
+        session=session, contact_id=opened.contact_id, keys=opened.keys
     )
     return render(request, lang, "conversation.html", items=items, sent=bool(sent))
 
@@ -215,13 +278,10 @@ def delete(
 ) -> Response:
     lang = checked_language(lang)
     require_csrf(request, csrf)
-    contact_id, _keys = contact_session(request, session)
+    contact_id = contact_session(request, session).contact_id
     if confirm != "yes":
         raise BadInput("confirm", "tick the box to confirm")
     runtime = runtime_of(request)
-    case_flows.note_contact_deleted(
-        session, contact_service.conversation_id_of(session=session, contact_id=contact_id)
-    )
     blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
 
     def erase() -> None:
