@@ -41,13 +41,15 @@ from homeward.passage.models import (
 from homeward.passage.schemas import PlanDetails, PlanView, text
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
-from homeward.policy.labels import decode_release, encode_release
+from homeward.policy.labels import encode_release
 
 BOOKED, APPROVED, CANCELLED = "booked", "approved", "cancelled"
 PLANNABLE = frozenset({Stage.CLEARED, Stage.PASSAGE_PLANNED})
 """A passage is planned for a cleared case (or re-planned once planned)."""
 VOID_CHANGED, VOID_CANCELLED = "plan changed", "plan cancelled"
 HASH_CONTEXT = b"homeward:passage-plan:v1"
+AUTHORS_MAX = 400
+"""The `authors` column's width: twelve officers."""
 
 
 def content_hash(plan: PassagePlan) -> bytes:
@@ -63,6 +65,18 @@ def content_hash(plan: PassagePlan) -> bytes:
         plan.body,
     ]
     return sealing.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in parts))
+
+
+def authors(plan: PassagePlan) -> list[str]:
+    """Every officer who wrote a version of the plan (none of them may approve it)."""
+    return [officer_id for officer_id in plan.authors.split(",") if officer_id]
+
+
+def _with_author(plan: PassagePlan, officer_id: str) -> str:
+    written = "," + ",".join(sorted({*authors(plan), officer_id})) + ","
+    if len(written) > AUTHORS_MAX:
+        raise BadInput("plan", "too many officers have written this plan; cancel it, book anew")
+    return written
 
 
 def live_approval(plan: PassagePlan) -> PassagePlanApproval | None:
@@ -227,10 +241,11 @@ def book(
         window_starts_at=starts_at,
         window_ends_at=ends_at,
         status=BOOKED,
-        authors=encode_release([principal.officer_id]),
+        authors="",
         created_at=at,
         updated_at=at,
     )
+    plan.authors = _with_author(plan, principal.officer_id)
     _label(plan, case, point)
     _seal(plan, checked, keys)
     session.add(plan)
@@ -307,7 +322,7 @@ def change(
         plan.window_starts_at, plan.window_ends_at = new_start, ends_at
     _label(plan, case, point)
     _seal(plan, checked, _keys(session, case, point))
-    plan.authors = encode_release([*decode_release(plan.authors), principal.officer_id])
+    plan.authors = _with_author(plan, principal.officer_id)
     plan.updated_at = utcnow()
     _void(session, principal, secrets, case=case, plan=plan, because=VOID_CHANGED)
     plan.status = BOOKED
@@ -368,7 +383,7 @@ def approve(
         raise ApprovalRefused("plan", "the plan is cancelled")
     if is_approved(plan):
         raise ApprovalRefused("plan", "the plan is already approved as it stands")
-    if principal.officer_id in decode_release(plan.authors):
+    if principal.officer_id in authors(plan):
         raise ApprovalRefused(
             "approver",
             f"{principal.username} wrote this plan and cannot also approve it; "
