@@ -109,7 +109,13 @@ def check_identity_success(world: World, key: tuple[str, str], response: httpx2.
             response.json()["person_id"] is not None
             and _count(world, "SELECT count(*) FROM person_merge") == 1
         ),
-        ("GET", "/officer/identity"): lambda: "Import a national registry" in response.text,
+        ("GET", "/officer/identity"): lambda: (
+            "Import a national registry" in response.text and "FRA-REG-" in response.text
+        ),
+        ("GET", "/officer/identity/template.csv"): lambda: (
+            response.text.startswith("record_id,given_name,family_name,")
+            and "EXAMPLE-0001" in response.text
+        ),
         ("POST", "/officer/identity/import"): lambda: _count(world, reports) == 1,
         ("POST", "/api/v1/identity/imports"): lambda: response.json()["imported"] == 1,
         ("POST", "/officer/identity/reports"): lambda: _count(world, reports) == 1,

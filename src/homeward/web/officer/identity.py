@@ -4,6 +4,8 @@ national registry file or type a report. Every form carries the CSRF token."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -19,11 +21,13 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.cases import flows as case_flows
 from homeward.core.errors import BadInput, TooLarge
+from homeward.identity import browse as identity_browse
 from homeward.identity import imports as identity_imports
+from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
-from homeward.identity.waterfall import waterfall
+from homeward.identity.waterfall import Bar, Waterfall, waterfall
 from homeward.linkage import reports as reports_file
-from homeward.linkage.reports import ReportsRefused
+from homeward.linkage.reports import PersonReport, ReportsRefused
 from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.policy.labels import Classification
@@ -39,6 +43,129 @@ Csrf = Annotated[str, Form()]
 Line = Annotated[str, Form(max_length=300)]
 
 
+FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "given_name": ("given name", ("given_name",)),
+    "family_name": ("family name", ("family_name",)),
+    "other_names": ("other names", ("full_name", "name_arabic", "aliases")),
+    "father_name": ("father's name", ("father_name",)),
+    "kunya": ("kunya (Abu X)", ("aliases",)),
+    "nation": ("nationality", ("nationality",)),
+    "date_of_birth": ("date of birth", ("dob",)),
+    "place_of_birth": ("place of birth", ("place_of_birth",)),
+    "sex": ("sex", ("sex",)),
+    "document": ("document number", ("document_number",)),
+    "address": ("address", ("address",)),
+}
+"""Each comparison of the model, in words, and the report fields it reads."""
+LEVEL_WORDS = {
+    "exact": "same",
+    "given and family": "same",
+    "given and family swapped": "given and family names swapped",
+    "same sound": "sounds the same",
+    "Jaro-Winkler >= 0.92": "spelling variant",
+    "Jaro-Winkler >= 0.90": "spelling variant",
+    "Jaro-Winkler >= 0.88": "spelling variant",
+    "Jaro-Winkler >= 0.80": "distant spelling",
+    "Jaro-Winkler >= 0.75": "distant spelling",
+    "among the other's names": "among the other's names",
+    "one edit": "one character apart",
+    "else": "different",
+}
+NULL_LEVEL = "null"
+BOTH_NAMES = "given and family"
+BOTH_FIELDS = ("given_name", "family_name")
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One bar of the chart: what was compared, both values, the verdict and its weight; the
+    bar's start and width on the plot's 0–100 scale."""
+
+    label: str
+    left: str
+    right: str
+    verdict: str
+    bar: Bar
+    x: float
+    width: float
+
+    @property
+    def compared(self) -> str:
+        """ "Mohamed ↔ Mohammed: spelling variant +9.20"."""
+        values = f"{self.left or '—'} ↔ {self.right or '—'}: " if self.left or self.right else ""
+        return f"{values}{self.verdict} {self.bar.text}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The waterfall as the page draws it, one table row per comparison made (the fields one
+    side lacks folded into one line), so that it takes the page's width and its words wrap."""
+
+    rows: list[ChartRow]
+    not_compared: list[str]
+    zero_x: float
+    """Where zero is, across the plot's 0–100 (the bars' x and width are on the same scale)."""
+    source: str
+    probability: float
+    match_weight: float
+
+
+def _value(report: PersonReport, names: tuple[str, ...]) -> str:
+    parts: list[str] = []
+    for name in names:
+        value = getattr(report, name)
+        parts.extend(value if isinstance(value, tuple) else [value] if value else [])
+    separator = " " if names == BOTH_FIELDS else "; "
+    return separator.join(str(part) for part in parts)
+
+
+def _percent(drawn: Waterfall, x: float) -> float:
+    return round((x - drawn.plot_left) * 100 / (drawn.plot_right - drawn.plot_left), 2)
+
+
+def _row(drawn: Waterfall, bar: Bar, label: str, values: tuple[str, str], verdict: str) -> ChartRow:
+    x = _percent(drawn, bar.x)
+    width = max(_percent(drawn, bar.x + bar.width) - x, 0.4)
+    return ChartRow(label, values[0], values[1], verdict, bar, x, round(width, 2))
+
+
+def chart_of(case_report: PersonReport, candidate: identity_search.Candidate) -> Chart:
+    drawn = waterfall(candidate.score)
+    rows: list[ChartRow] = []
+    missing: list[str] = []
+    evidence = list(candidate.score.evidence)
+    both_names = False
+    for index, bar in enumerate(drawn.bars):
+        if bar.kind in {"prior", "final"}:
+            verdict = "before any evidence" if bar.kind == "prior" else bar.detail
+            rows.append(_row(drawn, bar, bar.label, ("", ""), verdict))
+            continue
+        item = evidence[index - 1]
+        label, names = FIELDS.get(item.comparison, (item.comparison.replace("_", " "), ()))
+        if item.level == BOTH_NAMES:  # one piece of evidence for the two names together
+            both_names, label, names = True, "given and family names", BOTH_FIELDS
+        if item.level == NULL_LEVEL:
+            if not (both_names and item.comparison == "family_name"):
+                missing.append(label)
+            continue
+        left, right = _value(case_report, names), _value(candidate.report.report, names)
+        if item.comparison == "nation":  # a nisba (al-Faransi) speaks for a nationality
+            left = left or _value(case_report, ("aliases",))
+            right = right or _value(candidate.report.report, ("aliases",))
+        verdict = LEVEL_WORDS.get(item.level, item.level)
+        rows.append(_row(drawn, bar, label, (left, right), verdict))
+    view = candidate.report
+    source = f"{view.source} report {view.report.record_id} ({view.owner_nation})"
+    return Chart(
+        rows=rows,
+        not_compared=missing,
+        zero_x=_percent(drawn, drawn.zero_x),
+        source=source,
+        probability=drawn.probability,
+        match_weight=drawn.match_weight,
+    )
+
+
 @router.get("/cases/{case_id}/identity")
 def case_identity(
     request: Request, session: DbSession, case_id: str, keyring: SignedIn
@@ -49,12 +176,13 @@ def case_identity(
         session=session, secrets=runtime.secrets, principal=principal, case_id=case_id
     )
     owner = found.owner_nation == principal.nation
+    asked = case_flows.case_report(found.reference, found.identity)
     return render(
         request,
         "identity.html",
         principal=principal,
         found=found,
-        rows=[(candidate, waterfall(candidate.score)) for candidate in found.found.candidates],
+        rows=[(candidate, chart_of(asked, candidate)) for candidate in found.found.candidates],
         levels={int(level): level.name for level in Classification},
         may_decide=owner and roles.may(principal.role, roles.IDENTITY_DECIDE),
         may_index=owner and roles.may(principal.role, roles.IDENTITY_IMPORT),
@@ -120,6 +248,7 @@ def _import_page(
         "identity_import.html",
         status_code=status_code,
         principal=principal,
+        levels={int(level): level.name for level in Classification},
         release_choices=[code for code in desks if code != principal.nation],
         settable_levels=[
             level
@@ -130,16 +259,66 @@ def _import_page(
     )
 
 
+EXAMPLE = PersonReport(
+    record_id="EXAMPLE-0001",
+    given_name="Mohamed",
+    family_name="Benali",
+    full_name="Mohamed Benali",
+    father_name="Ahmed",
+    aliases=("Abu Mariam al-Faransi",),
+    name_arabic="محمد بن علي",
+    dob="1994-08-16",
+    place_of_birth="Roubaix",
+    nationality=("FRA",),
+    sex="M",
+    document_number="12AB34567",
+    address="1 rue de l'Exemple, Roubaix",
+)
+"""The template's one row: synthetic, a made-up man, to be replaced."""
+
+
+@router.get("/identity/template.csv")
+def report_template(keyring: SignedIn) -> Response:
+    """The import's columns with one synthetic example row, to fill in and import."""
+    policy.require_permission(keyring.principal, roles.IDENTITY_IMPORT)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reports_file.COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(EXAMPLE.as_row())
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="homeward-reports-template.csv"'},
+    )
+
+
 @router.get("/identity")
 def identity_home(
     request: Request,
     session: DbSession,
+    *,
     keyring: SignedIn,
     imported: Annotated[int, Query(ge=-1, le=COUNT_MAX)] = -1,
     added: str = "",
+    q: Annotated[str, Query(max_length=identity_browse.SEARCH_MAX_CHARS)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
+    reports = identity_browse.list_reports(
+        session=session,
+        secrets=runtime_of(request).secrets,
+        principal=keyring.principal,
+        search=q.strip(),
+        page=page,
+    )
     return _import_page(
-        request, session, keyring.principal, imported=imported, added=added[:32], problems=[]
+        request,
+        session,
+        keyring.principal,
+        imported=imported,
+        added=added[:32],
+        problems=[],
+        reports=reports,
+        q=q.strip(),
     )
 
 
