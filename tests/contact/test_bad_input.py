@@ -3,6 +3,8 @@ table and no file in the blob store. The officers' API answers malformed bodies 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -89,7 +91,11 @@ def test_an_oversized_file_is_refused_with_everything_sent_along(
 ) -> None:
     before = stored(small)
     files = [("fits.txt", b"a" * 500), ("too-big.bin", b"b" * (MAX_BYTES + 1))]
-    refused(send(contact, files=files), 413, "A file is larger than the limit. Nothing was sent.")
+    response = send(contact, "Keep these words.", files=files, desk="DEU")
+    refused(response, 413, "The file <bdi>too-big.bin</bdi> is larger than <bdi>0.001</bdi> MiB")
+    refused(response, 413, "Attach your files again before sending, they were not kept: ")
+    form_kept(response, "Keep these words.", "DEU", invalid="files")
+    assert "<bdi>fits.txt</bdi>" in response.text
     huge = [("huge.bin", b"c" * 400_000)]  # past the whole-body limit: refused before reading
     refused(send(contact, files=huge), 413, "Nothing was sent.")
     assert stored(small) == before
@@ -100,7 +106,9 @@ def test_an_oversized_file_is_refused_with_everything_sent_along(
 def test_too_many_files(small: Runtime, contact: TestClient) -> None:
     before = stored(small)
     files = [(f"page-{n}.jpg", b"x" * 100) for n in range(6)]
-    refused(send(contact, files=files), 400, "Too many files. Nothing was sent.")
+    response = send(contact, "Six pages.", files=files)
+    refused(response, 400, "At most <bdi>5</bdi> files can go with one letter; <bdi>page-5.jpg")
+    form_kept(response, "Six pages.", "FRA", invalid="files")
     assert stored(small) == before
 
 
@@ -119,6 +127,8 @@ def test_empty_or_too_long_message(
     before = stored(small)
     response = send(contact, message, files=[("scan.jpg", b"y" * 100)])
     refused(response, status, detail)
+    if status == 400:  # the form again, what was typed kept; past the body limit, a page
+        form_kept(response, message, "FRA", invalid="message")
     assert stored(small) == before
 
 
@@ -185,12 +195,15 @@ def test_missing_or_wrong_csrf_token(small: Runtime, contact: TestClient) -> Non
 
 
 def test_absent_or_expired_contact_session(small: Runtime, contact: TestClient) -> None:
+    """Nothing is stored without a live session: the letter comes back asking for the
+    codename (a stranger's too), and the pages that need a session say it has ended."""
     ended = "Your session has ended. Enter your codename again."
+    asked = "Enter your codename and press Send."
     with TestClient(create_app(small), base_url=BASE_URL) as stranger:
         csrf = helpers.csrf_of(stranger.get("/en").text)
         before = stored(small)
         body = multipart(("csrf", csrf), ("message", "Hello"), ("desk", "FRA"))
-        refused(raw(stranger, body, f"multipart/form-data; boundary={BOUNDARY}"), 401, ended)
+        refused(raw(stranger, body, f"multipart/form-data; boundary={BOUNDARY}"), 401, asked)
         refused(stranger.get("/en/write"), 401, ended)
 
     csrf = helpers.csrf_of(contact.get("/en/write").text)
@@ -201,8 +214,20 @@ def test_absent_or_expired_contact_session(small: Runtime, contact: TestClient) 
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     body = multipart(("csrf", csrf), ("message", "Hello"), ("desk", "FRA"))
-    refused(raw(contact, body, f"multipart/form-data; boundary={BOUNDARY}"), 401, ended)
+    refused(raw(contact, body, f"multipart/form-data; boundary={BOUNDARY}"), 401, asked)
     assert stored(small) == before
+
+
+def form_kept(response: httpx2.Response, message: str, desk: str, *, invalid: str) -> None:
+    """The write form came back: the letter in its field, the desk still chosen, the field
+    at fault marked and its message tied to it."""
+    page = response.text
+    assert '<textarea id="message"' in page
+    assert f">\n{html.escape(message, quote=False)}</textarea>" in page
+    assert f'value="{desk}" checked' in page
+    assert re.search(f'id="{invalid}"[^>]*aria-invalid="true"', page), invalid
+    assert f'id="{invalid}-error"' in page
+    assert 'role="alert"' in page
 
 
 def test_a_message_containing_the_codename_is_refused(small: Runtime) -> None:

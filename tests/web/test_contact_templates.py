@@ -16,6 +16,7 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,11 @@ import pytest
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from markupsafe import Markup
+from sqlalchemy import update
 
+from homeward.accounts.models import WebSession
 from homeward.contact import inbox
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.web.deps import TEMPLATES
 from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, RIGHT_TO_LEFT, catalog_path, translator
@@ -152,6 +156,11 @@ class Walk:
                 text=REPLIES[self.lang],
             )
 
+    def end_sessions(self) -> None:
+        """The idle timeout passes: every contact session has ended."""
+        with self.runtime.db.transaction() as session:
+            session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+
     def post_message(self, text: str) -> httpx.Response:
         return self.client.post(
             f"/{self.lang}/write",
@@ -160,6 +169,19 @@ class Walk:
         )
 
 
+FOOTER = (
+    "This site stores no address and no browser details. For the most safety, use Tor Browser "
+    "at its Safest setting."
+)
+LANDING_SHOWS = (
+    "Before you write",
+    "Who reads your letters?",
+    "What does writing commit you to?",
+    "When will you get an answer?",
+    "What we will never ask you",
+    "How to check that this site is the real one",
+    "Photos: remove where they were taken",
+)
 CODENAME_SHOWS = (
     "Write these words down now, on paper, in this order:",
     "Anyone who has it can read the answers we send you. Keep it hidden and never write it in "
@@ -183,6 +205,8 @@ class State:
     shows: tuple[str, ...] = ()
     hides: tuple[str, ...] = ()
     verbatim: Callable[[Walk], tuple[str, ...]] = lambda _walk: ()
+    chrome: bool = True
+    """The site's name, quick exit and footer: on every page but the one "leave" lands on."""
 
 
 STATES = [
@@ -193,12 +217,31 @@ STATES = [
         200,
         PAGE_TEMPLATES | {"contact/landing.html"},
         "A safe way home",
-        shows=(
-            "Get my codename",
-            "Your codename (seven words)",
-            "This site stores no address and no browser details. For the most safety, use Tor "
-            "Browser at its Safest setting.",
+        shows=("Get my codename", "Your codename", *LANDING_SHOWS),
+        hides=("Back to your conversation", "This codename was not recognised."),
+    ),
+    State(
+        "landing-signed-in",
+        (Walk.start,),
+        lambda w: w.client.get(f"/{w.lang}"),
+        200,
+        PAGE_TEMPLATES | {"contact/landing.html"},
+        "A safe way home",
+        shows=("You are signed in", "Back to your conversation", *LANDING_SHOWS),
+        hides=("Get my codename", "I already have a codename"),
+    ),
+    State(
+        "signin-wrong-codename",
+        (Walk.form,),
+        lambda w: w.client.post(
+            f"/{w.lang}/signin",
+            data={"csrf": w.csrf, "codename": "alpha bravo charlie delta echo foxtrot golf"},
         ),
+        401,
+        PAGE_TEMPLATES | {"contact/landing.html"},
+        "A safe way home",
+        shows=("This codename was not recognised. Check each word and try again.",),
+        hides=("Back to your conversation",),
     ),
     State(
         "codename",
@@ -315,24 +358,11 @@ STATES = [
         (Walk.start,),
         lambda w: w.client.get(f"/{w.lang}/leave"),
         200,
-        PAGE_TEMPLATES | {"contact/left.html"},
-        "You have left",
-        shows=("Your session has ended. Close this window.",),
-    ),
-    State(
-        "error-wrong-codename",
-        (Walk.form,),
-        lambda w: w.client.post(
-            f"/{w.lang}/signin",
-            data={"csrf": w.csrf, "codename": "alpha bravo charlie delta echo foxtrot golf"},
-        ),
-        401,
-        PAGE_TEMPLATES | {"contact/error.html"},
-        "Something went wrong",
-        shows=(
-            "This codename was not recognised. Check the seven words and try again.",
-            "Back to the start",
-        ),
+        frozenset({"contact/left.html"}),
+        "Nothing here",
+        shows=("This page is empty.",),
+        hides=("Homeward", "Leave quickly", "Your conversation", FOOTER),
+        chrome=False,
     ),
     State(
         "error-session-ended",
@@ -341,7 +371,8 @@ STATES = [
         401,
         PAGE_TEMPLATES | {"contact/error.html"},
         "Something went wrong",
-        shows=("Your session has ended. Enter your codename again.",),
+        shows=("Your session has ended. Enter your codename again.", "Back to the start"),
+        hides=("Back to your conversation",),
     ),
     State(
         "error-form-expired",
@@ -353,17 +384,51 @@ STATES = [
         shows=("This form has expired. Go back, reload the page and try again.",),
     ),
     State(
-        "error-codename-in-message",
+        "write-codename-in-letter",
         (Walk.desks, Walk.start, Walk.write_form),
-        lambda w: w.post_message(f"my words are {w.codename}"),
+        lambda w: w.post_message(f"{MESSAGE} my words are {w.codename}"),
         400,
-        PAGE_TEMPLATES | {"contact/error.html"},
-        "Something went wrong",
+        WITH_NAV | {"contact/write.html"},
+        "Write to us",
         shows=(
+            "Your letter has not been sent. Please correct this:",
             "Your message contains your codename. Remove it and send again: your codename "
             "must stay secret.",
         ),
         hides=("Your message has been sent securely.",),
+        verbatim=lambda _w: (MESSAGE,),
+    ),
+    State(
+        "write-after-the-session-ended",
+        (Walk.desks, Walk.start, Walk.write_form, Walk.end_sessions),
+        lambda w: w.client.post(
+            f"/{w.lang}/write",
+            data={"csrf": w.csrf, "message": MESSAGE, "desk": "FRA"},
+            files=[("files", ("passport-scan.txt", b"synthetic", "text/plain"))],
+        ),
+        401,
+        PAGE_TEMPLATES | {"contact/write.html"},
+        "Send your letter",
+        shows=(
+            "Your session ended after {minutes} minutes without activity, so your letter has "
+            "not been sent yet. It is below as you wrote it, and nothing has been stored. Enter "
+            "your codename and press Send.",
+            "These files could not be kept and were not sent: {names}. Once your letter has "
+            "gone, attach them to a new one.",
+            "Your codename",
+        ),
+        hides=("Write a message", "Files (optional)"),
+        verbatim=lambda _w: (MESSAGE, "passport-scan.txt"),
+    ),
+    State(
+        "error-while-signed-in",
+        (Walk.start,),
+        lambda w: w.client.get(f"/{w.lang}/no-such-page"),
+        404,
+        PAGE_TEMPLATES | {"contact/error.html"},
+        "Something went wrong",
+        shows=("This page does not exist.", "Back to your conversation"),
+        hides=("Back to the start",),
     ),
     State(
         "error-no-such-page",
@@ -451,12 +516,8 @@ def _check_language(page: Page, lang: str, state: State, walk: Walk) -> None:
     assert html[0].get("dir") == expected_dir, html[0]
     assert page.h1 == [t(state.heading)]
     text = page.text
-    for key in (
-        *state.shows,
-        "Leave quickly",
-        "This site stores no address and no browser details. For the most safety, use Tor "
-        "Browser at its Safest setting.",
-    ):
+    chrome = ("Leave quickly", FOOTER) if state.chrome else ()
+    for key in (*state.shows, *chrome):
         assert pattern_of(t(key)).search(text), f"{lang}: {key} missing from {state.name}"
     for key in state.hides:
         assert not pattern_of(t(key)).search(text), f"{lang}: {key} shown on {state.name}"

@@ -28,6 +28,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages import mofile, pofile
 from babel.numbers import format_decimal
 from markupsafe import Markup
@@ -97,6 +98,11 @@ class Translator:
 
     def number(self, value: float) -> Markup:
         return isolated(format_decimal(value, locale=self.language))
+
+    def names(self, names: list[str]) -> Markup:
+        """File names as a list in this language ("a, b and c"), each one isolated."""
+        pattern = format_list([f"{{{n}}}" for n in range(len(names))], locale=self.language)
+        return Markup.escape(pattern).format(*(isolated(name) for name in names))
 
     def date(self, day: date) -> Markup:
         return isolated(format_date(day, format="long", locale=self.language))

@@ -29,6 +29,16 @@ WriterFactory = Callable[[str, str], BlobWriter]
 class ParsedForm:
     fields: dict[str, str] = field(default_factory=dict)
     files: list[StoredBlob] = field(default_factory=list)
+    too_large: list[str] = field(default_factory=list)
+    """Files past the size limit: their bytes were skipped, the text fields still read."""
+    over_count: list[str] = field(default_factory=list)
+    """Files past the number allowed, skipped likewise."""
+    not_kept: list[str] = field(default_factory=list)
+    """Files skipped because the form was read with keep_files=False."""
+
+    @property
+    def refused_files(self) -> bool:
+        return bool(self.too_large or self.over_count)
 
 
 @dataclass
@@ -38,13 +48,22 @@ class _Part:
     content_type: str = ""
     data: bytearray = field(default_factory=bytearray)
     writer: BlobWriter | None = None
+    skipped: bool = False
+    """A file part whose bytes are read past and dropped."""
 
 
 class _FormReader:
     def __init__(
-        self, new_writer: WriterFactory, *, max_field_bytes: int, max_files: int, max_fields: int
+        self,
+        new_writer: WriterFactory,
+        *,
+        max_field_bytes: int,
+        max_files: int,
+        max_fields: int,
+        keep_files: bool = True,
     ) -> None:
         self.form = ParsedForm()
+        self._keep_files = keep_files
         self._new_writer = new_writer
         self._max_field_bytes = max_field_bytes
         self._max_files = max_files
@@ -104,9 +123,13 @@ class _FormReader:
             if not filename:
                 self._part.filename = ""  # an empty file input: nothing chosen
                 return
-            if len(self.form.files) + len(self._open_writers) >= self._max_files:
-                raise BadInput("files", f"at most {self._max_files} files per message")
             self._part.filename = filename
+            if not self._keep_files:
+                self._skip(self.form.not_kept)
+                return
+            if len(self.form.files) + len(self._open_writers) >= self._max_files:
+                self._skip(self.form.over_count)
+                return
             self._part.content_type = self._headers.get("content-type", "")
             writer = self._new_writer(filename, self._part.content_type)
             self._part.writer = writer
@@ -114,11 +137,24 @@ class _FormReader:
         elif len(self.form.fields) >= self._max_fields:
             raise BadInput("form", "too many fields")
 
+    def _skip(self, reason: list[str]) -> None:
+        """Read past this file's bytes and note its name, so that the form's text still
+        arrives and can be given back to the writer."""
+        self._part.skipped = True
+        reason.append(self._part.filename or "")
+
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         def write() -> None:
             chunk = data[start:end]
+            if self._part.skipped:
+                return
             if self._part.writer is not None:
-                self._part.writer.write(chunk)
+                try:
+                    self._part.writer.write(chunk)
+                except TooLarge:  # the writer has removed its partial file
+                    self._open_writers.remove(self._part.writer)
+                    self._part.writer = None
+                    self._skip(self.form.too_large)
             elif self._part.filename is None:
                 if len(self._part.data) + len(chunk) > self._max_field_bytes:
                     raise TooLarge(self._part.name or "field", "too long")
@@ -171,10 +207,15 @@ async def read_form(
     max_field_bytes: int,
     max_files: int,
     max_fields: int = 20,
+    keep_files: bool = True,
 ) -> ParsedForm:
-    """Parse a multipart body, encrypting files into the blob store as they arrive.
+    """Parse a multipart body, encrypting files into the blob store as they arrive (none at
+    all with keep_files=False: their names are noted, their bytes skipped).
 
-    On any error every blob written so far is deleted before the error is raised."""
+    A file too large, or past the number allowed, is skipped and named in the form, the text
+    fields read on: the caller gives the letter back with the problem, then discards the
+    files stored. On any other error every blob written so far is deleted before the error is
+    raised."""
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise BadInput("form", "expected multipart/form-data")
@@ -185,7 +226,11 @@ async def read_form(
         )
 
     reader = _FormReader(
-        new_writer, max_field_bytes=max_field_bytes, max_files=max_files, max_fields=max_fields
+        new_writer,
+        max_field_bytes=max_field_bytes,
+        max_files=max_files,
+        max_fields=max_fields,
+        keep_files=keep_files,
     )
     parser = MultipartParser(options[b"boundary"], reader.callbacks())
     try:

@@ -111,7 +111,7 @@ ERROR_MESSAGES: list[tuple[type[HomewardError], str | None, str]] = [
     (
         CodenameRefused,
         None,
-        N_("This codename was not recognised. Check the seven words and try again."),
+        N_("This codename was not recognised. Check each word and try again."),
     ),
     (
         CodenameInMessage,
@@ -165,6 +165,8 @@ def error_page(request: Request, exc: HomewardError, status_code: int | None = N
     lang = language_of(request)
     t = translator(lang)
     values = {"max_chars": t.number(exc.max_chars)} if isinstance(exc, MessageTooLong) else {}
+    if isinstance(exc, SessionExpired):
+        request.cookies.pop(CONTACT_COOKIE, None)  # the page links to sign in, not back
     response = render(
         request,
         lang,
@@ -184,6 +186,7 @@ def require_csrf(request: Request, submitted: str | None) -> None:
         raise BadInput("csrf", "the form has expired; please reload the page and try again")
 
 
+CONTACT_LIFETIME = timedelta(hours=4)
 KEYS_SIZE = 64
 """Bytes of a packed ContactKeys: what follows them in a session's secret is the codename."""
 
@@ -230,3 +233,31 @@ def contact_session(request: Request, session: Session) -> ContactSession:
         keys=ContactKeys.unpack(opened.secret[:KEYS_SIZE]),
         codename=codename,
     )
+
+
+def new_contact_session(
+    session: Session,
+    runtime: Runtime,
+    contact_id: str,
+    keys: ContactKeys,
+    codename: str | None = None,
+) -> str:
+    """A new session for the contact; its token, for the cookie."""
+    return sessions.create(
+        session=session,
+        kind=sessions.CONTACT,
+        subject_id=contact_id,
+        secret=session_secret(keys, codename),
+        idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
+        lifetime=CONTACT_LIFETIME,
+    )
+
+
+def signed_in(request: Request, session: Session) -> bool:
+    """Whether the cookie names a live contact session (an ended one is deleted here)."""
+    try:
+        contact_session(request, session)
+    except SessionExpired:
+        request.cookies.pop(CONTACT_COOKIE, None)
+        return False
+    return True

@@ -3,75 +3,74 @@ logged or stored. Every form carries a CSRF token bound to the visitor's cookie.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions
 from homeward.contact import blobs
 from homeward.contact import service as contact_service
-from homeward.contact.service import ContactKeys
-from homeward.core.errors import BadInput, TooLarge
+from homeward.contact.exceptions import CodenameRefused
+from homeward.core.errors import BadInput
 from homeward.core.runtime import Runtime
 from homeward.crypto import codename as codenames
-from homeward.web import deps, multipart
+from homeward.web import deps
+from homeward.web.contact import letters
 from homeward.web.contact.deps import (
     checked_language,
     contact_session,
+    new_contact_session,
     render,
     require_csrf,
     session_secret,
     set_cookie,
+    signed_in,
 )
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.i18n import DEFAULT_LANGUAGE, translator
 from homeward.web.params import Flag
-from homeward.web.security import ANON_COOKIE, CONTACT_COOKIE, CSRF_FIELD
+from homeward.web.security import ANON_COOKIE, CONTACT_COOKIE
 
 router = APIRouter(include_in_schema=False)
-CONTACT_LIFETIME = timedelta(hours=4)
 TYPED_MAX_CHARS = 500
 
 
+router.include_router(letters.router)
+
+
 @router.get("/")
-def home(request: Request) -> Response:
-    return render(request, DEFAULT_LANGUAGE, "landing.html")
+def home(request: Request, session: DbSession) -> Response:
+    return _landing(request, session, DEFAULT_LANGUAGE)
 
 
 @router.get("/{lang}")
 @router.get("/{lang}/")
-def landing(request: Request, lang: str) -> Response:
-    return render(request, checked_language(lang), "landing.html")
+def landing(request: Request, session: DbSession, lang: str) -> Response:
+    return _landing(request, session, checked_language(lang))
 
 
-def _new_session(
-    session: Session,
-    runtime: Runtime,
-    contact_id: str,
-    keys: ContactKeys,
-    codename: str | None = None,
-) -> str:
-    return sessions.create(
-        session=session,
-        kind=sessions.CONTACT,
-        subject_id=contact_id,
-        secret=session_secret(keys, codename),
-        idle=timedelta(minutes=runtime.settings.contact_idle_minutes),
-        lifetime=CONTACT_LIFETIME,
+def _landing(
+    request: Request, session: Session, lang: str, status_code: int = 200, **context: object
+) -> Response:
+    """A contact still signed in is shown the way back to the conversation, not offered a
+    new codename; an ended session's cookie is dropped."""
+    live = signed_in(request, session)
+    response = render(
+        request, lang, "landing.html", status_code=status_code, signed_in=live, **context
     )
+    if not live and CONTACT_COOKIE in request.headers.get("cookie", ""):
+        response.delete_cookie(CONTACT_COOKIE, path="/")
+    return response
 
 
 def _start_contact(runtime: Runtime, session: Session, lang: str) -> str:
     codename, contact, keys = contact_service.start(
         session=session, secrets=runtime.secrets, cost=runtime.cost, language=lang
     )
-    return _new_session(session, runtime, contact.id, keys, codename)
+    return new_contact_session(session, runtime, contact.id, keys, codename)
 
 
 # The two routes that derive a key are async: while they wait for a slot at the gate they
@@ -156,7 +155,7 @@ def _sign_in_contact(runtime: Runtime, session: Session, codename: str) -> str:
     contact, keys = contact_service.sign_in(
         session=session, secrets=runtime.secrets, cost=runtime.cost, codename=codename
     )
-    return _new_session(session, runtime, contact.id, keys)
+    return new_contact_session(session, runtime, contact.id, keys)
 
 
 @router.post("/{lang}/signin")
@@ -170,85 +169,17 @@ async def sign_in(
     lang = checked_language(lang)
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    token = await runtime.kdf_gate.run_for_contact(
-        partial(_sign_in_contact, runtime, session, codename)
-    )
+    try:
+        token = await runtime.kdf_gate.run_for_contact(
+            partial(_sign_in_contact, runtime, session, codename)
+        )
+    except CodenameRefused:
+        # The same form again, the field marked; what was typed is not sent back.
+        return _landing(request, session, lang, status_code=401, codename_refused=True)
     response = RedirectResponse(f"/{lang}/conversation", status_code=303)
     set_cookie(response, runtime, CONTACT_COOKIE, token)
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
-
-
-@router.get("/{lang}/write")
-def write_form(request: Request, session: DbSession, lang: str) -> Response:
-    lang = checked_language(lang)
-    contact_id = contact_session(request, session).contact_id
-    runtime = runtime_of(request)
-    contact = contact_service.get_contact(session=session, contact_id=contact_id)
-    first = contact_service.own_conversation(session=session, contact=contact) is None
-    desks = accounts_service.national_desks_with_keys(session=session)
-    return render(
-        request,
-        lang,
-        "write.html",
-        first=first,
-        desks=desks,
-        max_chars=runtime.settings.message_max_chars,
-        max_files=runtime.settings.attachments_max_count,
-        max_mib=round(runtime.settings.attachment_max_bytes / 1024 / 1024, 2),
-    )
-
-
-def _checked_contact(request: Request) -> tuple[str, ContactKeys]:
-    with deps.transaction(runtime_of(request)) as session:
-        opened = contact_session(request, session)
-        return opened.contact_id, opened.keys
-
-
-@router.post("/{lang}/write")
-async def write(request: Request, lang: str) -> Response:
-    """The one route with two transactions (web/deps.py): the session is checked before the
-    body streams in, and the letter is stored, whole or not at all, once it has arrived; no
-    transaction is open, nor SQLite's write lock held, while files stream to disk."""
-    lang = checked_language(lang)
-    runtime = runtime_of(request)
-    contact_id, keys = await run_in_threadpool(_checked_contact, request)
-    settings = runtime.settings
-    limit = settings.attachment_max_bytes * max(1, settings.attachments_max_count) + 4 * (
-        settings.message_max_chars + 64 * 1024
-    )
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge("file", f"the upload is larger than {limit} bytes")
-    form = await multipart.read_form(
-        request.headers.get("content-type", ""),
-        request.stream(),
-        blobs_dir=settings.blobs_dir,
-        max_file_bytes=settings.attachment_max_bytes,
-        max_field_bytes=4 * settings.message_max_chars + 1024,
-        max_files=settings.attachments_max_count,
-    )
-    try:
-        require_csrf(request, form.fields.get(CSRF_FIELD))
-
-        def store() -> None:
-            with runtime.db.transaction() as session:
-                contact_service.write(
-                    session=session,
-                    secrets=runtime.secrets,
-                    contact_id=contact_id,
-                    keys=keys,
-                    text=form.fields.get("message", ""),
-                    desk_code=form.fields.get("desk"),
-                    files=form.files,
-                    max_chars=settings.message_max_chars,
-                )
-
-        await run_in_threadpool(store)
-    except BaseException:
-        multipart.discard(settings.blobs_dir, form)
-        raise
-    return RedirectResponse(f"/{lang}/conversation?sent=1", status_code=303)
 
 
 @router.get("/{lang}/conversation")
