@@ -56,3 +56,14 @@ def scan(page: Page, name: str) -> list[Finding]:
                 )
             )
     return findings
+
+
+def sideways(page: Page, name: str) -> list[Finding]:
+    """Not an axe rule: a page wider than the window makes a phone reader scroll sideways
+    (WCAG 1.4.10, reflow). Reported, not refused, until the pages it names are fixed."""
+    extra: int = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if extra <= 1:
+        return []
+    return [Finding(name, "reflow", "moderate", "html", f"{extra} px wider than the window")]

@@ -1,6 +1,7 @@
 """axe-core over every page, in headless Chromium at 390 and 1280 pixels: every contact page in
 every language, every officer page as each role that reaches it. No finding of impact
-"serious" or "critical" is allowed; every finding, whatever its impact, is written to
+"serious" or "critical" is allowed; every finding, whatever its impact (and pages wider than
+a phone's window, which axe does not check), is written to
 test-artifacts/a11y/findings-*.txt and every scanned page saved as
 test-artifacts/a11y/<area>-<page>-<lang>-<width>.png.
 
@@ -129,7 +130,8 @@ class Scanner:
         for width, height in WIDTHS.items():
             page.set_viewport_size({"width": width, "height": height})
             label = f"{self.area}-{name}-{self.lang}-{width}"
-            self.findings += axe.scan(page, f"{label} ({urlsplit(page.url).path})")
+            where = f"{label} ({urlsplit(page.url).path})"
+            self.findings += axe.scan(page, where) + axe.sideways(page, where)
             page.screenshot(path=axe.ARTIFACTS / f"{label}.png", full_page=True)
 
     def missing(self, runtime: Runtime, prefix: str, *, inside: bool) -> list[str]:
