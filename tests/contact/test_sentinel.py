@@ -13,18 +13,20 @@ import logging
 import secrets
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import WebSession
 from homeward.cli import main
 from homeward.contact.models import Contact, Conversation
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from homeward.web.app import create_app
@@ -85,13 +87,51 @@ def test_nothing_written_is_stored_or_logged_in_clear(
     file_body_marker = _marker("filebody")
     reply_marker = _marker("reply")
     unrouted_marker = _marker("unrouted")
+    late_marker = _marker("after-the-session")
+    late_name_marker = _marker("late-filename")
+    late_body_marker = _marker("late-filebody")
 
     agent_marker = _marker("useragent")
     address_marker = "203.0.113.77"  # TEST-NET-3: an address that is nobody's
     client.headers.update(
         {"user-agent": f"Mozilla/5.0 {agent_marker}", "x-forwarded-for": address_marker}
     )
-    codename = helpers.contact_start(client, "de")
+    # A letter written after the session ended: it travels back in the response, its file is
+    # never written, and it is sent with the codename; that codename was typed back first.
+    late = TestClient(create_app(runtime), base_url="http://127.0.0.1")
+    late_codename = helpers.contact_start(late, "fr")
+    typed_back = late.post(
+        "/fr/codename/confirm",
+        data={"csrf": helpers.csrf_of(late.get("/fr/codename").text), "typed": late_codename},
+        follow_redirects=False,
+    )
+    assert typed_back.status_code == 303
+    late_csrf = helpers.csrf_of(late.get("/fr/write").text)
+    with runtime.db.transaction() as session:
+        session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    kept = late.post(
+        "/fr/write",
+        data={"csrf": late_csrf, "message": late_marker, "desk": "FRA"},
+        files=[
+            ("files", (f"{late_name_marker}.txt", late_body_marker.encode() * 50, "text/plain"))
+        ],
+    )
+    assert kept.status_code == 401
+    assert late_marker in kept.text
+    sent = late.post(
+        "/fr/write",
+        data={
+            "csrf": helpers.csrf_of(kept.text),
+            "message": late_marker,
+            "desk": "FRA",
+            "codename": late_codename,
+        },
+        files=[("files", ("", b"", "application/octet-stream"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+
+    codename = helpers.contact_start(client, "de")  # not typed back: kept in the session
     status = helpers.contact_write(
         client,
         f"Hallo {message_marker}",
@@ -102,13 +142,25 @@ def test_nothing_written_is_stored_or_logged_in_clear(
     assert helpers.contact_write(client, later_marker, lang="de", desk=None) == 303
 
     other = TestClient(create_app(runtime), base_url="http://127.0.0.1")
-    helpers.contact_start(other, "ar")
+    other_codename = helpers.contact_start(other, "ar")
     assert helpers.contact_write(other, unrouted_marker, lang="ar", desk="unknown") == 303
 
     officer = TestClient(create_app(runtime), base_url="http://127.0.0.1")
     headers = helpers.api_token(officer, runtime, personas["fra_officer"])
-    conversation_id = officer.get("/api/v1/conversations", headers=headers).json()["items"][0]["id"]
-    opened = officer.get(f"/api/v1/conversations/{conversation_id}", headers=headers).json()
+    listed = officer.get("/api/v1/conversations", headers=headers).json()["items"]
+    conversations = {
+        item["id"]: officer.get(f"/api/v1/conversations/{item['id']}", headers=headers).json()
+        for item in listed
+    }
+    [(conversation_id, opened)] = [
+        (key, value)
+        for key, value in conversations.items()
+        if message_marker in value["messages"][0]["text"]
+    ]
+    [late_letter] = [
+        value for value in conversations.values() if late_marker in value["messages"][0]["text"]
+    ]
+    assert late_letter["messages"][0]["attachments"] == []
     # The markers really went in: the desk reads them back in clear.
     assert message_marker in opened["messages"][0]["text"]
     attachment = opened["messages"][0]["attachments"][0]
@@ -132,6 +184,11 @@ def test_nothing_written_is_stored_or_logged_in_clear(
         reply_marker,
         unrouted_marker,
         codename,
+        other_codename,
+        late_codename,
+        late_marker,
+        late_name_marker,
+        late_body_marker,
         agent_marker,
         address_marker,
     ]
