@@ -11,9 +11,9 @@ from homeward.audit import service as audit
 from homeward.cases.models import Case, CaseEvent
 from homeward.core.errors import BadInput, Forbidden
 from homeward.core.runtime import Runtime
-from homeward.passage import plans
+from homeward.passage import approvals, plans
 from homeward.passage.exceptions import ApprovalRefused
-from homeward.passage.models import HandoverWindow, PassagePlan
+from homeward.passage.models import APPROVED, BOOKED, HandoverWindow, PassagePlan
 from homeward.passage.schemas import PlanDetails
 from homeward.policy import binding
 from tests import helpers
@@ -27,7 +27,7 @@ def point_id(runtime: Runtime, personas: helpers.Personas) -> str:
 
 def _approve(runtime: Runtime, persona: helpers.Persona, plan_id: str) -> None:
     with runtime.db.transaction() as session:
-        plans.approve(
+        approvals.approve(
             session=session,
             principal=world.principal(runtime, persona),
             secrets=runtime.secrets,
@@ -67,7 +67,7 @@ def _approved(runtime: Runtime, persona: helpers.Persona, case_id: str) -> str |
         binding.bind(session, principal)
         case = session.get(Case, case_id)
         assert case is not None
-        plan = plans.approved_plan_for(session=session, principal=principal, case=case)
+        plan = approvals.approved_plan_for(session=session, principal=principal, case=case)
         return plan.id if plan is not None else None
 
 
@@ -156,11 +156,11 @@ def test_any_change_voids_the_approval_and_says_so(
         binding.as_system(session, "test: the approval after the change")
         plan = session.get(PassagePlan, plan_id)
         assert plan is not None
-        assert plan.status == plans.BOOKED
+        assert plan.status == BOOKED
         assert [(a.void_reason, a.voided_by) for a in plan.approvals] == [
-            (plans.VOID_CHANGED, personas["fra_officer"].officer_id)
+            (approvals.VOID_CHANGED, personas["fra_officer"].officer_id)
         ]
-        assert not plans.is_approved(plan)
+        assert not approvals.is_approved(plan)
     assert _kinds(runtime, case_id) == [
         "passage:plan:book",
         "passage:plan:approve",
@@ -211,8 +211,8 @@ def test_a_plan_changed_outside_the_service_is_not_approved(
         )
         plan = session.get(PassagePlan, plan_id)
         assert plan is not None
-        assert plan.status == plans.APPROVED
-        assert not plans.is_approved(plan)
+        assert plan.status == APPROVED
+        assert not approvals.is_approved(plan)
 
 
 def test_cancelling_needs_a_reason_frees_the_place_and_voids_the_approval(

@@ -19,22 +19,15 @@ from sqlalchemy.orm import Session
 
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput
+from homeward.passage import access, points
 from homeward.passage import hours as clock
-from homeward.passage import points
 from homeward.passage.exceptions import BookingRefused, WindowFull
-from homeward.passage.models import HandoverPoint, HandoverWindow, PassagePlan
+from homeward.passage.models import CANCELLED, HandoverPoint, HandoverWindow, PassagePlan
 from homeward.passage.schemas import CalendarWindow, PlanSlot
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 
-CANCELLED = "cancelled"
 CALENDAR_DAYS_MAX = 31
-
-
-def may_open(principal: policy.Principal, *, owner_nation: str, point: HandoverPoint) -> bool:
-    """A plan's details are for the owning desk and for the cell that runs its point (the two
-    keys it is sealed to); any other reader, even one the case is released to, sees "booked"."""
-    return principal.nation in (owner_nation, point.cell_nation)
 
 
 def window_text(point: HandoverPoint, starts_at: datetime) -> str:
@@ -175,7 +168,7 @@ def calendar(
             .order_by(PassagePlan.created_at)
         )
         for plan_id, owner, status, case_id, starts_at in plans:
-            if may_open(principal, owner_nation=owner, point=point):
+            if access.may_open(principal, owner_nation=owner, point=point):
                 own_case = case_id if owner == principal.nation else None
                 mine.setdefault(starts_at, []).append(PlanSlot(plan_id, owner, status, own_case))
     windows = []

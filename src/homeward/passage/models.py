@@ -27,6 +27,8 @@ from homeward.policy import roles
 from homeward.policy.labels import Labelled
 
 DEFAULT_TIME_ZONE = "Asia/Baghdad"
+BOOKED, APPROVED, CANCELLED = "booked", "approved", "cancelled"
+"""A plan's status: booked, approved as it stands (see approvals.py), or called off."""
 
 
 class HandoverPoint(Base):

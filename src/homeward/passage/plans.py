@@ -1,15 +1,10 @@
-"""Passage plans: booking a window for a case, changing, cancelling, opening and approving.
+"""Passage plans: booking a window for a case, changing, cancelling and opening one.
 
-The only code that changes plans. Each change is a case event and an audit entry in its own
-transaction (through the case service's `record_event`). A plan's details are sealed like a
-case note, to the owning desk's key and to the key of the cell that runs the point; a plan
-carries its case's labels (with that cell added to the release list), so the one policy
-binding filters every query over it.
-
-Two-person rule: a supervisor of the owning desk who wrote no version of the plan approves it,
-bound to `content_hash` (the sealed details, the point and the window). Any change voids the
-approval, as an event of its own; `is_approved` checks the hash again, so a plan changed by any
-other path does not count as approved either.
+The only code that changes plans (with approvals.py beside it). Each change is a case event
+and an audit entry in the same transaction (through the case service's `record_event`). A
+plan's details are sealed like a case note, to the owning desk's key and to the key of the
+cell that runs the point; a plan carries its case's labels (with that cell added to the release
+list), so the one policy binding filters every query over it.
 """
 
 from __future__ import annotations
@@ -30,12 +25,13 @@ from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import calendar
-from homeward.passage.exceptions import ApprovalRefused, BookingRefused
+from homeward.passage import access, approvals, calendar
+from homeward.passage.exceptions import BookingRefused
 from homeward.passage.models import (
+    BOOKED,
+    CANCELLED,
     HandoverPoint,
     PassagePlan,
-    PassagePlanApproval,
     PassagePlanWrap,
 )
 from homeward.passage.schemas import PlanDetails, PlanView, text
@@ -43,74 +39,8 @@ from homeward.policy import binding, roles
 from homeward.policy import check as policy
 from homeward.policy.labels import encode_release
 
-BOOKED, APPROVED, CANCELLED = "booked", "approved", "cancelled"
 PLANNABLE = frozenset({Stage.CLEARED, Stage.PASSAGE_PLANNED})
 """A passage is planned for a cleared case (or re-planned once planned)."""
-VOID_CHANGED, VOID_CANCELLED = "plan changed", "plan cancelled"
-HASH_CONTEXT = b"homeward:passage-plan:v1"
-AUTHORS_MAX = 400
-"""The `authors` column's width: twelve officers."""
-
-
-def content_hash(plan: PassagePlan) -> bytes:
-    """What an approval is bound to: the sealed details, the point and the window (and whose
-    plan it is), each part length-prefixed so that no two plans hash alike."""
-    parts = [
-        HASH_CONTEXT,
-        plan.id.encode(),
-        plan.case_id.encode(),
-        plan.point_id.encode(),
-        plan.window_starts_at.astimezone(UTC).isoformat().encode(),
-        plan.window_ends_at.astimezone(UTC).isoformat().encode(),
-        plan.body,
-    ]
-    return sealing.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in parts))
-
-
-def authors(plan: PassagePlan) -> list[str]:
-    """Every officer who wrote a version of the plan (none of them may approve it)."""
-    return [officer_id for officer_id in plan.authors.split(",") if officer_id]
-
-
-def _with_author(plan: PassagePlan, officer_id: str) -> str:
-    written = "," + ",".join(sorted({*authors(plan), officer_id})) + ","
-    if len(written) > AUTHORS_MAX:
-        raise BadInput("plan", "too many officers have written this plan; cancel it, book anew")
-    return written
-
-
-def live_approval(plan: PassagePlan) -> PassagePlanApproval | None:
-    return next((a for a in reversed(plan.approvals) if a.voided_at is None), None)
-
-
-def is_approved(plan: PassagePlan) -> bool:
-    """Approved now: an approval not voided, whose hash is the plan's as it stands."""
-    approval = live_approval(plan)
-    return (
-        plan.status == APPROVED
-        and approval is not None
-        and sealing.equal(approval.content_hash, content_hash(plan))
-    )
-
-
-def _own_case(session: Session, principal: policy.Principal, case_id: str) -> Case:
-    case = case_service.get_case(
-        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
-    )
-    if case.owner_nation != principal.nation:
-        raise NotFound("case")  # a nation the case is released to reads it, never plans it
-    return case
-
-
-def _own_plan(session: Session, principal: policy.Principal, plan_id: str) -> PassagePlan:
-    """A plan of this officer's desk (the cell and released nations never change one)."""
-    binding.bind(session, principal)
-    plan = session.get(PassagePlan, plan_id)
-    policy.check(principal, roles.PLAN_READ, plan, "plan")
-    assert plan is not None  # noqa: S101 - policy.check raised otherwise
-    if plan.owner_nation != principal.nation:
-        raise NotFound("plan")
-    return plan
 
 
 def _point(session: Session, point_id: str) -> HandoverPoint:
@@ -219,7 +149,7 @@ def book(
     """Book a window for a cleared case of this desk, or refuse with what is wrong (and store
     nothing: the caller's transaction rolls back). Capacity is decided last, by the database."""
     policy.require_permission(principal, roles.PLAN_WRITE)
-    case = _own_case(session, principal, case_id)
+    case = access.own_case(session, principal, case_id)
     if Stage(case.stage) not in PLANNABLE:
         raise BookingRefused(
             "case",
@@ -245,7 +175,7 @@ def book(
         created_at=at,
         updated_at=at,
     )
-    plan.authors = _with_author(plan, principal.officer_id)
+    plan.authors = approvals.with_author(plan, principal.officer_id)
     _label(plan, case, point)
     _seal(plan, checked, keys)
     session.add(plan)
@@ -262,33 +192,6 @@ def book(
     return plan
 
 
-def _void(
-    session: Session,
-    principal: policy.Principal,
-    secrets: ServerSecrets,
-    *,
-    case: Case,
-    plan: PassagePlan,
-    because: str,
-) -> None:
-    approval = live_approval(plan)
-    if approval is None:
-        return
-    approval.voided_at, approval.voided_by, approval.void_reason = (
-        utcnow(),
-        principal.officer_id,
-        because,
-    )
-    case_service.record_event(
-        session=session,
-        secrets=secrets,
-        principal=principal,
-        case=case,
-        kind="passage:plan:approval:void",
-        detail={"plan": plan.id, "because": because},
-    )
-
-
 def change(
     *,
     session: Session,
@@ -303,10 +206,10 @@ def change(
     """A new version of the plan (new details, and a new point or window if given). Any
     change voids an approval: the plan must be approved again."""
     policy.require_permission(principal, roles.PLAN_WRITE)
-    plan = _own_plan(session, principal, plan_id)
+    plan = access.own_plan(session, principal, plan_id)
     if plan.status == CANCELLED:
         raise BadInput("plan", "the plan is cancelled; book a new one")
-    case = _own_case(session, principal, plan.case_id)
+    case = access.own_case(session, principal, plan.case_id)
     point = _point(session, point_id or plan.point_id)
     checked = _checked(point, details)
     new_start = (starts_at or plan.window_starts_at).astimezone(UTC)
@@ -322,9 +225,11 @@ def change(
         plan.window_starts_at, plan.window_ends_at = new_start, ends_at
     _label(plan, case, point)
     _seal(plan, checked, _keys(session, case, point))
-    plan.authors = _with_author(plan, principal.officer_id)
+    plan.authors = approvals.with_author(plan, principal.officer_id)
     plan.updated_at = utcnow()
-    _void(session, principal, secrets, case=case, plan=plan, because=VOID_CHANGED)
+    approvals.void(
+        session, principal, secrets, case=case, plan=plan, because=approvals.VOID_CHANGED
+    )
     plan.status = BOOKED
     case_service.record_event(
         session=session,
@@ -348,13 +253,15 @@ def cancel(
 ) -> PassagePlan:
     """Call the plan off, with the reason; its place in the window is free again."""
     policy.require_permission(principal, roles.PLAN_WRITE)
-    plan = _own_plan(session, principal, plan_id)
+    plan = access.own_plan(session, principal, plan_id)
     if plan.status == CANCELLED:
         raise BadInput("plan", "the plan is already cancelled")
     why = text(reason, "reason", 2000, required=True)
-    case = _own_case(session, principal, plan.case_id)
+    case = access.own_case(session, principal, plan.case_id)
     calendar.give_back(session, plan.point_id, plan.window_starts_at)
-    _void(session, principal, secrets, case=case, plan=plan, because=VOID_CANCELLED)
+    approvals.void(
+        session, principal, secrets, case=case, plan=plan, because=approvals.VOID_CANCELLED
+    )
     plan.status, plan.updated_at = CANCELLED, utcnow()
     case_service.record_event(
         session=session,
@@ -368,48 +275,6 @@ def cancel(
     return plan
 
 
-def approve(
-    *,
-    session: Session,
-    principal: policy.Principal,
-    secrets: ServerSecrets,
-    plan_id: str,
-    now: datetime | None = None,
-) -> PassagePlanApproval:
-    """A supervisor of the owning desk who wrote no version approves this version."""
-    policy.require_permission(principal, roles.PLAN_APPROVE)
-    plan = _own_plan(session, principal, plan_id)
-    if plan.status == CANCELLED:
-        raise ApprovalRefused("plan", "the plan is cancelled")
-    if is_approved(plan):
-        raise ApprovalRefused("plan", "the plan is already approved as it stands")
-    if principal.officer_id in authors(plan):
-        raise ApprovalRefused(
-            "approver",
-            f"{principal.username} wrote this plan and cannot also approve it; "
-            "another supervisor of the desk must",
-        )
-    if plan.window_starts_at <= (now or utcnow()):
-        raise ApprovalRefused("window", "the plan's window has begun or passed; re-book it")
-    case = _own_case(session, principal, plan.case_id)
-    digest = content_hash(plan)
-    approval = PassagePlanApproval(
-        approver_id=principal.officer_id, content_hash=digest, approved_at=utcnow()
-    )
-    plan.approvals.append(approval)
-    plan.status = APPROVED
-    case_service.record_event(
-        session=session,
-        secrets=secrets,
-        principal=principal,
-        case=case,
-        kind="passage:plan:approve",
-        detail={"plan": plan.id, "hash": digest.hex()},
-    )
-    session.flush()
-    return approval
-
-
 def open_plan(*, session: Session, keyring: Keyring, plan_id: str) -> PlanView:
     """The plan's details for the owning desk or the cell that runs its point; every such read
     is in the audit log. Nothing of the case beyond its id is loaded."""
@@ -418,7 +283,7 @@ def open_plan(*, session: Session, keyring: Keyring, plan_id: str) -> PlanView:
     plan = session.get(PassagePlan, plan_id)
     policy.check(principal, roles.PLAN_READ, plan, "plan")
     assert plan is not None  # noqa: S101 - policy.check raised otherwise
-    if not calendar.may_open(principal, owner_nation=plan.owner_nation, point=plan.point):
+    if not access.may_open(principal, owner_nation=plan.owner_nation, point=plan.point):
         raise NotFound("plan")
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
     wrap = next((wrap for wrap in plan.wraps if wrap.desk_key_id in held), None)
@@ -443,7 +308,7 @@ def open_plan(*, session: Session, keyring: Keyring, plan_id: str) -> PlanView:
         window_starts_at=plan.window_starts_at,
         window_ends_at=plan.window_ends_at,
         status=plan.status,
-        approved=is_approved(plan),
+        approved=approvals.is_approved(plan),
         details=details,
     )
 
@@ -451,7 +316,7 @@ def open_plan(*, session: Session, keyring: Keyring, plan_id: str) -> PlanView:
 def plans_of(*, session: Session, principal: policy.Principal, case_id: str) -> list[PassagePlan]:
     """Every plan of a case of this desk, cancelled ones included, by window."""
     policy.require_permission(principal, roles.PLAN_READ)
-    case = _own_case(session, principal, case_id)
+    case = access.own_case(session, principal, case_id)
     return list(
         session.scalars(
             select(PassagePlan)
@@ -459,21 +324,3 @@ def plans_of(*, session: Session, principal: policy.Principal, case_id: str) -> 
             .order_by(PassagePlan.window_starts_at)
         )
     )
-
-
-def approved_plan_for(
-    *, session: Session, principal: policy.Principal, case: Case, now: datetime | None = None
-) -> PassagePlan | None:
-    """The case's next plan that is approved as it stands and whose window is to come: what
-    moving the case to `passage_planned` needs."""
-    binding.bind(session, principal)
-    candidates = session.scalars(
-        select(PassagePlan)
-        .where(
-            PassagePlan.case_id == case.id,
-            PassagePlan.status == APPROVED,
-            PassagePlan.window_starts_at > (now or utcnow()),
-        )
-        .order_by(PassagePlan.window_starts_at)
-    )
-    return next((plan for plan in candidates if is_approved(plan)), None)

@@ -1,0 +1,40 @@
+"""Who may do what with a plan, beyond the binding's label filter: only the owning desk
+writes, approves and lists a case's plans; the owning desk and the cell that runs the point
+open one (the two keys it is sealed to)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from homeward.cases import service as case_service
+from homeward.cases.models import Case
+from homeward.core.errors import NotFound
+from homeward.passage.models import HandoverPoint, PassagePlan
+from homeward.policy import binding, roles
+from homeward.policy import check as policy
+
+
+def may_open(principal: policy.Principal, *, owner_nation: str, point: HandoverPoint) -> bool:
+    """A plan's details are for the owning desk and for the cell that runs its point (the two
+    keys it is sealed to); any other reader, even one the case is released to, sees "booked"."""
+    return principal.nation in (owner_nation, point.cell_nation)
+
+
+def own_case(session: Session, principal: policy.Principal, case_id: str) -> Case:
+    case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")  # a nation the case is released to reads it, never plans it
+    return case
+
+
+def own_plan(session: Session, principal: policy.Principal, plan_id: str) -> PassagePlan:
+    """A plan of this officer's desk (the cell and released nations never change one)."""
+    binding.bind(session, principal)
+    plan = session.get(PassagePlan, plan_id)
+    policy.check(principal, roles.PLAN_READ, plan, "plan")
+    assert plan is not None  # noqa: S101 - policy.check raised otherwise
+    if plan.owner_nation != principal.nation:
+        raise NotFound("plan")
+    return plan
