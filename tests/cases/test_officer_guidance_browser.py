@@ -240,7 +240,7 @@ def test_each_role_has_its_start_page_and_the_audit_page_names_people(
         assert not page.title().startswith("(")
         expect(page.locator("#witnesses")).to_have_text("Refused by witnesses 0")
         signins = page.locator("section", has=page.locator("#signins"))
-        expect(signins).to_contain_text(f"{officer.username} (FRA) · password")
+        expect(signins).to_contain_text(f"{officer.username} (FRA) · refused: wrong password")
         reads = page.locator("section", has=page.locator("#reads"))
         expect(reads).to_contain_text(f"{officer.username} (FRA) opened a case FRA-")
         shot(page, "start-auditor")

@@ -23,7 +23,7 @@ from homeward.core.runtime import Runtime
 from homeward.policy import roles
 from homeward.policy.check import Principal
 from homeward.web.deps import DbSession, runtime_of
-from homeward.web.officer.auditor import SENSITIVE_READS, People, people_of
+from homeward.web.officer.auditor import SENSITIVE_READS, SIGNIN_OUTCOMES, People, people_of
 from homeward.web.officer.deps import SignedIn, render
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -111,4 +111,11 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
         _cases(session, runtime, principal, start)
     if roles.may(principal.role, roles.AUDIT_READ):
         _audit(session, principal, start)
-    return render(request, "home.html", principal=principal, start=start, sensitive=SENSITIVE_READS)
+    return render(
+        request,
+        "home.html",
+        principal=principal,
+        start=start,
+        sensitive=SENSITIVE_READS,
+        outcomes=SIGNIN_OUTCOMES,
+    )
