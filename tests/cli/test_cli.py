@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from homeward.accounts.models import Desk, DeskKey, Officer
 from homeward.cli import demo as demo_data
+from homeward.cli import demo_world
 from homeward.cli.main import app
 from homeward.contact.models import Conversation, Message
 from homeward.core.runtime import Runtime
@@ -100,7 +101,7 @@ def test_demo_seed_makes_officers_letters_and_prints_codes(data_dir: Path) -> No
         replies = session.scalar(select(func.count()).where(Message.direction == "desk"))
     runtime.close()
     assert officers == len(demo_data.DEMO_OFFICERS)
-    assert conversations == len(demo_data.DEMO_LETTERS)
+    assert conversations == len(demo_world.LETTERS)
     assert replies == 1
     assert (data_dir / demo_data.CREDENTIALS_FILE).stat().st_mode & 0o777 == 0o600
     logins = CliRunner().invoke(app, ["demo-logins"])
