@@ -263,5 +263,8 @@ def test_a_change_that_breaks_a_rule_is_refused_and_the_plan_stays(
         _change(runtime, officer, plan_id, world.details(), starts_at=world.window(day, "10:00"))
     with pytest.raises(BadInput, match="receiving_unit"):
         _change(runtime, officer, plan_id, PlanDetails(receiving_unit=""))
+    naive = world.window(day, "11:00").replace(tzinfo=None)
+    with pytest.raises(BadInput, match="with its time zone"):
+        _change(runtime, officer, plan_id, world.details(), starts_at=naive)
     assert world.stored(runtime) == before
     assert _approved(runtime, officer, case_id) == plan_id

@@ -10,7 +10,7 @@ else's only as a count of "booked".
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -37,11 +37,18 @@ def window_text(point: HandoverPoint, starts_at: datetime) -> str:
     return f"{day.isoformat()} {clock.clock(minute)} {tz.key} ({starts_at:%H:%M} UTC)"
 
 
+def utc(starts_at: datetime) -> datetime:
+    """A window's start as given, in UTC; a time without its zone is refused (it could be
+    anyone's wall clock)."""
+    if starts_at.tzinfo is None:
+        raise BookingRefused("window", "give the window's start with its time zone")
+    return starts_at.astimezone(UTC)
+
+
 def check_window(point: HandoverPoint, starts_at: datetime, now: datetime) -> datetime:
     """The window's end, if `starts_at` begins a window of the point that is still to come and
     the point is open that day; otherwise refused with what is wrong."""
-    if starts_at.tzinfo is None:
-        raise BookingRefused("window", "give the window's start with its time zone")
+    starts_at = utc(starts_at)
     if starts_at <= now:
         raise BookingRefused("window", f"the window {window_text(point, starts_at)} is in the past")
     tz = clock.zone(point.time_zone)

@@ -158,7 +158,7 @@ def book(
         )
     point = _point(session, point_id)
     checked = _checked(point, details)
-    starts_at = starts_at.astimezone(UTC) if starts_at.tzinfo else starts_at
+    starts_at = calendar.utc(starts_at)
     ends_at = calendar.check_window(point, starts_at, now or utcnow())
     _lock(session, case)
     _no_overlap(session, case=case, starts_at=starts_at, ends_at=ends_at, point=point)
@@ -212,7 +212,7 @@ def change(
     case = access.own_case(session, principal, plan.case_id)
     point = _point(session, point_id or plan.point_id)
     checked = _checked(point, details)
-    new_start = (starts_at or plan.window_starts_at).astimezone(UTC)
+    new_start = calendar.utc(starts_at or plan.window_starts_at)
     if (point.id, new_start) != (plan.point_id, plan.window_starts_at):
         ends_at = calendar.check_window(point, new_start, now or utcnow())
         _lock(session, case)
