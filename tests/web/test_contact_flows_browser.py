@@ -12,22 +12,47 @@ covered on both engines by the TestClient tests). Screenshots go to test-artifac
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from sqlalchemy import update
 
+from homeward.accounts.models import WebSession
+from homeward.contact import inbox
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.crypto import codename as codenames
 from homeward.web.i18n import translator
 from tests import browser as browsers
-from tests import live_server
+from tests import helpers, live_server
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "contact"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+REPLY = "Synthetic reply: thank you, we will help. Write when you can."
+LETTER = "Synthetic letter: my son wants to come home.\nHow do we begin?"
+LANDING = {
+    "Who reads your letters?": "Only the programme desk of the country you choose: the "
+    "United States, France, the United Kingdom, Canada or Germany. If you do not know which "
+    "country, the coordination cell of Iraq's authorities passes your letter to the right desk.",
+    "What does writing commit you to?": "Nothing. A letter is not a promise and not a "
+    "confession. You can stop writing at any time, and delete everything with one button.",
+    "When will you get an answer?": "Usually within a few days. Come back with your codename "
+    "to read it: we have no other way to reach you.",
+    "What we will never ask you": "Money, or any payment.",
+    "How to check that this site is the real one": "Compare the address in your browser, "
+    "letter by letter, with the one published on the official website of one of the "
+    "participating governments. Do not trust an address that reaches you in a message, and "
+    "never enter your codename on another site.",
+    "Photos: remove where they were taken": "A phone photo often records where it was taken. "
+    "Before you send one, turn off location in your camera's settings, or take a screenshot "
+    "of the photo and send the screenshot, which carries no location. Check too that nothing "
+    "in the picture shows where you are.",
+}
 
 
 @pytest.fixture
@@ -140,3 +165,233 @@ def test_the_codename_survives_a_reload_until_typed_back(
     for word in words:
         assert word not in page.content()
     visit.close()
+
+
+Served = tuple[str, Runtime, helpers.Personas]
+
+
+@pytest.fixture
+def small_url(templates: helpers.Templates, tmp_path: Path) -> Iterator[Served]:
+    """Limits small enough to cross in a browser: 2 KiB a file, two files a letter."""
+    with helpers.fresh_runtime(
+        "sqlite", templates, tmp_path, attachment_max_bytes=2048, attachments_max_count=2
+    ) as runtime:
+        personas = helpers.make_personas(runtime)  # the desks get their keys
+        with live_server.serve(runtime) as url:
+            yield url, runtime, personas
+
+
+def typed_back(visit: Visit) -> str:
+    """A new contact who has typed the codename back and is on the write page."""
+    codename = get_codename(visit)
+    visit.page.locator("#typed").fill(codename)
+    visit.click("Check and continue")
+    expect(visit.page).to_have_url(f"{visit.base}/{visit.lang}/write")
+    return codename
+
+
+def end_sessions(runtime: Runtime) -> None:
+    with runtime.db.transaction() as session:
+        session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+def upload(name: str, size: int) -> FilePayload:
+    return {"name": name, "mimeType": "text/plain", "buffer": b"s" * size}
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_a_letter_written_after_the_session_ended_is_kept_and_sent(
+    lang: str, browser: Browser, small_url: Served
+) -> None:
+    url, runtime, _personas = small_url
+    visit = Visit(browser, url, lang, PHONE)
+    page, t = visit.page, visit.t
+    codename = typed_back(visit)
+    minutes = runtime.settings.contact_idle_minutes
+    expect(page.locator("form")).to_contain_text(
+        t(
+            "For your safety, you are signed out after {minutes} minutes without activity. "
+            "If that happens before you send, your letter is not lost: you will only be asked "
+            "for your codename.",
+            minutes=translator(lang).number(minutes),
+        )
+    )
+    page.get_by_label(t("France")).check()
+    page.locator("#message").fill(LETTER)
+    page.locator("#files").set_input_files([upload("carte.txt", 100)])
+    end_sessions(runtime)  # the writer took too long
+    visit.click("Send")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Send your letter"))
+    expect(page.locator("#message")).to_have_value(LETTER)
+    expect(page.get_by_label(t("France"))).to_be_checked()
+    expect(page.locator(".notice")).to_contain_text("carte.txt")
+    visit.shot("write-after-the-session-ended")
+    page.locator("#codename").fill(codename)
+    visit.click("Send")
+    expect(page).to_have_url(f"{url}/{lang}/conversation?sent=1")
+    expect(page.get_by_role("status")).to_have_text(t("Your message has been sent securely."))
+    visit.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_form_errors_come_back_on_the_form_with_the_letter(
+    lang: str, browser: Browser, small_url: Served
+) -> None:
+    url, _runtime, _personas = small_url
+    visit = Visit(browser, url, lang, PHONE)
+    page, t = visit.page, visit.t
+    codename = typed_back(visit)
+    cases = {
+        "codename-in-letter": (f"{LETTER}\n{codename}", [], "message"),
+        "file-too-large": (LETTER, [upload("passeport.jpg", 3000)], "files"),
+        "too-many-files": (LETTER, [upload(f"page-{n}.txt", 10) for n in range(3)], "files"),
+    }
+    for name, (letter, files, field) in cases.items():
+        visit.go("/write")
+        page.get_by_label(t("Germany")).check()
+        page.locator("#message").fill(letter)
+        if files:
+            page.locator("#files").set_input_files(files)
+        visit.click("Send")
+        expect(page.get_by_role("heading", level=1)).to_have_text(t("Write to us"))
+        expect(page.locator("#message")).to_have_value(letter)  # kept, whatever went wrong
+        expect(page.get_by_label(t("Germany"))).to_be_checked()
+        expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{field}-error")).to_be_visible()
+        expect(page.get_by_role("alert")).to_be_visible()
+        if name == "file-too-large":
+            expect(page.locator("#files-error")).to_contain_text("passeport.jpg")
+            expect(page.locator("#files-error")).to_contain_text(
+                translator(lang).number(0.002).striptags()
+            )
+        visit.shot(f"write-{name}")
+        # Signed in: an error never offers a new codename.
+        visit.go("/no-such-page")
+        expect(page.get_by_role("link", name=t("Back to your conversation"))).to_be_visible()
+        assert page.get_by_role("button", name=t("Get my codename")).count() == 0
+    visit.close()
+
+    stranger = Visit(browser, url, lang, PHONE)
+    stranger.go("")
+    stranger.page.locator("#codename").fill("not my codename at all")
+    stranger.click("Continue")
+    expect(stranger.page.locator("#codename")).to_have_attribute("aria-invalid", "true")
+    expect(stranger.page.locator("#codename-error")).to_have_text(
+        stranger.t("This codename was not recognised. Check each word and try again.")
+    )
+    stranger.shot("landing-wrong-codename")
+    stranger.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de", "ar"])
+def test_the_landing_page_says_who_reads_and_what_happens_next(
+    lang: str, browser: Browser, live_url: str
+) -> None:
+    visit = Visit(browser, live_url, lang, PHONE)
+    page, t = visit.page, visit.t
+    visit.go("")
+    expect(page).to_have_title(f"{t('A safe way home')} — Homeward")
+    for summary, detail in LANDING.items():
+        page.locator("summary", has_text=t(summary)).click()  # opens without script
+        expect(page.locator("details[open]").last).to_contain_text(t(detail))
+    visit.shot("landing-open")
+    typed_back(visit)
+    visit.go("")  # signed in: the way back, no new codename offered
+    expect(page.get_by_role("link", name=t("Back to your conversation"))).to_be_visible()
+    assert page.get_by_role("button", name=t("Get my codename")).count() == 0
+    visit.close()
+
+
+def test_an_arabic_date_keeps_its_order_and_leave_names_nothing(
+    browser: Browser, live_url: str, sqlite_runtime: Runtime
+) -> None:
+    helpers.make_personas(sqlite_runtime)
+    visit = Visit(browser, live_url, "ar", PHONE)
+    page, t = visit.page, visit.t
+    typed_back(visit)
+    page.locator("#message").fill(LETTER)
+    visit.click("Send")
+    day = translator("ar").date(utcnow().date()).striptags()
+    date = page.locator("li.mine bdi").first
+    expect(date).to_have_text(day)
+    expect(date).to_have_css("unicode-bidi", "isolate")
+    expect(page).to_have_title(f"{t('Your conversation')} — Homeward")
+    visit.shot("conversation-sent")
+
+    page.get_by_role("link", name=t("Leave quickly")).click()
+    expect(page).to_have_title(t("New tab"))
+    assert "Homeward" not in page.content()
+    assert page.locator("a, nav, form, header, footer").count() == 0
+    visit.shot("left")
+    visit.go("/conversation")  # the session is over
+    expect(page.get_by_role("alert")).to_have_text(
+        t("Your session has ended. Enter your codename again.")
+    )
+    visit.close()
+
+
+def reply(runtime: Runtime, personas: helpers.Personas, text: str) -> None:
+    """The FRA desk answers the newest letter, through the service layer."""
+    keys = helpers.keyring(runtime, personas["fra_officer"])
+    with runtime.db.transaction() as session:
+        rows, _total = inbox.inbox(session=session, principal=keys.principal)
+        inbox.reply(session=session, keyring=keys, conversation_id=rows[0].id, text=text)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de", "ar"])
+def test_every_contact_page_at_phone_and_desktop_width(
+    lang: str, browser: Browser, small_url: Served
+) -> None:
+    """Screenshots for a person to look at: test-artifacts/contact/<page>-<lang>-<width>.png."""
+    url, runtime, personas = small_url
+    for viewport in (PHONE, DESKTOP):
+        visit = Visit(browser, url, lang, viewport)
+        page, t = visit.page, visit.t
+        visit.go("")
+        visit.shot("landing")
+        visit.click("Get my codename")
+        visit.shot("codename")
+        codename = page.locator("#codename-whole").input_value()
+        page.locator("#typed").fill(codename.split(" ")[0])
+        visit.click("Check and continue")
+        visit.shot("codename-typed-back-wrong")
+        page.locator("#typed").fill(codename)
+        visit.click("Check and continue")
+        visit.shot("write")
+        page.get_by_label(t("France")).check()
+        page.locator("#message").fill(f"{LETTER}\n{codename}")
+        visit.click("Send")
+        visit.shot("write-error")
+        page.locator("#message").fill(LETTER)
+        visit.click("Send")
+        visit.shot("conversation-sent")
+        reply(runtime, personas, REPLY)
+        visit.go("/conversation")
+        expect(page.locator("li.reply .text")).to_have_text(REPLY)
+        visit.shot("conversation-reply")
+        visit.go("")
+        visit.shot("landing-signed-in")
+        visit.go("/write")
+        page.locator("#message").fill(LETTER)
+        page.locator("#files").set_input_files([upload("photo.jpg", 100)])
+        end_sessions(runtime)
+        visit.click("Send")
+        visit.shot("write-after-the-session-ended")
+        page.locator("#codename").fill(codename)
+        visit.click("Send")
+        expect(page).to_have_url(f"{url}/{lang}/conversation?sent=1")
+        visit.go("/no-such-page")
+        visit.shot("error")
+        visit.go("/delete")
+        visit.shot("delete")
+        page.locator("input[name=confirm]").check()
+        visit.click("Delete now")
+        visit.shot("deleted")
+        visit.go("")
+        page.locator("#codename").fill(codename)
+        visit.click("Continue")
+        visit.shot("landing-wrong-codename")
+        page.get_by_role("link", name=t("Leave quickly")).click()
+        visit.shot("left")
+        visit.close()
