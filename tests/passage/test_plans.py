@@ -268,3 +268,20 @@ def test_a_change_that_breaks_a_rule_is_refused_and_the_plan_stays(
         _change(runtime, officer, plan_id, world.details(), starts_at=naive)
     assert world.stored(runtime) == before
     assert _approved(runtime, officer, case_id) == plan_id
+
+
+def test_a_plan_of_a_case_no_longer_cleared_is_not_approved(
+    runtime: Runtime, personas: helpers.Personas, point_id: str
+) -> None:
+    officer, supervisor = personas["fra_officer"], personas["fra_supervisor"]
+    case_id = world.cleared_case(runtime, officer)
+    plan_id = world.book(
+        runtime, officer, case_id, point_id, world.window(world.day_ahead(), "09:00")
+    )
+    with runtime.db.transaction() as session:
+        binding.as_system(session, "test set-up: the man withdrew")
+        session.execute(update(Case).where(Case.id == case_id).values(stage="withdrawn"))
+    before = world.stored(runtime)
+    with pytest.raises(ApprovalRefused, match=r"only a cleared case .* is withdrawn"):
+        _approve(runtime, supervisor, plan_id)
+    assert world.stored(runtime) == before

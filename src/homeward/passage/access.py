@@ -8,10 +8,14 @@ from sqlalchemy.orm import Session
 
 from homeward.cases import service as case_service
 from homeward.cases.models import Case
-from homeward.core.errors import NotFound
+from homeward.cases.states import WORDS, Stage
+from homeward.core.errors import BadInput, NotFound
 from homeward.passage.models import HandoverPoint, PassagePlan
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
+
+PLANNABLE = frozenset({Stage.CLEARED, Stage.PASSAGE_PLANNED})
+"""A passage is planned for a cleared case (or re-planned once planned)."""
 
 
 def may_open(principal: policy.Principal, *, owner_nation: str, point: HandoverPoint) -> bool:
@@ -38,3 +42,13 @@ def own_plan(session: Session, principal: policy.Principal, plan_id: str) -> Pas
     if plan.owner_nation != principal.nation:
         raise NotFound("plan")
     return plan
+
+
+def require_plannable(case: Case, refusal: type[BadInput]) -> None:
+    """Only a cleared case is booked a window or has its plan approved."""
+    if Stage(case.stage) not in PLANNABLE:
+        raise refusal(
+            "case",
+            f"only a cleared case gets a passage plan; {case.reference} is "
+            f"{WORDS[Stage(case.stage)]}",
+        )

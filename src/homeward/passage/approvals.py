@@ -120,6 +120,7 @@ def approve(
     if plan.window_starts_at <= (now or utcnow()):
         raise ApprovalRefused("window", "the plan's window has begun or passed; re-book it")
     case = access.own_case(session, principal, plan.case_id)
+    access.require_plannable(case, ApprovalRefused)
     digest = content_hash(plan)
     approval = PassagePlanApproval(
         approver_id=principal.officer_id, content_hash=digest, approved_at=utcnow()

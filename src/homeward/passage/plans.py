@@ -20,7 +20,6 @@ from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases.models import Case
-from homeward.cases.states import WORDS, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.crypto import sealing
@@ -38,9 +37,6 @@ from homeward.passage.schemas import PlanDetails, PlanView, text
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 from homeward.policy.labels import encode_release
-
-PLANNABLE = frozenset({Stage.CLEARED, Stage.PASSAGE_PLANNED})
-"""A passage is planned for a cleared case (or re-planned once planned)."""
 
 
 def _point(session: Session, point_id: str) -> HandoverPoint:
@@ -150,12 +146,7 @@ def book(
     nothing: the caller's transaction rolls back). Capacity is decided last, by the database."""
     policy.require_permission(principal, roles.PLAN_WRITE)
     case = access.own_case(session, principal, case_id)
-    if Stage(case.stage) not in PLANNABLE:
-        raise BookingRefused(
-            "case",
-            f"only a cleared case gets a passage plan; {case.reference} is "
-            f"{WORDS[Stage(case.stage)]}",
-        )
+    access.require_plannable(case, BookingRefused)
     point = _point(session, point_id)
     checked = _checked(point, details)
     starts_at = calendar.utc(starts_at)
@@ -219,8 +210,14 @@ def change(
         _no_overlap(
             session, case=case, starts_at=new_start, ends_at=ends_at, point=point, plan_id=plan.id
         )
-        calendar.give_back(session, plan.point_id, plan.window_starts_at)
-        calendar.reserve(session, point, new_start, ends_at)
+        # Counter rows are locked in one order, so that two plans swapping windows cannot
+        # deadlock on PostgreSQL.
+        if (plan.point_id, plan.window_starts_at) < (point.id, new_start):
+            calendar.give_back(session, plan.point_id, plan.window_starts_at)
+            calendar.reserve(session, point, new_start, ends_at)
+        else:
+            calendar.reserve(session, point, new_start, ends_at)
+            calendar.give_back(session, plan.point_id, plan.window_starts_at)
         plan.point_id, plan.point = point.id, point
         plan.window_starts_at, plan.window_ends_at = new_start, ends_at
     _label(plan, case, point)
