@@ -26,6 +26,8 @@ BASE_URL = "http://127.0.0.1"
 LETTER = "Je ne sais pas quel bureau choisir. Je suis ne a Lyon."
 SCAN = bytes(range(256)) * 12
 
+REASON = "Synthetic: the letter names a town in France."
+
 
 @pytest.fixture
 def officers(runtime: Runtime) -> Iterator[TestClient]:
@@ -81,7 +83,12 @@ def test_coordination_cell_routes_to_fra_and_keeps_nothing(
         ("IRQ", 1, "attachment"),
     ]
 
-    assert officers.post(url + "/route", headers=cell, json={"desk": "FRA"}).status_code == 204
+    assert (
+        officers.post(
+            url + "/route", headers=cell, json={"desk": "FRA", "reason": REASON}
+        ).status_code
+        == 204
+    )
 
     opened = officers.get(url, headers=fra).json()
     assert opened["desk"] == "FRA"
@@ -118,7 +125,7 @@ def test_routing_refuses_the_cell_an_unknown_desk_and_the_same_desk(
     # IRQ is both the coordination cell and, here, the desk that already holds it; CAN has no
     # officer, hence no key yet.
     for desk in ("IRQ", "ZZZ", "CAN"):
-        response = officers.post(url, headers=cell, json={"desk": desk})
+        response = officers.post(url, headers=cell, json={"desk": desk, "reason": REASON})
         assert response.status_code == 400, response.text
         assert desk in response.json()["detail"]
         assert response.json()["detail"].startswith("desk: ")
@@ -128,7 +135,7 @@ def test_routing_refuses_the_cell_an_unknown_desk_and_the_same_desk(
     # The pages refuse the same way, naming the desk.
     helpers.officer_signin(officers, runtime, personas["coordinator"])
     page = officers.get(f"/officer/conversations/{conversation_id}")
-    form = {"desk": "ZZZ", "csrf": helpers.csrf_of(page.text)}
+    form = {"desk": "ZZZ", "reason": REASON, "csrf": helpers.csrf_of(page.text)}
     refused = officers.post(f"/officer/conversations/{conversation_id}/route", data=form)
     assert refused.status_code == 400
     assert "ZZZ is not a desk" in refused.text
@@ -142,7 +149,9 @@ def test_a_desk_officer_with_the_route_permission_cannot_route_to_their_own_desk
     helpers.contact_start(client)
     assert helpers.contact_write(client, "Synthetic letter.", desk="FRA") == 303
     url = f"/api/v1/conversations/{only_conversation(runtime)}/route"
-    response = officers.post(url, headers=bearer(officers, runtime, router), json={"desk": "FRA"})
+    response = officers.post(
+        url, headers=bearer(officers, runtime, router), json={"desk": "FRA", "reason": REASON}
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": "desk: the conversation is already with FRA"}
 

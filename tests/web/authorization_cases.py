@@ -40,7 +40,14 @@ def api_opening(world: World) -> dict[str, object]:
 
 
 def page_opening(_world: World) -> dict[str, object]:
-    return {"given_names": "Yacine", "family_name": FAMILY_NAME, "date_of_birth": "1990-04"}
+    """FRA's conversation has its case already: the page asks first, the owner answers "open
+    anyway" (the warning itself is tested in tests/web/test_inbox_cases.py)."""
+    return {
+        "given_names": "Yacine",
+        "family_name": FAMILY_NAME,
+        "date_of_birth": "1990-04",
+        "anyway": "yes",
+    }
 
 
 def is_case_route(template: str) -> bool:

@@ -141,6 +141,17 @@ class World:
             return [*ids, FAMILY_NAME, FAMILY_NAME.upper()]
         return [self.conversations[target][:12]]
 
+    def read_by(self, conversation_id: str) -> set[str]:
+        """The personas for whom the conversation is marked read (read state is per officer)."""
+        with self.runtime.db.engine.connect() as connection:
+            officer_ids = set(
+                connection.execute(
+                    text("SELECT officer_id FROM conversation_read WHERE conversation_id = :c"),
+                    {"c": conversation_id},
+                ).scalars()
+            )
+        return {key for key, persona in self.personas.items() if persona.officer_id in officer_ids}
+
     def call(
         self,
         method: str,

@@ -106,9 +106,14 @@ class Case:
     """Not about any record: every signed-in officer succeeds."""
 
 
-def routing(ok: int) -> Case:
+ROUTE_REASON = "Synthetic: the letter names a town in France."
+BULK: dict[str, object] = {"action": "star"}
+
+
+def routing(ok: int, *, page: bool = False) -> Case:
     """The cell routes its own 'I don't know' conversation; FRA's is out of its reach, and a
-    desk officer's role may not route at all."""
+    desk officer's role may not route at all. The page's form is the confirmed second step."""
+    payload: dict[str, object] = {"desk": "FRA", "reason": ROUTE_REASON}
     return Case(
         ok,
         owner="coordinator",
@@ -116,7 +121,7 @@ def routing(ok: int) -> Case:
         other="coordinator",
         other_target="FRA",
         wrong_roles=("fra_officer", *WRONG_ROLES),
-        payload={"desk": "FRA"},
+        payload=payload | {"confirm": "yes"} if page else payload,
     )
 
 
@@ -174,10 +179,21 @@ CASES: dict[tuple[str, str], Case] = {
     # The officer home page lists nothing for roles without an inbox: 200, not 403.
     ("GET", "/officer"): Case(200, listing=True, wrong_role_status=200),
     ("GET", "/officer/"): Case(200, listing=True, wrong_role_status=200),
+    ("GET", "/officer/inbox"): Case(200, listing=True),
+    ("POST", "/officer/inbox/bulk"): Case(
+        303, payload=lambda w: BULK | {"ids": w.conversations["FRA"]}
+    ),
     ("GET", "/officer" + CONV): Case(200),
+    ("POST", "/officer" + CONV + "/unread"): Case(303),
+    # Nothing in the world was routed to FRA: the owner is told so (400), and the refusals
+    # come before that answer.
+    ("GET", "/officer" + CONV + "/recall"): Case(400),
+    ("POST", "/officer" + CONV + "/recall"): Case(400, payload={"reason": ROUTE_REASON}),
+    ("POST", "/api/v1" + CONV + "/recall"): Case(400, payload={"reason": ROUTE_REASON}),
+    ("PUT", "/api/v1" + CONV + "/read"): Case(204, payload={"read": True}),
     ("POST", "/officer" + CONV + "/reply"): Case(303, payload={"text": REPLY}),
     ("POST", "/officer" + CONV + "/star"): Case(303, payload={"starred": "1"}),
-    ("POST", "/officer" + CONV + "/route"): routing(303),
+    ("POST", "/officer" + CONV + "/route"): routing(303, page=True),
     ("GET", "/officer/attachments/{attachment_id}"): Case(200),
     ("POST", "/officer/signout"): Case(303, everyone=True),
     ("DELETE", "/api/v1/auth/token"): Case(204, everyone=True),
@@ -284,6 +300,11 @@ def check_success(world: World, key: tuple[str, str], who: str, response: httpx2
         routed(world, key, response)
         return
     changed = {
+        # Read state is per officer; nothing in the world was routed to FRA, so FRA is told so.
+        "/unread": lambda _now: world.read_by(fra) == set(),
+        "/read": lambda _now: world.read_by(fra) == {who},
+        "/recall": lambda _now: "not routed to your desk" in response.text,
+        "/bulk": lambda now: now[fra].starred,
         "/reply": lambda now: now[fra].message_count == 2,
         "/replies": lambda now: now[fra].message_count == 2,
         "/star": lambda now: now[fra].starred,
@@ -293,7 +314,7 @@ def check_success(world: World, key: tuple[str, str], who: str, response: httpx2
     if suffix in changed:
         assert changed[suffix](world.state().conversations), f"{method} {template} changed nothing"
         return
-    if template in ("/officer", "/officer/"):
+    if template in ("/officer", "/officer/", "/officer/inbox"):
         assert fra in response.text
         assert irq not in response.text
     elif template == "/officer" + CONV:

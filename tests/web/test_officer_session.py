@@ -231,7 +231,10 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/signout": ("fra_officer", {}),
         "/officer/conversations/{conversation_id}/reply": ("fra_officer", {"text": "Bien recu."}),
         "/officer/conversations/{conversation_id}/star": ("fra_officer", {"starred": "1"}),
-        "/officer/conversations/{conversation_id}/route": ("coordinator", {"desk": "FRA"}),
+        "/officer/conversations/{conversation_id}/route": (
+            "coordinator",
+            {"desk": "FRA", "reason": "Synthetic.", "confirm": "yes"},
+        ),
         "/officer/conversations/{conversation_id}/case": ("fra_officer", {"family_name": "Saidi"}),
         "/officer/cases/{case_id}/stage": ("fra_officer", {"stage": "in_contact"}),
         "/officer/cases/{case_id}/notes": ("fra_officer", {"text": "Vu la mere."}),

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts.service import Keyring
+from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
-from homeward.cases.models import Case
+from homeward.cases.models import Case, CaseConversation, CaseEvent
+from homeward.contact import inbox as contact_inbox
+from homeward.core.db import utcnow
 from homeward.core.errors import NotFound
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
@@ -24,8 +28,8 @@ from homeward.identity import search as identity_search
 from homeward.identity import service as identity_service
 from homeward.linkage.model import LinkageModel
 from homeward.linkage.reports import PersonReport
+from homeward.policy import binding, roles
 from homeward.policy import check as policy
-from homeward.policy import roles
 
 
 def case_report(reference: str, identity: ClaimedIdentity) -> PersonReport:
@@ -266,3 +270,141 @@ def decide_for_case(
         reason=reason,
         probability=probability,
     )
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """A case as a conversation shows it: enough to name it and go to it."""
+
+    id: str
+    reference: str
+    stage: str
+    owner_nation: str
+
+
+def linked_cases(
+    *, session: Session, principal: policy.Principal, conversation_ids: list[str]
+) -> dict[str, list[CaseLink]]:
+    """The cases behind each conversation that this officer may see (the binding filters the
+    cases; a role that reads no case sees none), by conversation."""
+    if not conversation_ids:
+        return {}
+    binding.bind(session, principal)
+    rows = session.execute(
+        select(CaseConversation.conversation_id, Case)
+        .join(Case, Case.id == CaseConversation.case_id)
+        .where(CaseConversation.conversation_id.in_(conversation_ids))
+        .order_by(Case.created_at)
+    )
+    linked: dict[str, list[CaseLink]] = {}
+    for conversation_id, case in rows:
+        link = CaseLink(case.id, case.reference, case.stage, case.owner_nation)
+        linked.setdefault(conversation_id, []).append(link)
+    return linked
+
+
+def conversations_by_reference(
+    *, session: Session, principal: policy.Principal, text: str
+) -> tuple[str, ...]:
+    """The conversations behind the cases whose reference contains `text` (the inbox's search
+    by case reference), among the cases this officer may see."""
+    text = text.strip().upper()
+    if len(text) < 3:
+        return ()
+    binding.bind(session, principal)
+    found = session.scalars(
+        select(CaseConversation.conversation_id)
+        .join(Case, Case.id == CaseConversation.case_id)
+        .where(func.upper(Case.reference).contains(text, autoescape=True))
+        .limit(500)
+    )
+    return tuple(dict.fromkeys(found))
+
+
+DUPLICATE_PROBABILITY = 0.5
+"""From this probability, a case whose identity "who might this be" finds is shown as a
+possible existing case for the same person before another is opened."""
+
+
+def existing_cases(
+    *,
+    session: Session,
+    secrets: ServerSecrets,
+    principal: policy.Principal,
+    conversation_id: str,
+    identity: ClaimedIdentity,
+    model: LinkageModel | None = None,
+) -> list[CaseLink]:
+    """The cases that a new case from this conversation would repeat: those already opened
+    from the conversation, and those "who might this be" finds for the identity typed (among
+    the reports this officer may see), that this officer may see. Empty: nothing to warn of."""
+    policy.require_permission(principal, roles.CASE_OPEN)
+    contact_inbox.require_visible(
+        session=session, principal=principal, conversation_id=conversation_id
+    )
+    found = {
+        link.id: link
+        for link in linked_cases(
+            session=session, principal=principal, conversation_ids=[conversation_id]
+        ).get(conversation_id, [])
+    }
+    if roles.may(principal.role, roles.IDENTITY_READ):
+        candidates = identity_search.who_might_this_be(
+            session=session,
+            secrets=secrets,
+            principal=principal,
+            report=case_report("new case", identity),
+            model=model,
+        )
+        case_ids = {
+            report.case_id
+            for candidate in candidates.candidates
+            if candidate.probability >= DUPLICATE_PROBABILITY
+            for report in (candidate.report, *candidate.other_reports)
+            if report.case_id is not None
+        }
+        binding.bind(session, principal)
+        for case in session.scalars(select(Case).where(Case.id.in_(case_ids))):
+            found.setdefault(
+                case.id, CaseLink(case.id, case.reference, case.stage, case.owner_nation)
+            )
+    return list(found.values())
+
+
+CONTACT_DELETED = "case:contact:deleted"
+
+
+def note_contact_deleted(session: Session, conversation_id: str | None) -> int:
+    """The contact behind a conversation deletes everything: each case opened from it gets a
+    timeline entry by the contact and the date the channel was lost, before the conversation's
+    rows (and the links to it) vanish. No officer acts here: the contact's own session is the
+    authority, so the filter is lifted for this one step. Returns how many cases were noted."""
+    if conversation_id is None:
+        return 0
+    now = utcnow()
+    with binding.unfiltered(session, "the cases behind a conversation its contact deletes"):
+        cases = list(
+            session.scalars(
+                select(Case)
+                .join(CaseConversation, CaseConversation.case_id == Case.id)
+                .where(CaseConversation.conversation_id == conversation_id)
+            )
+        )
+        for case in cases:
+            case.events.append(
+                CaseEvent(
+                    actor_id=audit.CONTACT, actor_name=audit.CONTACT, kind=CONTACT_DELETED, at=now
+                )
+            )
+            case.contact_deleted_at = now
+            case.updated_at = now
+            audit.record(
+                session=session,
+                actor=audit.CONTACT,
+                action=CONTACT_DELETED,
+                resource_type="case",
+                resource_id=case.id,
+                nation=case.owner_nation,
+            )
+        session.flush()
+    return len(cases)

@@ -11,11 +11,20 @@ class InboxItem(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    name: str
     desk: str
     unread: bool
+    """For the officer asking: a letter they have not opened."""
     starred: bool
     message_count: int
     last_message_at: datetime | None
+    awaiting_reply_since: datetime | None
+    language: str | None
+    has_files: bool
+    routed_at: datetime | None
+    recallable: bool
+    case_references: list[str] = []
+    """The cases behind the conversation that the officer may see."""
 
 
 class InboxPage(BaseModel):
@@ -48,9 +57,12 @@ class ConversationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    name: str
     desk: str
     starred: bool
     routed_at: datetime | None
+    awaiting_reply_since: datetime | None
+    language: str | None
     messages: list[MessageOut]
 
 
@@ -71,7 +83,21 @@ class StarIn(BaseModel):
     starred: bool
 
 
+class ReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    read: bool
+
+
 class RouteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     desk: str = Field(min_length=3, max_length=3, pattern="^[A-Z]{3}$")
+    reason: str = Field(min_length=1, max_length=1000)
+    """Why this desk: kept under the server data key, shown to the cell and the desk."""
+
+
+class RecallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000)

@@ -4,17 +4,21 @@ bearer)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.schemas import DeskOut, Me, TokenIn, TokenOut
+from homeward.cases import flows as case_flows
 from homeward.contact import inbox as inbox_service
 from homeward.contact.schemas import (
     ConversationOut,
     InboxItem,
     InboxPage,
+    ReadIn,
+    RecallIn,
     ReplyIn,
     ReplyOut,
     RouteIn,
@@ -78,15 +82,38 @@ def list_desks(session: DbSession, keyring: Officer) -> list[DeskOut]:
 @router.get("/conversations", operation_id="list_conversations", responses=ERRORS)
 def list_conversations(
     session: DbSession,
+    *,
     keyring: Officer,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     starred: bool = False,
+    unread: bool = False,
+    unanswered: bool = False,
+    q: Annotated[str, Query(max_length=inbox_service.SEARCH_MAX_CHARS)] = "",
 ) -> InboxPage:
-    rows, total = inbox_service.inbox(
-        session=session, principal=keyring.principal, page=page, starred_only=starred
+    """The officer's inbox: `unread` for this officer, `unanswered` awaiting the desk's reply,
+    `q` a conversation name or a case reference."""
+    principal = keyring.principal
+    query = inbox_service.InboxQuery(
+        page=page,
+        starred_only=starred,
+        unread_only=unread,
+        unanswered_only=unanswered,
+        search=q,
+        also_ids=case_flows.conversations_by_reference(session=session, principal=principal, text=q)
+        if q.strip()
+        else (),
+    )
+    rows, total = inbox_service.inbox(session=session, principal=principal, query=query)
+    cases = case_flows.linked_cases(
+        session=session, principal=principal, conversation_ids=[row.id for row in rows]
     )
     return InboxPage(
-        items=[InboxItem.model_validate(row) for row in rows],
+        items=[
+            InboxItem.model_validate(
+                asdict(row) | {"case_references": [c.reference for c in cases.get(row.id, [])]}
+            )
+            for row in rows
+        ],
         total=total,
         page=page,
         page_size=inbox_service.PAGE_SIZE,
@@ -97,6 +124,8 @@ def list_conversations(
 def read_conversation(
     session: DbSession, conversation_id: str, keyring: Officer
 ) -> ConversationOut:
+    """Opening marks the conversation read for this officer (and, at a desk the cell routed it
+    to, ends that desk's chance to send it back)."""
     view = inbox_service.read(session=session, keyring=keyring, conversation_id=conversation_id)
     return ConversationOut.model_validate(view)
 
@@ -136,9 +165,55 @@ def star(session: DbSession, conversation_id: str, body: StarIn, keyring: Office
     operation_id="route_conversation",
     responses=ERRORS,
 )
-def route(session: DbSession, conversation_id: str, body: RouteIn, keyring: Officer) -> Response:
+def route(
+    request: Request, session: DbSession, conversation_id: str, body: RouteIn, keyring: Officer
+) -> Response:
+    """The coordination cell routes a conversation to a national desk, with its reason."""
     inbox_service.route(
-        session=session, keyring=keyring, conversation_id=conversation_id, desk_code=body.desk
+        session=session,
+        keyring=keyring,
+        secrets=runtime_of(request).secrets,
+        conversation_id=conversation_id,
+        desk_code=body.desk,
+        reason=body.reason,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/conversations/{conversation_id}/recall",
+    status_code=204,
+    operation_id="recall_conversation",
+    responses=ERRORS,
+)
+def recall(
+    request: Request, session: DbSession, conversation_id: str, body: RecallIn, keyring: Officer
+) -> Response:
+    """The receiving desk sends a mis-routed conversation back to the cell, until someone at
+    the desk has opened it (400 after that)."""
+    inbox_service.recall(
+        session=session,
+        keyring=keyring,
+        secrets=runtime_of(request).secrets,
+        conversation_id=conversation_id,
+        reason=body.reason,
+    )
+    return Response(status_code=204)
+
+
+@router.put(
+    "/conversations/{conversation_id}/read",
+    status_code=204,
+    operation_id="mark_conversation_read",
+    responses=ERRORS,
+)
+def mark_read(session: DbSession, conversation_id: str, body: ReadIn, keyring: Officer) -> Response:
+    """Read or unread again, for this officer only; nothing is decrypted."""
+    inbox_service.set_read(
+        session=session,
+        principal=keyring.principal,
+        conversation_id=conversation_id,
+        read=body.read,
     )
     return Response(status_code=204)
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import sessions
+from homeward.cases import flows as case_flows
 from homeward.contact import blobs
 from homeward.contact import service as contact_service
 from homeward.contact.exceptions import CodenameRefused
@@ -213,6 +214,9 @@ def delete(
     if confirm != "yes":
         raise BadInput("confirm", "tick the box to confirm")
     runtime = runtime_of(request)
+    case_flows.note_contact_deleted(
+        session, contact_service.conversation_id_of(session=session, contact_id=contact_id)
+    )
     blob_names = contact_service.delete_account(session=session, contact_id=contact_id)
 
     def erase() -> None:

@@ -20,6 +20,7 @@ WHAT = {
     "case:transfer:refuse": "Transfer refused",
     "identity:link:confirm": "Identity link confirmed",
     "identity:link:reject": "Identity link rejected",
+    "case:contact:deleted": "The contact deleted their conversation",
 }
 
 

@@ -242,8 +242,12 @@ def open_from_conversation(
     nationalities: Line = "",
     labels: Line = "",
     classification: Annotated[int, Form(ge=0, le=3)] = int(Classification.RESTRICTED),
+    anyway: Annotated[str, Form(max_length=3)] = "",
     csrf: Csrf = "",
 ) -> Response:
+    """A second case from the same conversation, or for a person "who might this be" finds a
+    case for already, is opened only after the existing cases were shown and the officer
+    answered "open anyway"."""
     require_csrf(request, csrf)
     if not (given_names.strip() or family_name.strip() or aliases.strip()):
         raise BadInput("family_name", "give at least one name or alias")
@@ -256,6 +260,34 @@ def open_from_conversation(
         place_of_birth=place_of_birth,
         nationalities=_split(nationalities),
     )
+    if anyway != "yes":
+        existing = case_flows.existing_cases(
+            session=session,
+            secrets=runtime.secrets,
+            principal=keyring.principal,
+            conversation_id=conversation_id,
+            identity=identity,
+        )
+        if existing:
+            typed = {
+                "given_names": given_names,
+                "family_name": family_name,
+                "aliases": aliases,
+                "date_of_birth": date_of_birth,
+                "place_of_birth": place_of_birth,
+                "nationalities": nationalities,
+                "labels": labels,
+                "classification": str(classification),
+            }
+            return render(
+                request,
+                "case_duplicate.html",
+                status_code=409,
+                principal=keyring.principal,
+                conversation_id=conversation_id,
+                existing=existing,
+                typed=typed,
+            )
     case = case_flows.open_case(
         session=session,
         keyring=keyring,
