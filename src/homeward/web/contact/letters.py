@@ -124,14 +124,26 @@ def write_form(request: Request, session: DbSession, lang: str) -> Response:
     return _write_page(request, lang, first=first, desks=desks)
 
 
-def _checked_contact(request: Request) -> ContactSession | None:
-    """The contact behind the cookie, or None once the session has ended (its row deleted in
-    this transaction): the letter is read all the same and given back."""
+@dataclass(frozen=True)
+class Checked:
+    """What the first transaction learns before the body streams in: the contact (None once
+    the session has ended, its row deleted then), and what the form needs should it come back
+    (first letter or not, the desks), so that no answer takes a third transaction."""
+
+    opened: ContactSession | None
+    first: bool
+    desks: list[str]
+
+
+def _checked_contact(request: Request) -> Checked:
     with deps.transaction(runtime_of(request)) as session:
         try:
-            return contact_session(request, session)
+            opened = contact_session(request, session)
         except SessionExpired:
-            return None
+            desks = accounts_service.national_desks_with_keys(session=session)
+            return Checked(None, True, desks)
+        first, desks = _form_of(session, opened.contact_id)
+        return Checked(opened, first, desks)
 
 
 def _letter_error(t: Translator, exc: Exception) -> tuple[str, Markup]:
@@ -170,14 +182,16 @@ def _file_errors(t: Translator, runtime: Runtime, form: multipart.ParsedForm) ->
 
 @router.post("/{lang}/write")
 async def write(request: Request, lang: str) -> Response:
-    """The one route with two transactions (web/deps.py): the session is checked before the
-    body streams in, and the letter is stored, whole or not at all, once it has arrived; no
+    """The one route with two transactions (web/deps.py): the session is checked (and what
+    the form needs read) before the body streams in, and the letter is stored, whole or not at
+    all, once it has arrived, after the codename's one Argon2id if the session had ended; no
     transaction is open, nor SQLite's write lock held, while files stream to disk. After the
     session has ended, files are not even written: their names are noted, their bytes
     skipped."""
     lang = checked_language(lang)
     runtime = runtime_of(request)
-    opened = await run_in_threadpool(_checked_contact, request)
+    checked = await run_in_threadpool(_checked_contact, request)
+    opened = checked.opened
     settings = runtime.settings
     limit = settings.attachment_max_bytes * max(1, settings.attachments_max_count) + 4 * (
         settings.message_max_chars + 64 * 1024
@@ -197,15 +211,19 @@ async def write(request: Request, lang: str) -> Response:
     try:
         require_csrf(request, form.fields.get(CSRF_FIELD))
         if opened is None:
-            return await _send_after_sign_in(request, lang, form)
-        return await _send(request, lang, opened, form)
+            return await _send_after_sign_in(request, lang, form, checked.desks)
+        return await _send(request, lang, opened, form, checked)
     except BaseException:
         multipart.discard(settings.blobs_dir, form)
         raise
 
 
 async def _send(
-    request: Request, lang: str, opened: ContactSession, form: multipart.ParsedForm
+    request: Request,
+    lang: str,
+    opened: ContactSession,
+    form: multipart.ParsedForm,
+    checked: Checked,
 ) -> Response:
     runtime = runtime_of(request)
     settings = runtime.settings
@@ -239,20 +257,14 @@ async def _send(
         else:
             return RedirectResponse(f"/{lang}/conversation?sent=1", status_code=303)
     multipart.discard(settings.blobs_dir, form)
-
-    def again() -> tuple[bool, list[str]]:
-        with runtime.db.transaction() as session:
-            return _form_of(session, opened.contact_id)
-
-    first, desks = await run_in_threadpool(again)
     return _write_page(
-        request, lang, first=first, desks=desks, letter=letter, status_code=status_code
+        request,
+        lang,
+        first=checked.first,
+        desks=checked.desks,
+        letter=letter,
+        status_code=status_code,
     )
-
-
-def _national_desks(runtime: Runtime) -> list[str]:
-    with runtime.db.transaction() as session:
-        return accounts_service.national_desks_with_keys(session=session)
 
 
 def _sign_in_and_store(runtime: Runtime, codename: str, letter: Letter, desk: str | None) -> str:
@@ -276,7 +288,9 @@ def _sign_in_and_store(runtime: Runtime, codename: str, letter: Letter, desk: st
         return new_contact_session(session, runtime, contact.id, keys)
 
 
-async def _send_after_sign_in(request: Request, lang: str, form: multipart.ParsedForm) -> Response:
+async def _send_after_sign_in(
+    request: Request, lang: str, form: multipart.ParsedForm, desks: list[str]
+) -> Response:
     """The session had ended: without a codename, the letter comes back with a codename
     field; with one, sign in and send."""
     runtime = runtime_of(request)
@@ -298,7 +312,6 @@ async def _send_after_sign_in(request: Request, lang: str, form: multipart.Parse
             return sent
     # The old cookie names a session that is gone: forms are bound to a fresh one from now.
     request.cookies.pop(CONTACT_COOKIE, None)
-    desks = await run_in_threadpool(_national_desks, runtime)
     response = _write_page(
         request,
         lang,
