@@ -54,6 +54,14 @@ class Rule:
     needs_note: bool = True
     needs_verifier: bool = False
     """`identity_verified` needs the officer who checked the identity."""
+    only_through: str = ""
+    """Set for a move the generic stage route refuses: it is made only by the step named here
+    (its capability checks what the move needs and then calls `transition` with `via`)."""
+
+
+THROUGH_PLAN = "an approved passage plan"
+"""`cleared` <-> `passage_planned`: passage/flows.py moves the case when a plan is approved,
+and back when the approval is voided or the plan cancelled (cases cannot see plans)."""
 
 
 def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
@@ -61,7 +69,12 @@ def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
         (Stage.NEW, Stage.IN_CONTACT): Rule(DESK, needs_note=False),
         (Stage.IN_CONTACT, Stage.IDENTITY_VERIFIED): Rule(DESK, needs_verifier=True),
         (Stage.IDENTITY_VERIFIED, Stage.CLEARED): Rule(SUPERVISOR),
-        (Stage.CLEARED, Stage.PASSAGE_PLANNED): Rule(DESK),
+        (Stage.CLEARED, Stage.PASSAGE_PLANNED): Rule(
+            DESK, needs_note=False, only_through=THROUGH_PLAN
+        ),
+        (Stage.PASSAGE_PLANNED, Stage.CLEARED): Rule(
+            DESK, needs_note=False, only_through=THROUGH_PLAN
+        ),
         (Stage.PASSAGE_PLANNED, Stage.HANDED_OVER): Rule(DESK),
         (Stage.HANDED_OVER, Stage.IN_CUSTODY): Rule(DESK),
         (Stage.IN_CUSTODY, Stage.REPATRIATED): Rule(DESK),

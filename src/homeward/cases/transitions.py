@@ -33,8 +33,11 @@ def transition(
     to_stage: str,
     note: str = "",
     verified_by: str = "",
+    via: str = "",
 ) -> Case:
-    """Move the case, if this move exists, this role may make it and what it needs is given."""
+    """Move the case, if this move exists, this role may make it and what it needs is given.
+    A move with `only_through` in its rule is made only by that step, which passes it as `via`
+    (the generic stage route never does)."""
     principal = keyring.principal
     try:
         target = Stage(to_stage)
@@ -52,6 +55,16 @@ def transition(
         raise TransitionNotAllowed(
             f"A case that is {WORDS[current]} cannot be moved to {WORDS[target]}"
             + (f"; from here it can go to: {possible}" if possible else "")
+        )
+    if rule.only_through and via != rule.only_through:
+        raise TransitionNotAllowed(
+            f"A case that is {WORDS[current]} moves to {WORDS[target]} only through "
+            f"{rule.only_through}, never by hand: "
+            + (
+                "a supervisor who did not write the plan approves it, and the case moves"
+                if target is Stage.PASSAGE_PLANNED
+                else "cancelling or changing the plan moves it back"
+            )
         )
     if principal.role not in rule.roles:
         who = roles_in_words(rule.roles)

@@ -137,7 +137,10 @@ def guide(case: Case, principal: policy.Principal, may_move: bool) -> Guide:
     return Guide(
         path=path,
         exited=exited.value if exited else None,
-        next=_step(current, following, principal) if following and may_move else None,
+        # A move made only through another step (an approved plan) is not offered here.
+        next=_step(current, following, principal)
+        if following and may_move and not TRANSITIONS[(current, following)].only_through
+        else None,
         exits=exits if may_move else [],
         contact_deleted_at=case.contact_deleted_at,
         may_move=may_move,
