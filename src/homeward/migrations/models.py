@@ -9,6 +9,7 @@ from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
 from homeward.identity import models as identity_models
+from homeward.passage import custody_models as passage_custody_models
 from homeward.passage import models as passage_models
 
 ALL_MODEL_MODULES = (
@@ -18,5 +19,6 @@ ALL_MODEL_MODULES = (
     contact_models,
     identity_models,
     passage_models,
+    passage_custody_models,
 )
 metadata = Base.metadata
