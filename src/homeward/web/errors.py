@@ -22,6 +22,7 @@ from homeward.core.errors import (
     TooLarge,
 )
 from homeward.identity.decisions import DecisionConflict
+from homeward.passage.exceptions import ApprovalRefused, WindowFull
 from homeward.policy.binding import UnboundQuery
 
 STATUSES: dict[type[HomewardError], int] = {
@@ -40,6 +41,8 @@ STATUSES: dict[type[HomewardError], int] = {
     TransitionNotAllowed: 409,
     TransferConflict: 409,
     DecisionConflict: 409,
+    WindowFull: 409,  # the last place went to someone else: the window, not the input, is wrong
+    ApprovalRefused: 409,  # the plan's state (author, cancelled, already approved) refuses it
     UnboundQuery: 500,  # a bug: a protected table queried with nobody to decide for
     BackupRefused: 400,  # the command line's; no route raises it
 }
