@@ -228,7 +228,7 @@ STATES = [
         PAGE_TEMPLATES | {"contact/landing.html"},
         "A safe way home",
         shows=("You are signed in", "Back to your conversation", *LANDING_SHOWS),
-        hides=("Get my codename", "I already have a codename"),
+        hides=("Get my codename", "First time here"),
     ),
     State(
         "signin-wrong-codename",
