@@ -186,10 +186,10 @@ def _refuse_gap(link: Link, content: dict[str, str], starts_at: datetime) -> Non
     """The new entry starts where the last link ends: same instant, same holder."""
     what = "the handover" if link.entry is None else f"entry {link.entry.position}"
     if link.ends_at is not None and starts_at != link.ends_at:
-        word = "gap" if starts_at > link.ends_at else "overlap"
+        broken = "have a gap" if starts_at > link.ends_at else "overlap"
         raise CustodyRefused(
             "starts_at",
-            f"the chain would have a {word}: {what} ends at {_stamp(link.ends_at)}, and this "
+            f"the chain would {broken}: {what} ends at {_stamp(link.ends_at)}, and this "
             f"entry starts at {_stamp(starts_at)}; it must start exactly then",
         )
     if link.ends_at is None and starts_at <= link.starts_at:
