@@ -156,16 +156,20 @@ def state_of(plan: PassagePlan, case_stage: str, now: datetime | None = None) ->
     )
 
 
-def case_plans(*, session: Session, principal: policy.Principal, case: Case) -> list[PlanState]:
+def case_plans(
+    *, session: Session, principal: policy.Principal, case_id: str, owner_nation: str, stage: str
+) -> list[PlanState]:
     """The case's plans for its own desk (the case page's block); none for anyone else."""
-    if case.owner_nation != principal.nation or not roles.may(principal.role, roles.PLAN_READ):
+    if owner_nation != principal.nation or not roles.may(principal.role, roles.PLAN_READ):
         return []
-    found = plans.plans_of(session=session, principal=principal, case_id=case.id)
-    return [state_of(plan, case.stage) for plan in found]
+    found = plans.plans_of(session=session, principal=principal, case_id=case_id)
+    return [state_of(plan, stage) for plan in found]
 
 
 @dataclass(frozen=True)
-class Missed:
+class PlanRow:
+    """A plan in a list: which case, where and when."""
+
     plan_id: str
     case_id: str
     reference: str
@@ -175,7 +179,7 @@ class Missed:
 
 def missed(
     *, session: Session, principal: policy.Principal, now: datetime | None = None
-) -> list[Missed]:
+) -> list[PlanRow]:
     """This desk's plans whose window has passed while the case still waits for its handover
     (cleared or passage planned): to re-book or cancel with a reason."""
     if not roles.may(principal.role, roles.PLAN_WRITE):
@@ -193,7 +197,7 @@ def missed(
         .order_by(PassagePlan.window_starts_at)
     )
     return [
-        Missed(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)
+        PlanRow(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)
         for plan, reference in rows
     ]
 
@@ -299,3 +303,27 @@ def tell(
         detail={"plan": plan.id, "conversation": conversation_id, "message": message.id},
     )
     session.flush()
+
+
+def desk_plans(
+    *, session: Session, principal: policy.Principal, now: datetime | None = None
+) -> list[PlanRow]:
+    """This desk's plans whose window is still to come, soonest first (the way home page)."""
+    if not roles.may(principal.role, roles.PLAN_WRITE):
+        return []
+    binding.bind(session, principal)
+    rows = session.execute(
+        select(PassagePlan, Case.reference)
+        .join(Case, Case.id == PassagePlan.case_id)
+        .where(
+            PassagePlan.owner_nation == principal.nation,
+            PassagePlan.status != CANCELLED,
+            PassagePlan.window_ends_at > (now or utcnow()),
+        )
+        .order_by(PassagePlan.window_starts_at)
+        .limit(100)
+    )
+    return [
+        PlanRow(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)
+        for plan, reference in rows
+    ]

@@ -25,6 +25,7 @@ from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
 from homeward.web.api import audit as api_audit
 from homeward.web.api import cases as api_cases
+from homeward.web.api import handover as api_handover
 from homeward.web.api import identity as api_identity
 from homeward.web.api import inbox as api_inbox
 from homeward.web.contact import deps as contact_deps
@@ -33,9 +34,11 @@ from homeward.web.errors import status_of
 from homeward.web.officer import auditor as officer_auditor
 from homeward.web.officer import cases as officer_cases
 from homeward.web.officer import deps as officer_deps
+from homeward.web.officer import handover as officer_handover
 from homeward.web.officer import home as officer_home
 from homeward.web.officer import identity as officer_identity
 from homeward.web.officer import inbox as officer_inbox
+from homeward.web.officer import passage as officer_passage
 from homeward.web.officer import transfers as officer_transfers
 from homeward.web.security import SecurityHeaders
 
@@ -96,9 +99,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_cases.router)
     app.include_router(officer_identity.router)
     app.include_router(officer_transfers.router)
+    app.include_router(officer_passage.router)
+    app.include_router(officer_handover.router)
     app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)
+    app.include_router(api_handover.router)
     app.include_router(api_identity.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

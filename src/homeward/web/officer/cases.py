@@ -24,6 +24,7 @@ from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.schemas import CaseFilter
 from homeward.cases.states import EXITS, FINAL, PATH
 from homeward.core.errors import BadInput, HomewardError
+from homeward.passage import flows as passage_flows
 from homeward.policy import roles
 from homeward.policy.labels import Classification
 from homeward.web.case_csv import csv_response
@@ -119,6 +120,7 @@ def case_list(
         sorts=SORT_LABELS,
         levels={int(level): level.name for level in Classification},
         may_export=roles.may(principal.role, roles.CASE_EXPORT),
+        missed={row.case_id for row in passage_flows.missed(session=session, principal=principal)},
     )
 
 
@@ -204,6 +206,14 @@ def _case_response(
         may_note=owner and roles.may(principal.role, roles.CASE_NOTE),
         may_edit=owner and roles.may(principal.role, roles.CASE_EDIT),
         may_transfer=owner and roles.may(principal.role, roles.CASE_TRANSFER),
+        plans=passage_flows.case_plans(
+            session=session,
+            principal=principal,
+            case_id=view.id,
+            owner_nation=view.owner_nation,
+            stage=view.stage,
+        ),
+        may_plan=owner and view.stage == "cleared" and roles.may(principal.role, roles.PLAN_WRITE),
         release_choices=[desk.code for desk in desks if desk.code != view.owner_nation],
         transfer_choices=[
             desk.code

@@ -20,6 +20,7 @@ from homeward.cases import listing as case_listing
 from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as contact_inbox
 from homeward.core.runtime import Runtime
+from homeward.passage import flows as passage_flows
 from homeward.policy import roles
 from homeward.policy.check import Principal
 from homeward.web.deps import DbSession, runtime_of
@@ -52,6 +53,8 @@ class Start:
     refused_signins: list[AuditEvent] = field(default_factory=list)
     reads: list[AuditEvent] = field(default_factory=list)
     people: People | None = None
+    missed: list[passage_flows.PlanRow] = field(default_factory=list)
+    """Plans of the desk whose window passed without a handover."""
 
 
 def _letters(session: Session, principal: Principal, start: Start) -> None:
@@ -111,6 +114,7 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
         _cases(session, runtime, principal, start)
     if roles.may(principal.role, roles.AUDIT_READ):
         _audit(session, principal, start)
+    start.missed = passage_flows.missed(session=session, principal=principal)
     return render(
         request,
         "home.html",
