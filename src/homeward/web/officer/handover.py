@@ -29,6 +29,31 @@ STAMP = "%Y-%m-%dT%H:%M"
 STEPS = {"in_custody": custody.enter_custody, "repatriated": custody.repatriate}
 
 
+FIELD_WORDS = {
+    "happened": "Did it happen",
+    "happened_at": "When",
+    "received_by": "Who received him",
+    "note": "Note",
+    "kind": "What",
+    "held_by": "Held by",
+    "received_from": "Received from",
+    "place": "Place",
+    "starts_at": "Since",
+    "ends_at": "Until",
+    "reason": "Why",
+}
+
+
+def problem(refusal: HomewardError | None) -> str:
+    """A refusal in words, the field as the form names it."""
+    if refusal is None:
+        return ""
+    if isinstance(refusal, BadInput):
+        said = str(refusal).removeprefix(f"{refusal.field}: ")
+        return f"{FIELD_WORDS.get(refusal.field, refusal.field.replace('_', ' '))}: {said}"
+    return str(refusal)
+
+
 def when(value: str, field: str) -> datetime | None:
     """A `datetime-local` value read as UTC; empty is None."""
     if not value.strip():
@@ -75,6 +100,7 @@ def _handover_page(
         side_words=handovers.SIDE_WORDS,
         state_words=handovers.STATE_WORDS,
         refusal=refusal,
+        problem=problem(refusal),
         field=getattr(refusal, "field", ""),
         typed=typed or {},
     )
@@ -149,6 +175,7 @@ def _custody_page(
         kinds=[(kind, custody.KIND_WORDS[kind]) for kind in CUSTODY_KINDS],
         kind_words=custody.KIND_WORDS,
         refusal=refusal,
+        problem=problem(refusal),
         field=getattr(refusal, "field", ""),
         typed=typed or suggested,
     )
