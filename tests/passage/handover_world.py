@@ -11,9 +11,11 @@ from sqlalchemy import func, select, update
 
 from homeward.audit.models import AuditEvent
 from homeward.cases.models import Case, CaseEvent
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.passage import approvals, custody, handovers
 from homeward.passage.custody_models import CustodyEntry, Handover, HandoverConfirmation
+from homeward.passage.models import PassagePlan
 from homeward.policy import binding
 from tests import helpers
 from tests.passage import world
@@ -32,8 +34,14 @@ class Ready:
     at: datetime
 
 
-def ready(runtime: Runtime, personas: helpers.Personas, *, release: tuple[str, ...] = ()) -> Ready:
-    point_id = world.make_point(runtime, personas["coordinator"])
+def ready(
+    runtime: Runtime,
+    personas: helpers.Personas,
+    *,
+    release: tuple[str, ...] = (),
+    point_id: str | None = None,
+) -> Ready:
+    point_id = point_id or world.make_point(runtime, personas["coordinator"])
     case_id = world.cleared_case(runtime, personas["fra_officer"], release=release)
     starts_at = world.window(world.day_ahead(), "09:00")
     plan_id = world.book(runtime, personas["fra_officer"], case_id, point_id, starts_at)
@@ -83,8 +91,10 @@ def confirm(
         ).state
 
 
-def handed_over(runtime: Runtime, personas: helpers.Personas, **kwargs: tuple[str, ...]) -> Ready:
-    r = ready(runtime, personas, **kwargs)
+def handed_over(
+    runtime: Runtime, personas: helpers.Personas, *, release: tuple[str, ...] = ()
+) -> Ready:
+    r = ready(runtime, personas, release=release)
     confirm(runtime, personas["coordinator"], r, happened(r))
     confirm(runtime, personas["fra_officer"], r, happened(r))
     return r
@@ -169,3 +179,27 @@ def stored(runtime: Runtime, case_id: str) -> Stored:
             audit_entries=count(AuditEvent),
             stage=str(session.scalar(select(Case.stage).where(Case.id == case_id))),
         )
+
+
+def window_has_come(runtime: Runtime, r: Ready) -> Ready:
+    """Time passes: the approved plan's window began two hours ago (its approval bound again to
+    the plan as it now stands, as when the supervisor approved it). Returns the clock as it is
+    now, and a time of handover an hour and a half ago."""
+    now = utcnow().replace(second=0, microsecond=0)
+    with runtime.db.transaction() as session:
+        binding.as_system(session, "test set-up: the window has come")
+        session.execute(
+            update(PassagePlan)
+            .where(PassagePlan.id == r.plan_id)
+            .values(
+                window_starts_at=now - timedelta(hours=2),
+                window_ends_at=now - timedelta(hours=1),
+                created_at=now - timedelta(days=2),
+            )
+        )
+        plan = session.scalars(select(PassagePlan).where(PassagePlan.id == r.plan_id)).one()
+        session.refresh(plan)
+        approval = approvals.live_approval(plan)
+        assert approval is not None
+        approval.content_hash = approvals.content_hash(plan)
+    return Ready(r.point_id, r.plan_id, r.case_id, utcnow(), now - timedelta(minutes=90))

@@ -12,13 +12,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlalchemy import select, update
 
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
-from homeward.passage import approvals
-from homeward.passage.models import PassagePlan
-from homeward.policy import binding
 from tests import browser as browsers
 from tests import helpers, live_server
 from tests.passage import handover_world as hw
@@ -56,34 +52,11 @@ def sign_in(browser: Browser, base: str, runtime: Runtime, who: helpers.Persona)
     return page
 
 
-def window_has_come(runtime: Runtime, plan_id: str) -> None:
-    """Time passes: the approved plan's window began an hour ago (the approval bound again to
-    the plan as it now stands, as it was when the supervisor approved it)."""
-    now = utcnow().replace(second=0, microsecond=0)
-    with runtime.db.transaction() as session:
-        binding.as_system(session, "test set-up: the window has come")
-        session.execute(
-            update(PassagePlan)
-            .where(PassagePlan.id == plan_id)
-            .values(
-                window_starts_at=now - timedelta(hours=2),
-                window_ends_at=now - timedelta(hours=1),
-                created_at=now - timedelta(days=2),
-            )
-        )
-        plan = session.scalars(select(PassagePlan).where(PassagePlan.id == plan_id)).one()
-        session.refresh(plan)
-        approval = approvals.live_approval(plan)
-        assert approval is not None
-        approval.content_hash = approvals.content_hash(plan)
-
-
 def test_both_words_then_custody_to_arrival(browser: Browser, sqlite_runtime: Runtime) -> None:
     runtime = sqlite_runtime
     personas = helpers.make_personas(runtime)
     r = hw.ready(runtime, personas)
-    window_has_come(runtime, r.plan_id)
-    received = (utcnow() - timedelta(minutes=90)).strftime(STAMP)
+    received = hw.window_has_come(runtime, r).at.strftime(STAMP)
     with live_server.serve(runtime) as base:
         cell = sign_in(browser, base, runtime, personas["coordinator"])
         cell.goto(f"{base}/officer/passage/plans/{r.plan_id}/handover")
