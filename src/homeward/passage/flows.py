@@ -241,8 +241,8 @@ def draft(*, session: Session, keyring: Keyring, plan_id: str) -> Draft:
     """The template filled from the plan (an audited read of its details), for each
     conversation of the case: the officer edits it before anything is sent."""
     principal = keyring.principal
-    plan = access.own_plan(session, principal, plan_id)
     policy.require_permission(principal, roles.PLAN_WRITE)
+    plan = access.own_plan(session, principal, plan_id)
     view = plans.open_plan(session=session, keyring=keyring, plan_id=plan.id)
     recipients = _recipients(session, principal, plan.case_id)
     tz = clock.zone(plan.point.time_zone)

@@ -28,6 +28,7 @@ from homeward.web.api import cases as api_cases
 from homeward.web.api import handover as api_handover
 from homeward.web.api import identity as api_identity
 from homeward.web.api import inbox as api_inbox
+from homeward.web.api import passage as api_passage
 from homeward.web.contact import deps as contact_deps
 from homeward.web.contact import pages as contact_pages
 from homeward.web.errors import status_of
@@ -106,6 +107,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api_cases.router)
     app.include_router(api_handover.router)
     app.include_router(api_identity.router)
+    app.include_router(api_passage.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)
