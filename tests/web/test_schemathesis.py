@@ -29,11 +29,16 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import update
 
 from homeward.accounts import sessions
+from homeward.cases.models import Case
 from homeward.core.runtime import Runtime
+from homeward.passage import points
+from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
+from tests.passage import world as passage_world
 
 EXAMPLES = 10
 CHECKS = [
@@ -75,7 +80,9 @@ class World:
             )
             assert asked.status_code == 201, asked.text
             waiting = client.get("/api/v1/transfers", headers=self.headers).json()
+        passage = passage_records(runtime, personas, fra_case)
         self.path_parameters: dict[str, object] = {
+            **passage,
             "conversation_id": conversation_id,
             "attachment_id": conversation["messages"][0]["attachments"][0]["id"],
             "case_id": fra_case,
@@ -110,6 +117,28 @@ class World:
                 lifetime=timedelta(hours=1),
             )
         return {"Authorization": f"Bearer {token}"}
+
+
+def passage_records(runtime: Runtime, personas: helpers.Personas, case_id: str) -> dict[str, str]:
+    """A point the cell runs with a closure, and a plan for the FRA case (cleared for it)."""
+    point_id = passage_world.make_point(runtime, personas["coordinator"])
+    with runtime.db.transaction() as session:
+        binding.as_system(session, "test set-up: the case is cleared")
+        session.execute(update(Case).where(Case.id == case_id).values(stage="cleared"))
+    day = passage_world.day_ahead()
+    plan_id = passage_world.book(
+        runtime, personas["fra_officer"], case_id, point_id, passage_world.window(day, "09:00")
+    )
+    with runtime.db.transaction() as session:
+        closure = points.add_closure(
+            session=session,
+            principal=passage_world.principal(runtime, personas["coordinator"]),
+            point_id=point_id,
+            first_day=day.replace(year=day.year + 1),
+            last_day=day.replace(year=day.year + 1),
+            reason="Synthetic: road works.",
+        )
+        return {"point_id": point_id, "plan_id": plan_id, "closure_id": closure.id}
 
 
 @pytest.fixture
