@@ -170,7 +170,16 @@ DENY = {
         savoyard lyonnais limousin poitevin romand romande malgache malien malienne breton
         bretonne flamand flamande gaulois siamois troyen troyens persique hongrois bulgare
         letton lettone normand normande balte baltes suisse kabyle kabyles turc turcs perse
-        perses libyen libyenne grec grecque
+        perses libyen libyenne grec grecque andalou argentin danois khmer khmers lombard
+        lombards nantais ontarien rennais roumain saoudien saxon saxonne togolais celtique
+        zouave zouaves hussard hussards caporal javelot ogive ogives pyromane levrette
+        partouze puceau chiottes chiasse emmerde emmerder garce collabo malfrat malfrats
+        crapule raclure plouc ploucs misogyne frigide inceste avorter kyste asthme calvitie
+        bistouri linceul moribond posthume expier diacre chanoine nonce pontife capucin
+        capucins archange cantique verset versets sourate marabout gourou sorcier wilaya
+        beur archiduc empereur marquis tyrannie pillage pillages butin insoumis amnistie
+        abattoir abattues massue stylet harpon vigile vigiles blondel bolduc guyot hilaire
+        grimaud cloutier baye cedex
         malade maladie cancer tumeur sida virus covid epidemie fievre grippe infection
         paralyse handicap aveugle sourd muet boiteux lepre peste cholera diabete douleur
         souffrance souffrir coma demence folie depression angoisse trauma infirme plaie
@@ -240,7 +249,15 @@ DENY = {
         kubaner norweger schwede westfale lettisch malteser dresdner bremer kasseler
         danziger bozener staufer habsburg schilda genscher diepgen thyssen kaufhof gabler
         eisler volker georg persien bosnien burgund elsass cuxhaven dormagen koblenz mainz
-        prag bayreuth seekrank
+        prag bayreuth seekrank eisenach freiburg fugger hartmut dammtor franken gekokst
+        beschiss begatten emanze gebetet beweint jena kassler katalane kosak korinth slowene
+        slawisch sorbisch ungar ukrainer waliser wikinger schwabe persisch pfalz stachus
+        scharon theodor merkur pharao killen kitzler stricher unzucht luder kastrat todkrank
+        suizidal kruzifix klerikal kleriker ketzer kultisch okkult rabbiner predigen
+        sakrileg tonsur kollekte kasteien kainsmal leichnam pulsader narkose kolik katarrh
+        silikose skoliose offizier obrist zivilist komplize scherge umsturz meuterer meutern
+        martern schanze skalpell stilett kreuzer republik konsul tyrann untertan plebejer
+        polygam mobben verdammt unmensch
     """,
     "ar": """
         سلاح اسلحه بندقيه بنادق مسدس مدفع مدافع قنبله قنابل لغم الغام صاروخ صواريخ ذخيره رصاص
@@ -282,7 +299,14 @@ DENY = {
         اتقوا شوري معجزات رسولا شرعيه نضال رؤساء رئاسه وزراء وزارات حكومات حكوميا ترشيح
         مرشح مندوب قنصليه مجلس نائبا يترأس تنصيب سلطات سلطه حقوقيه اعتصام هتاف يهتفون
         حشود مسيرات لاجئ مخيمات مريضا مصاب اصابات مجنونا جراحيه تحاليل انتفاخ حجابا
-        عشائر قبائل قبيله نووي اسقاط اسيويه ليبيه سوريون اوسطيه
+        عشائر قبائل قبيله نووي اسقاط اسيويه ليبيه سوريون اوسطيه قوميه خليجيه سعوديا سلطنه
+        اضرحه بطريرك سوره ركعات زكاه جزاكم اغفر تؤمن يؤمنوا فرعون فقهاء عفريت قلنسوه نذر
+        تبشر عابد تابوت اعدم اختطف رشاش هاون سفاح عساكر ضابط فصائل جبهات متمرده محارب
+        تقاتل هوجمت طعن حرق تهجير انتهاك اقتحام انفجار عبوات سواتر قلاع معاقل تفتيش قضبان
+        مطارده طارد قراصنه مفقود مضادات عنصريه تعصب انشقاق مبعوث يغتصب شواذ لعق غثيان قرحه
+        مزمن يحترق مضايقه قاصر جنائيه جنايات متهمه لجوء تبرئه محامين تصويت ترشح يستقيل
+        حليف تحالف يساريه ناشطات ناشطون هدنه وساطه ميثاق قيادات سماحه فخامه مفتش رقابه
+        اشباح كابوس كازينو اعراض ادويه جرعات
     """,
 }
 
@@ -343,7 +367,11 @@ ARABIC_NAMES = """
     مسعود منصور ناصر نبيل نجلاء نقولا هارفي هومر هيثم وارن يهوذا سقراط هرقل فيروز ديف
     قيصر بندر كونج حنظله اسيوط اصفهان اميركا انجلس اوديسا اوربا بعلبك بنغازي بومباي
     تطوان تعز درعا صفد طنجه ظفار عجمان عرعر عفرين كركوك نابلس همدان ويلز طرواده عكاظ
-    فايبر ناسا فوكس كرافت سويفت تريكه دريم نورث بورن
+    فايبر ناسا فوكس كرافت سويفت تريكه دريم نورث بورن انجل انخيل اونو ايهاب ابتسام باريت
+    بروين بوتين بيرم جرين جعجع حجازي حمد حنبل داميان داوود دينو روميو سيرين صابر طوقان
+    عزام عطا عكاشه عمار فريمان فيدال فيرنون فينش كاثرين كاران لورين ليليان ماجد ماريان
+    مرزوق مرسي مولاي نعمان هاشم وارين ويبر ويندي هونج بيبسي روتانا اوبك لينكس بوكس
+    افندي باشا ارومية جازان حضرموت طنطا غرناطه قريش قزوين كربلاء كوت هنود
     """.split()  # noqa: SIM905 - a word list reads better as text
 """Arabic and foreign given names that hunspell-ar takes for words (غسان, فاروق) or that the
 frequency list has often (كيفن): names, not words. Names that are first an ordinary word (نور

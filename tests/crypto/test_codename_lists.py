@@ -103,14 +103,48 @@ def test_no_typo_turns_one_word_into_another() -> None:
 @pytest.mark.parametrize(
     ("language", "unwanted"),
     [
-        ("fr", ["guerre", "tuer", "bombe", "dieu", "merde", "prison"]),
-        ("de", ["krieg", "waffe", "bombe", "gott", "tot", "polizei"]),
-        ("ar", ["حرب", "قتل", "سلاح", "الله", "جهاد", "سجن"]),
+        ("fr", ["guerre", "tuer", "bombe", "dieu", "merde", "prison", "milice", "drogue"]),
+        ("fr", ["sexe", "cancer", "politique", "musulman", "juif", "arabe", "francais"]),
+        ("de", ["krieg", "waffe", "bombe", "gott", "tot", "polizei", "miliz", "drogen"]),
+        ("de", ["sex", "krebs", "politik", "moslem", "jude", "deutsch", "kirche"]),
+        ("ar", ["حرب", "قتل", "سلاح", "الله", "جهاد", "سجن", "ميليشيا", "مخدرات"]),
+        ("ar", ["جنس", "سرطان", "سياسة", "مسلم", "يهودي", "شيعي", "سني"]),
     ],
 )
 def test_a_few_words_a_codename_should_never_hold(language: str, unwanted: list[str]) -> None:
+    """Violence, war, armed groups, religion, politics, drugs, sex, illness, nationalities."""
     folded = {codename.fold(word) for word in codename.word_list(language)}
     assert folded.isdisjoint(codename.fold(word) for word in unwanted)
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("fr", ["iiie", "maroc", "morgane", "maximin", "ignace", "maltais", "syrien", "paris"]),
+        ("de", ["miliz", "persien", "luzern", "johann", "jenaer", "linien", "berlin", "jakob"]),
+        (
+            "ar",
+            ["كوهين", "كيفن", "كولمان", "سوزان", "فيسبوك", "كونان", "غسان", "فاروق", "كوريا"],
+        ),
+        ("ar", ["سوهاج", "مصر", "العراق", "بغداد", "كربلاء", "بوتين"]),
+    ],
+)
+def test_no_names_places_nationalities_or_numerals(language: str, names: list[str]) -> None:
+    """Only ordinary dictionary words: no person, brand, place or nationality, no roman
+    numeral, no plural standing for its singular (linien)."""
+    folded = {codename.fold(word) for word in codename.word_list(language)}
+    assert folded.isdisjoint(codename.fold(name) for name in names)
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_no_roman_numeral_or_abbreviation(language: str) -> None:
+    roman = re.compile(r"m{0,4}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})(e|er|re|eme|es)?")
+    odd = [
+        word
+        for word in codename.word_list(language)
+        if roman.fullmatch(word) or not re.search(r"[aeiouy]", word)
+    ]
+    assert odd == []
 
 
 def test_an_unknown_language_is_named() -> None:
