@@ -127,7 +127,7 @@ def test_a_case_page_offers_only_what_this_officer_may_do(
     assert 'name="verified_by"' in page
     for form in ("stage", "notes", "labels", "protection", "transfer"):
         assert f'action="{url}/{form}"' in page
-    assert re.findall(r'<nav class="main".*?</nav>', page, re.S)[0].count("<a ") == 5
+    assert re.findall(r'<nav class="main".*?</nav>', page, re.S)[0].count("<a ") == 6
 
     verified = post_form(
         desk,
