@@ -244,8 +244,9 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def contact_start(client: TestClient, lang: str = "en") -> str:
-    """Get a codename as a first-time contact; returns it (the client keeps the session)."""
+def contact_start(client: TestClient, lang: str = "en", *, typed_back: bool = True) -> str:
+    """Get a codename as a first-time contact and, unless told not to, type it back as the
+    pages ask before going on; returns it (the client keeps the session)."""
     landing = client.get(f"/{lang}")
     response = client.post(f"/{lang}/start", data={"csrf": csrf_of(landing.text)})
     assert response.status_code == 200, response.text
@@ -254,6 +255,14 @@ def contact_start(client: TestClient, lang: str = "en") -> str:
     assert match, "no codename on the page"
     codename = html.unescape(match.group(1))
     assert codenames.is_well_formed(codename), codename
+    if typed_back:
+        confirmed = client.post(
+            f"/{lang}/codename/confirm",
+            data={"csrf": csrf_of(response.text), "typed": codename},
+            follow_redirects=False,
+        )
+        assert confirmed.status_code == 303, confirmed.text
+        assert confirmed.headers["location"] == f"/{lang}/write"
     return codename
 
 

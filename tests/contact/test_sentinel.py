@@ -99,7 +99,7 @@ def test_nothing_written_is_stored_or_logged_in_clear(
     # A letter written after the session ended: it travels back in the response, its file is
     # never written, and it is sent with the codename; that codename was typed back first.
     late = TestClient(create_app(runtime), base_url="http://127.0.0.1")
-    late_codename = helpers.contact_start(late, "fr")
+    late_codename = helpers.contact_start(late, "fr", typed_back=False)
     typed_back = late.post(
         "/fr/codename/confirm",
         data={"csrf": helpers.csrf_of(late.get("/fr/codename").text), "typed": late_codename},

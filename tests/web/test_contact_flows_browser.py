@@ -142,6 +142,10 @@ def test_the_codename_survives_a_reload_until_typed_back(
     page.reload()  # a GET now: the same codename, not a lost one
     expect(page.locator("#codename-whole")).to_have_value(codename)
     expect(page.locator("ol.codename li")).to_have_text(words)
+    for path in ("/write", "/conversation"):  # not before it has been typed back
+        visit.go(path)
+        expect(page).to_have_url(f"{live_url}/{lang}/codename")
+        expect(page.locator("#codename-whole")).to_have_value(codename)
 
     typed = " ".join(words[:-1])
     page.get_by_label(

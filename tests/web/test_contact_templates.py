@@ -127,6 +127,10 @@ class Walk:
     def start(self) -> None:
         self.codename = helpers.contact_start(self.client, self.lang)
 
+    def start_unconfirmed(self) -> None:
+        """A codename shown and not typed back yet."""
+        self.codename = helpers.contact_start(self.client, self.lang, typed_back=False)
+
     def write(self) -> None:
         sent = helpers.contact_write(
             self.client,
@@ -255,7 +259,7 @@ STATES = [
     ),
     State(
         "codename-reloaded",
-        (Walk.start,),
+        (Walk.start_unconfirmed,),
         lambda w: w.client.get(f"/{w.lang}/codename"),
         200,
         PAGE_TEMPLATES | {"contact/codename.html"},
@@ -265,7 +269,7 @@ STATES = [
     ),
     State(
         "codename-typed-back-wrong",
-        (Walk.start,),
+        (Walk.start_unconfirmed,),
         lambda w: w.client.post(
             f"/{w.lang}/codename/confirm",
             data={"csrf": helpers.csrf_of(w.client.get(f"/{w.lang}/codename").text), "typed": "x"},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import sessions
@@ -233,6 +233,15 @@ def contact_session(request: Request, session: Session) -> ContactSession:
         keys=ContactKeys.unpack(opened.secret[:KEYS_SIZE]),
         codename=codename,
     )
+
+
+def codename_pending(lang: str, opened: ContactSession) -> Response | None:
+    """Until the new codename has been typed back once, the pages that go on (writing, the
+    conversation) lead back to it: whoever skips the check may have written it down wrong and
+    would find that out only when it is too late to see it again."""
+    if opened.codename is None:
+        return None
+    return RedirectResponse(f"/{lang}/codename", status_code=303)
 
 
 def new_contact_session(

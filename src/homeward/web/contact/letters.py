@@ -32,6 +32,7 @@ from homeward.web import deps, multipart
 from homeward.web.contact.deps import (
     ContactSession,
     checked_language,
+    codename_pending,
     contact_session,
     error_message,
     new_contact_session,
@@ -120,7 +121,10 @@ def _form_of(session: Session, contact_id: str) -> tuple[bool, list[str]]:
 @router.get("/{lang}/write")
 def write_form(request: Request, session: DbSession, lang: str) -> Response:
     lang = checked_language(lang)
-    first, desks = _form_of(session, contact_session(request, session).contact_id)
+    opened = contact_session(request, session)
+    if (pending := codename_pending(lang, opened)) is not None:
+        return pending
+    first, desks = _form_of(session, opened.contact_id)
     return _write_page(request, lang, first=first, desks=desks)
 
 
@@ -192,6 +196,8 @@ async def write(request: Request, lang: str) -> Response:
     runtime = runtime_of(request)
     checked = await run_in_threadpool(_checked_contact, request)
     opened = checked.opened
+    if opened is not None and (pending := codename_pending(lang, opened)) is not None:
+        return pending  # before the body is read: no file is written
     settings = runtime.settings
     limit = settings.attachment_max_bytes * max(1, settings.attachments_max_count) + 4 * (
         settings.message_max_chars + 64 * 1024

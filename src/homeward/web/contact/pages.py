@@ -22,6 +22,7 @@ from homeward.web import deps
 from homeward.web.contact import letters
 from homeward.web.contact.deps import (
     checked_language,
+    codename_pending,
     contact_session,
     new_contact_session,
     render,
@@ -187,6 +188,8 @@ async def sign_in(
 def conversation(request: Request, session: DbSession, lang: str, sent: Flag = 0) -> Response:
     lang = checked_language(lang)
     opened = contact_session(request, session)
+    if (pending := codename_pending(lang, opened)) is not None:
+        return pending
     items = contact_service.conversation_for_contact(
         session=session, contact_id=opened.contact_id, keys=opened.keys
     )
