@@ -307,6 +307,23 @@ def test_the_landing_page_says_who_reads_and_what_happens_next(
     visit.close()
 
 
+@pytest.mark.parametrize(
+    ("lang", "letter", "direction"),
+    [("ar", LETTER, "ltr"), ("en", "رسالة تجريبية: ابني يريد العودة إلى البيت.", "rtl")],
+)
+def test_the_letter_field_reads_in_the_letter_s_own_direction(
+    lang: str, letter: str, direction: str, browser: Browser, live_url: str
+) -> None:
+    """A Latin letter on the Arabic page runs left to right, an Arabic one on the English page
+    right to left: the field follows what is typed, not the page."""
+    visit = Visit(browser, live_url, lang, PHONE)
+    typed_back(visit)
+    field = visit.page.locator("#message")
+    field.fill(letter)
+    expect(field).to_have_css("direction", direction)
+    visit.close()
+
+
 def test_an_arabic_date_keeps_its_order_and_leave_names_nothing(
     browser: Browser, live_url: str, sqlite_runtime: Runtime
 ) -> None:

@@ -184,3 +184,21 @@ def test_routing_is_confirmed_and_can_be_sent_back_until_opened(
         fra.locator("table.inbox td.name a").first.click()
         fra.goto(f"{base}{recall_url}")
         expect(fra.get_by_text("can no longer be sent back")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"), [("شكرا لرسالتك، سنساعدك.", "rtl"), ("Merci.", "ltr")]
+)
+def test_the_reply_field_reads_in_the_reply_s_own_direction(
+    text: str, direction: str, browser: Browser, sqlite_runtime: Runtime
+) -> None:
+    """An Arabic reply typed on the (left-to-right) officer page runs right to left."""
+    runtime = sqlite_runtime
+    personas = helpers.make_personas(runtime)
+    conversation_id = letter(runtime, "FRA", "ar", "رسالة تجريبية.")
+    with live_server.serve(runtime) as base:
+        page = signed_in(browser, runtime, base, personas["fra_officer"])
+        page.goto(f"{base}/officer/conversations/{conversation_id}")
+        field = page.get_by_label("Reply (sealed to the contact's codename)")
+        field.fill(text)
+        expect(field).to_have_css("direction", direction)
