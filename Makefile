@@ -48,6 +48,7 @@ bench: install ## Run the benchmarks; results go to bench/results and bench/READ
 	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.signin
 	$(BIN)/python -m bench.durability
+	$(BIN)/python -m bench.passage
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs PyPI)
 	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet uv
