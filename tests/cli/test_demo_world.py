@@ -18,6 +18,7 @@ from homeward.cases import listing, transfers
 from homeward.cases.states import EXITS, Stage
 from homeward.cli import demo as demo_data
 from homeward.cli.main import app
+from homeward.contact import inbox
 from homeward.core.runtime import Runtime
 from homeward.identity.models import StoredReport
 from homeward.policy import binding
@@ -123,3 +124,23 @@ def test_the_logins_say_what_each_is_for_and_that_a_code_works_once(
     [supervisor] = [line for line in lines if " fra.supervisor " in line]
     assert "the one who can clear" in supervisor
     assert "Each code works once" in printed.output
+
+
+def test_every_demo_letter_has_its_language(runtime: Runtime, demo: dict[str, str]) -> None:
+    """As letters from the contact pages do: the cell sees the Arabic letter as Arabic."""
+    languages: dict[str, list[str]] = {}
+    for username in ("fra.officer", "deu.officer", "gbr.officer", "irq.coordinator"):
+        keyring = helpers.keyring(runtime, _persona(runtime, username, demo[username]))
+        with runtime.db.transaction() as session:
+            rows, _total = inbox.inbox(session=session, principal=keyring.principal)
+        languages[username] = sorted(row.language or "" for row in rows)
+    assert languages == {
+        "fra.officer": ["en", "en", "fr"],  # the third was routed to FRA by the cell
+        "deu.officer": ["de"],
+        "gbr.officer": ["en"],
+        "irq.coordinator": ["ar"],
+    }
+    cell = _persona(runtime, "irq.coordinator", demo["irq.coordinator"])
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
+        helpers.officer_signin(client, runtime, cell)
+        assert '<td data-label="Language">AR</td>' in client.get("/officer/inbox").text

@@ -86,8 +86,21 @@ def test_a_letter_sent_after_the_session_ended_is_kept_and_sent_with_the_codenam
     with runtime.db.transaction() as session:
         rows, total = inbox.inbox(session=session, principal=keys.principal)
         assert total == 1
+        assert rows[0].language == "fr"  # the page it was written on, for the desk
         opened = inbox.read(session=session, keyring=keys, conversation_id=rows[0].id)
         assert opened.messages[0].text == LETTER.strip()
+
+
+def test_a_letter_keeps_the_language_of_its_page(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    """The desk sees which language to answer in, as the inbox's Language column shows."""
+    helpers.contact_start(client, "ar")
+    assert helpers.contact_write(client, "رسالة تجريبية.", lang="ar") == 303
+    keys = helpers.keyring(runtime, personas["fra_officer"])
+    with runtime.db.transaction() as session:
+        rows, _total = inbox.inbox(session=session, principal=keys.principal)
+    assert [row.language for row in rows] == ["ar"]
 
 
 def test_the_write_page_says_how_long_the_writer_has(runtime: Runtime, client: TestClient) -> None:

@@ -24,27 +24,36 @@ from homeward.identity import imports as identity_imports
 from homeward.identity.service import Protection
 from homeward.linkage.reports import read_csv
 
-# Synthetic letters: invented people and places, written for the demo. (desk, text)
+# Synthetic letters: invented people and places, written for the demo. (desk, the language of
+# the page it was written on, text)
 LETTERS = (
     (
         "FRA",
+        "en",
         "Bonjour. My son left Roubaix two years ago and now wants to come home. He is afraid. "
         "What should he do first?",
     ),
     (
         "DEU",
+        "de",
         "Ich bin Deutscher und möchte aufhören. Ich bin in der Nähe eines Flusses und habe "
         "keinen Pass mehr.",
     ),
     (
         "unknown",
+        "en",
         "I was born in Europe but I do not know which desk is mine. My mother is "
         "Canadian and my father is French.",
     ),
-    ("FRA", "C'est la mère d'un jeune homme parti en 2015. Il m'a appelée la semaine dernière."),
-    ("GBR", "My brother is from Leeds. He says he wants out but he does not trust anyone."),
+    (
+        "FRA",
+        "fr",
+        "C'est la mère d'un jeune homme parti en 2015. Il m'a appelée la semaine dernière.",
+    ),
+    ("GBR", "en", "My brother is from Leeds. He says he wants out but he does not trust anyone."),
     (
         "unknown",
+        "ar",
         "أكتب إليكم من أجل زوجي. هو ألماني أو فرنسي، لا أعرف بالضبط. نحن في مخيم ونريد "
         "الخروج مع أطفالنا.",
     ),
@@ -217,9 +226,11 @@ def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> No
 def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str]:
     """The letters' conversation ids, in order; the first has the FRA desk's answer."""
     conversations = []
-    for desk, text in LETTERS:
+    for desk, language, text in LETTERS:
+        # As the contact pages do: the codename from the page's word list, the page's language
+        # kept with the letter (the inbox shows it, and answers are drafted in it).
         _codename, contact, keys = contact_service.start(
-            session=session, secrets=runtime.secrets, cost=runtime.cost
+            session=session, secrets=runtime.secrets, cost=runtime.cost, language=language
         )
         contact_service.write(
             session=session,
@@ -230,6 +241,7 @@ def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str
             desk_code=desk,
             files=[],
             max_chars=runtime.settings.message_max_chars,
+            language=language,
         )
         conversation = contact.conversation
         if conversation is None:

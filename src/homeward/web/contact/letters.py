@@ -253,6 +253,7 @@ async def _send(
                     desk_code=form.fields.get("desk"),
                     files=form.files,
                     max_chars=settings.message_max_chars,
+                    language=lang,
                 )
 
         try:
@@ -273,7 +274,9 @@ async def _send(
     )
 
 
-def _sign_in_and_store(runtime: Runtime, codename: str, letter: Letter, desk: str | None) -> str:
+def _sign_in_and_store(
+    runtime: Runtime, codename: str, letter: Letter, desk: str | None, lang: str
+) -> str:
     """One Argon2id (run before the transaction's first query, on the gate's thread, as
     /signin does), then the new session and the letter in one transaction: both or neither."""
     settings = runtime.settings
@@ -290,6 +293,7 @@ def _sign_in_and_store(runtime: Runtime, codename: str, letter: Letter, desk: st
             desk_code=desk,
             files=[],
             max_chars=settings.message_max_chars,
+            language=lang,
         )
         return new_contact_session(session, runtime, contact.id, keys)
 
@@ -306,7 +310,7 @@ async def _send_after_sign_in(
     if codename is not None:
         try:
             token = await runtime.kdf_gate.run_for_contact(
-                lambda: _sign_in_and_store(runtime, codename, letter, form.fields.get("desk"))
+                lambda: _sign_in_and_store(runtime, codename, letter, form.fields.get("desk"), lang)
             )
         except LETTER_ERRORS as exc:
             where, said = _letter_error(t, exc)
