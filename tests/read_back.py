@@ -30,7 +30,9 @@ def read_all(runtime: Runtime, persona: helpers.Persona) -> list[ReadMessage]:
     page = 1
     while True:
         with runtime.db.transaction() as session:
-            rows, total = inbox.inbox(session=session, principal=keyring.principal, page=page)
+            rows, total = inbox.inbox(
+                session=session, principal=keyring.principal, query=inbox.InboxQuery(page=page)
+            )
         for row in rows:
             with runtime.db.transaction() as session:
                 view = inbox.read(session=session, keyring=keyring, conversation_id=row.id)

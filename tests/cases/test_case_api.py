@@ -44,7 +44,7 @@ def test_case_life_over_the_api(
         f"/api/v1/cases/{case_id}/stage", headers=fra, json={"stage": "repatriated", "note": "x"}
     )
     assert skipped.status_code == 409
-    assert "in_contact to repatriated" in skipped.json()["detail"]
+    assert "in contact cannot be moved to repatriated" in skipped.json()["detail"]
     noted = api.post(
         f"/api/v1/cases/{case_id}/notes", headers=fra, json={"text": "Called the mother."}
     )

@@ -17,6 +17,7 @@ are an hour old.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import random
 import re
@@ -154,6 +155,14 @@ def sign_up(client: httpx.Client) -> str:
     """A first visit: a codename and a session, then the write form's token."""
     started = client.post("/en/start", data={"csrf": csrf(client.get("/en"))})
     assert started.status_code == 303, started.text[:500]  # on to the codename page
+    shown = client.get("/en/codename")
+    match = helpers.CODENAME_FIELD.search(shown.text)
+    assert match, "no codename on the page"
+    typed = client.post(
+        "/en/codename/confirm",
+        data={"csrf": csrf(shown), "typed": html.unescape(match.group(1))},
+    )
+    assert typed.status_code == 303, typed.text[:500]  # typed back once, on to writing
     return csrf(client.get("/en/write"))
 
 

@@ -6,6 +6,7 @@ with an unbounded integer fails here. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ def test_every_integer_parameter_is_bounded(runtime: Runtime) -> None:
     app = create_app(runtime)
     walked = [param for _path, found in integer_params(app) for param in found]
     assert {(p.path, p.name) for p in walked} >= {
-        ("/officer/", "page"),
+        ("/officer/inbox", "page"),
         ("/officer/audit/entries/{leaf_index}/proof", "leaf_index"),
         ("/api/v1/audit/entries/{leaf_index}/proof", "leaf_index"),
         ("/api/v1/audit/consistency", "new"),
@@ -96,7 +97,10 @@ def _request(
         for p in found
         if p is target or p.required or p.where == "path"
     }
-    url = path.format(**ids, **{p.name: chosen[p.name] for p in found if p.where == "path"})
+    values = {**ids, **{p.name: chosen[p.name] for p in found if p.where == "path"}}
+    # Records the test does not make (a point, a plan) are named by an id that finds nothing:
+    # the number is checked before the record is looked up.
+    url = path.format_map(defaultdict(lambda: "0" * 32, values))
     query = {p.name: chosen[p.name] for p in found if p.where == "query" and p.name in chosen}
     return url, query
 

@@ -204,6 +204,10 @@ def case_and_transfer(runtime: Runtime, personas: helpers.Personas) -> tuple[str
     return made[0], made[1]
 
 
+NO_RECORD = "0" * 32
+"""Where the form's record does not matter: the token is checked before the record is looked up."""
+
+
 def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
     runtime: Runtime, personas: helpers.Personas
 ) -> None:
@@ -253,6 +257,21 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         ),
         "/officer/identity/reports": ("fra_officer", {"family_name": "Saidi"}),
         "/officer/identity/import": ("fra_officer", {"csv": "record_id\nR1\n"}),
+        "/officer/inbox/bulk": ("fra_officer", {"action": "star", "ids": "x"}),
+        "/officer/conversations/{conversation_id}/unread": ("fra_officer", {}),
+        "/officer/conversations/{conversation_id}/recall": ("fra_officer", {"reason": "not ours"}),
+        "/officer/passage/points": ("coordinator", {"name": "Synthetic crossing"}),
+        "/officer/passage/points/{point_id}": ("coordinator", {"name": "Synthetic crossing"}),
+        "/officer/passage/points/{point_id}/closures": ("coordinator", {"reason": "x"}),
+        "/officer/passage/points/{point_id}/closures/{closure_id}/lift": ("coordinator", {}),
+        "/officer/cases/{case_id}/plans": ("fra_officer", {"point_id": NO_RECORD}),
+        "/officer/passage/plans/{plan_id}/approve": ("fra_officer", {}),
+        "/officer/passage/plans/{plan_id}/cancel": ("fra_officer", {"reason": "x"}),
+        "/officer/passage/plans/{plan_id}/change": ("fra_officer", {"bring": "x"}),
+        "/officer/passage/plans/{plan_id}/tell": ("fra_officer", {"text": "x"}),
+        "/officer/passage/plans/{plan_id}/handover": ("fra_officer", {"happened": "yes"}),
+        "/officer/cases/{case_id}/custody": ("fra_officer", {"held_by": "x"}),
+        "/officer/cases/{case_id}/custody/stage": ("fra_officer", {"stage": "in_custody"}),
     }
     posted = {
         context.path
@@ -269,7 +288,12 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
     for template, (who, fields) in forms.items():
         desk = "IRQ" if who == "coordinator" else "FRA"
         path = template.format(
-            conversation_id=owners[desk], case_id=case_id, transfer_id=transfer_id
+            conversation_id=owners[desk],
+            case_id=case_id,
+            transfer_id=transfer_id,
+            point_id=NO_RECORD,
+            closure_id=NO_RECORD,
+            plan_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}
