@@ -3,15 +3,22 @@ unread count the navigation shows equal to what the list marks."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import text
+from fastapi.testclient import TestClient
+from sqlalchemy import text, update
 
 from homeward.audit import service as audit
 from homeward.audit.models import AuditEvent
 from homeward.contact import inbox
 from homeward.contact import service as contact_service
+from homeward.contact.models import Conversation
+from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.core.runtime import Runtime
+from homeward.web.app import create_app
 from tests import helpers
 
 
@@ -322,3 +329,48 @@ def test_recall_before_opening_and_refused_after(
 def audit_entries(runtime: Runtime) -> list[AuditEvent]:
     with runtime.db.transaction() as session:
         return list(audit.entries(session=session))
+
+
+def test_the_start_page_finds_the_oldest_letters_beyond_the_inbox_s_first_page(
+    runtime: Runtime, personas: helpers.Personas
+) -> None:
+    """The oldest unanswered letter is the one the start page must show, though the inbox
+    (newest first) has it on its second page; another desk's and an answered letter are not
+    counted."""
+    oldest = write(runtime)
+    later = [write(runtime) for _ in range(inbox.PAGE_SIZE)]
+    other_desk, answered = write(runtime, desk="DEU"), write(runtime)
+    keyring = helpers.keyring(runtime, personas["fra_officer"])
+    long_ago = utcnow() - timedelta(days=10)
+    with runtime.db.transaction() as session:
+        for conversation_id, days in ((oldest, 10), (other_desk, 20), (answered, 30)):
+            session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(
+                    awaiting_reply_since=utcnow() - timedelta(days=days),
+                    last_message_at=utcnow() - timedelta(days=days),
+                )
+            )
+        inbox.reply(session=session, keyring=keyring, conversation_id=answered, text="Read.")
+    with runtime.db.transaction() as session:
+        first_page, _total = inbox.inbox(
+            session=session,
+            principal=keyring.principal,
+            query=inbox.InboxQuery(unanswered_only=True),
+        )
+        waiting, total = inbox.awaiting_reply(session=session, principal=keyring.principal, limit=5)
+    assert oldest not in {row.id for row in first_page}
+    assert total == 1 + len(later)
+    assert waiting[0].id == oldest
+    assert waiting[0].since <= long_ago + timedelta(seconds=5)
+    assert len(waiting) == 5
+    assert [letter.since for letter in waiting] == sorted(letter.since for letter in waiting)
+    assert {other_desk, answered}.isdisjoint(letter.id for letter in waiting)
+
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
+        helpers.officer_signin(client, runtime, personas["fra_officer"])
+        start = client.get("/officer/").text
+    names = re.findall(r'<a href="/officer/conversations/([0-9a-f]+)">', start)
+    assert names == [letter.id for letter in waiting]
+    assert '<a href="/officer/inbox?show=unanswered">' in start

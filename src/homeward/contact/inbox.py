@@ -235,6 +235,43 @@ def inbox(
     return made, total
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A conversation whose contact has waited longest for the desk's answer."""
+
+    id: str
+    name: str
+    since: datetime
+
+
+def awaiting_reply(
+    *, session: Session, principal: policy.Principal, limit: int
+) -> tuple[list[Waiting], int]:
+    """The letters this officer's desk has left unanswered longest, oldest first, and how many
+    await a reply: for the start page, which must not miss the oldest because the inbox's
+    first page is ordered by the newest. Through the binding, as the inbox."""
+    policy.require_permission(principal, roles.CONVERSATION_LIST)
+    binding.bind(session, principal)
+    where = (
+        Conversation.last_message_at.is_not(None),
+        Conversation.awaiting_reply_since.is_not(None),
+    )
+    total = int(session.scalar(select(func.count(Conversation.id)).where(*where)) or 0)
+    rows = session.scalars(
+        select(Conversation)
+        .where(*where)
+        .order_by(Conversation.awaiting_reply_since.asc(), Conversation.id)
+        .limit(limit)
+    )
+    oldest = [
+        Waiting(id=c.id, name=name_of(c), since=c.awaiting_reply_since)
+        for c in rows
+        if c.awaiting_reply_since is not None
+    ]
+    session.flush()  # the names made up for older conversations
+    return oldest, total
+
+
 def routed_by_desk(
     *, session: Session, secrets: ServerSecrets, principal: policy.Principal, limit: int = 20
 ) -> list[RouteView]:

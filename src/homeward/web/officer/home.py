@@ -7,7 +7,6 @@ list goes through the same services (and so the same policy) as its full page.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -31,19 +30,12 @@ router = APIRouter(prefix="/officer", include_in_schema=False)
 LETTERS_SHOWN = 5
 
 
-@dataclass(frozen=True, order=True)
-class Letter:
-    since: datetime
-    id: str
-    name: str
-
-
 @dataclass
 class Start:
     """What the start page shows; None where the role has no such work."""
 
     letters_waiting: int | None = None
-    oldest_letters: list[Letter] = field(default_factory=list)
+    oldest_letters: list[contact_inbox.Waiting] = field(default_factory=list)
     to_route: int | None = None
     stale: case_listing.Shortlist | None = None
     assigned: case_listing.Shortlist | None = None
@@ -55,21 +47,19 @@ class Start:
     people: People | None = None
     missed: list[passage_flows.PlanRow] = field(default_factory=list)
     """Plans of the desk whose window passed without a handover."""
+    disputed: list[passage_flows.PlanRow] = field(default_factory=list)
+    """Plans of the desk whose handover the two sides disagree on."""
+    plans_to_approve: list[passage_flows.PlanRow] = field(default_factory=list)
+    """For a supervisor: the desk's plans waiting for an approval they may give."""
 
 
 def _letters(session: Session, principal: Principal, start: Start) -> None:
     if roles.may(principal.role, roles.CONVERSATION_ROUTE):
         _rows, start.to_route = contact_inbox.inbox(session=session, principal=principal)
         return
-    rows, start.letters_waiting = contact_inbox.inbox(
-        session=session, principal=principal, query=contact_inbox.InboxQuery(unanswered_only=True)
+    start.oldest_letters, start.letters_waiting = contact_inbox.awaiting_reply(
+        session=session, principal=principal, limit=LETTERS_SHOWN
     )
-    waiting = sorted(
-        Letter(row.awaiting_reply_since, row.id, row.name)
-        for row in rows
-        if row.awaiting_reply_since is not None
-    )
-    start.oldest_letters = waiting[:LETTERS_SHOWN]
 
 
 def _cases(session: Session, runtime: Runtime, principal: Principal, start: Start) -> None:
@@ -115,6 +105,8 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
     if roles.may(principal.role, roles.AUDIT_READ):
         _audit(session, principal, start)
     start.missed = passage_flows.missed(session=session, principal=principal)
+    start.disputed = passage_flows.disputed(session=session, principal=principal)
+    start.plans_to_approve = passage_flows.to_approve(session=session, principal=principal)
     return render(
         request,
         "home.html",
