@@ -202,3 +202,26 @@ def test_the_reply_field_reads_in_the_reply_s_own_direction(
         field = page.get_by_label("Reply (sealed to the contact's codename)")
         field.fill(text)
         expect(field).to_have_css("direction", direction)
+
+
+def test_enter_in_the_route_reason_asks_to_confirm_the_routing_and_marks_nothing(
+    browser: Browser, sqlite_runtime: Runtime
+) -> None:
+    """Enter in a text field presses the form's first button: in the bulk form that must not
+    be "Mark read" on what is ticked, but the routing's own first step, which changes nothing."""
+    runtime = sqlite_runtime
+    personas = helpers.make_personas(runtime)
+    letter(runtime, None, "fr", "Synthetic: je ne sais pas quel pays.")
+    letter(runtime, None, "ar", "رسالة تجريبية: لا أعرف أي بلد.")
+    with live_server.serve(runtime) as base:
+        cell = signed_in(browser, runtime, base, personas["coordinator"])
+        expect(cell.locator("table.inbox tbody tr.unread")).to_have_count(2)
+        cell.locator("table.inbox tbody tr").first.get_by_role("checkbox").check()
+        cell.get_by_text("Route to a desk…").click()
+        cell.get_by_label("Desk", exact=True).select_option("FRA")
+        cell.get_by_label("Why this desk").fill("Synthetic: names a town near Lyon.")
+        cell.get_by_label("Why this desk").press("Enter")
+        expect(cell.get_by_role("heading", name="Route to FRA?")).to_be_visible()
+        cell.goto(f"{base}/officer/inbox")
+        expect(cell.locator("table.inbox tbody tr.unread")).to_have_count(2)  # none marked read
+        assert cell.get_by_role("button", name="Route…").count() == 1  # the default is hidden
