@@ -62,6 +62,13 @@ class Rule:
 THROUGH_PLAN = "an approved passage plan"
 """`cleared` <-> `passage_planned`: passage/flows.py moves the case when a plan is approved,
 and back when the approval is voided or the plan cancelled (cases cannot see plans)."""
+THROUGH_HANDOVER = "both confirmations of the handover"
+"""`passage_planned` -> `handed_over`: passage/handovers.py, when the receiving unit and the
+desk have both said the handover happened."""
+THROUGH_CUSTODY = "the custody chain's first entry"
+"""`handed_over` -> `in_custody`: passage/custody.py, once the chain has its first entry."""
+THROUGH_ARRIVAL = "an arrival confirmed by the home nation's desk"
+"""`in_custody` -> `repatriated`: passage/custody.py, on an arrival entered by the owning desk."""
 
 
 def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
@@ -75,9 +82,9 @@ def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
         (Stage.PASSAGE_PLANNED, Stage.CLEARED): Rule(
             DESK, needs_note=False, only_through=THROUGH_PLAN
         ),
-        (Stage.PASSAGE_PLANNED, Stage.HANDED_OVER): Rule(DESK),
-        (Stage.HANDED_OVER, Stage.IN_CUSTODY): Rule(DESK),
-        (Stage.IN_CUSTODY, Stage.REPATRIATED): Rule(DESK),
+        (Stage.PASSAGE_PLANNED, Stage.HANDED_OVER): Rule(DESK, only_through=THROUGH_HANDOVER),
+        (Stage.HANDED_OVER, Stage.IN_CUSTODY): Rule(DESK, only_through=THROUGH_CUSTODY),
+        (Stage.IN_CUSTODY, Stage.REPATRIATED): Rule(DESK, only_through=THROUGH_ARRIVAL),
         (Stage.REPATRIATED, Stage.CLOSED): Rule(SUPERVISOR),
     }
     for stage in PATH[:-1]:
@@ -119,6 +126,19 @@ STEP_LABELS = {
     Stage.DECEASED: "He died",
 }
 """The button that makes each move, in words."""
+
+HOW = {
+    Stage.PASSAGE_PLANNED: "A supervisor who did not write the plan approves it, and the case "
+    "moves",
+    Stage.CLEARED: "Cancelling or changing the plan moves it back",
+    Stage.HANDED_OVER: "A case is handed over only when the receiving unit and the desk have "
+    "both confirmed the handover, each on the plan's handover page",
+    Stage.IN_CUSTODY: "A case is in custody only once its custody chain has a first entry after "
+    "the handover",
+    Stage.REPATRIATED: "A case is repatriated only when the home nation's desk has entered the "
+    "arrival in its custody chain",
+}
+"""For a move made only through another step: what makes it, for the refusal."""
 
 _DOING = {
     Stage.CLEARED: "clear a case",

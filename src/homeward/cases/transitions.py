@@ -14,7 +14,15 @@ from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
 from homeward.cases.models import Case, CaseNote, CaseNoteWrap
-from homeward.cases.states import TRANSITIONS, WORDS, Stage, allowed_next, doing, roles_in_words
+from homeward.cases.states import (
+    HOW,
+    TRANSITIONS,
+    WORDS,
+    Stage,
+    allowed_next,
+    doing,
+    roles_in_words,
+)
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto import sealing
@@ -59,12 +67,7 @@ def transition(
     if rule.only_through and via != rule.only_through:
         raise TransitionNotAllowed(
             f"A case that is {WORDS[current]} moves to {WORDS[target]} only through "
-            f"{rule.only_through}, never by hand: "
-            + (
-                "a supervisor who did not write the plan approves it, and the case moves"
-                if target is Stage.PASSAGE_PLANNED
-                else "cancelling or changing the plan moves it back"
-            )
+            f"{rule.only_through}, never by hand. {HOW[target]}."
         )
     if principal.role not in rule.roles:
         who = roles_in_words(rule.roles)

@@ -21,7 +21,7 @@ from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases import transitions
 from homeward.cases.models import Case
-from homeward.cases.states import Stage
+from homeward.cases.states import THROUGH_ARRIVAL, THROUGH_CUSTODY, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput
 from homeward.crypto.keys import ServerSecrets
@@ -39,8 +39,8 @@ from homeward.passage.schemas import COORDINATES, text
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 
-CUSTODY_VIA = "the custody chain's first entry"
-ARRIVAL_VIA = "an arrival confirmed by the home nation's desk"
+CUSTODY_VIA = THROUGH_CUSTODY
+ARRIVAL_VIA = THROUGH_ARRIVAL
 """What moves a case to `in_custody` and to `repatriated` (`only_through` in cases/states.py)."""
 KIND_WORDS = {
     "screening_facility": "screening facility",

@@ -20,7 +20,7 @@ from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases import transitions
 from homeward.cases.models import Case
-from homeward.cases.states import WORDS, Stage
+from homeward.cases.states import THROUGH_HANDOVER, WORDS, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.crypto.keys import ServerSecrets
@@ -42,7 +42,7 @@ from homeward.policy import binding, roles
 from homeward.policy import check as policy
 from homeward.policy.roles import Role
 
-HANDOVER_VIA = "both confirmations of the handover"
+HANDOVER_VIA = THROUGH_HANDOVER
 """What moves a case to `handed_over` (the rule's `only_through` in cases/states.py)."""
 SIDE_WORDS = {DESK: "the owning desk", CELL: "the receiving unit's cell"}
 STATE_WORDS = {
