@@ -15,3 +15,8 @@ class WindowFull(BookingRefused):
 
 class ApprovalRefused(BadInput):
     """The approval breaks the two-person rule, or the plan cannot be approved as it is."""
+
+
+class PlanSettled(BadInput):
+    """A side has given its word on the plan's handover: the plan is a record now, and is no
+    longer changed or called off (only one both sides say did not happen is cancelled)."""

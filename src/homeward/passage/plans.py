@@ -25,7 +25,8 @@ from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.passage import access, approvals, calendar
-from homeward.passage.exceptions import BookingRefused
+from homeward.passage.custody_models import CONFIRMED, DISPUTED, NOT_HAPPENED, Handover
+from homeward.passage.exceptions import BookingRefused, PlanSettled
 from homeward.passage.models import (
     BOOKED,
     CANCELLED,
@@ -123,6 +124,35 @@ def _checked(point: HandoverPoint, details: PlanDetails) -> PlanDetails:
     return checked
 
 
+def _refuse_once_confirmed(session: Session, plan: PassagePlan, *, cancelling: bool) -> None:
+    """Once a side has given its word on the handover, the plan is what that word is about: it
+    is kept as it is. Only a handover both sides say did not happen lets the plan be cancelled
+    (the case goes back to cleared and a new plan is booked)."""
+    handover = session.scalars(select(Handover).where(Handover.plan_id == plan.id)).first()
+    if handover is None or not handover.confirmations:
+        return
+    if handover.state == NOT_HAPPENED:
+        if cancelling:
+            return
+        raise PlanSettled(
+            "plan",
+            "both sides said the handover did not happen: cancel this plan with a reason and "
+            "book a new one",
+        )
+    if handover.state == CONFIRMED:
+        why = "the handover was confirmed by both sides; the plan is its record"
+    elif handover.state == DISPUTED:
+        why = "the handover is disputed; the two sides settle it on the handover page first"
+    else:
+        why = (
+            "a side has confirmed the handover; if it did not happen, both sides say so on the "
+            "handover page, and then the plan can be cancelled"
+        )
+    raise PlanSettled(
+        "plan", f"it cannot be {'cancelled' if cancelling else 'changed'} any more: {why}"
+    )
+
+
 def _detail(plan: PassagePlan, point: HandoverPoint) -> dict[str, str]:
     return {
         "plan": plan.id,
@@ -200,6 +230,7 @@ def change(
     plan = access.own_plan(session, principal, plan_id)
     if plan.status == CANCELLED:
         raise BadInput("plan", "the plan is cancelled; book a new one")
+    _refuse_once_confirmed(session, plan, cancelling=False)
     case = access.own_case(session, principal, plan.case_id)
     point = _point(session, point_id or plan.point_id)
     checked = _checked(point, details)
@@ -253,6 +284,7 @@ def cancel(
     plan = access.own_plan(session, principal, plan_id)
     if plan.status == CANCELLED:
         raise BadInput("plan", "the plan is already cancelled")
+    _refuse_once_confirmed(session, plan, cancelling=True)
     why = text(reason, "reason", 2000, required=True)
     case = access.own_case(session, principal, plan.case_id)
     calendar.give_back(session, plan.point_id, plan.window_starts_at)

@@ -22,7 +22,7 @@ from homeward.core.errors import (
     TooLarge,
 )
 from homeward.identity.decisions import DecisionConflict
-from homeward.passage.exceptions import ApprovalRefused, WindowFull
+from homeward.passage.exceptions import ApprovalRefused, PlanSettled, WindowFull
 from homeward.policy.binding import UnboundQuery
 
 STATUSES: dict[type[HomewardError], int] = {
@@ -43,6 +43,7 @@ STATUSES: dict[type[HomewardError], int] = {
     DecisionConflict: 409,
     WindowFull: 409,  # the last place went to someone else: the window, not the input, is wrong
     ApprovalRefused: 409,  # the plan's state (author, cancelled, already approved) refuses it
+    PlanSettled: 409,  # a side's word on the handover keeps the plan as it is
     UnboundQuery: 500,  # a bug: a protected table queried with nobody to decide for
     BackupRefused: 400,  # the command line's; no route raises it
 }
