@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts.service import Keyring
@@ -26,9 +26,10 @@ from homeward.contact.models import Conversation
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import access, approvals, plans, told
+from homeward.passage import access, approvals, handovers, plans, told
 from homeward.passage import hours as clock
-from homeward.passage.models import CANCELLED, PassagePlan, PassagePlanApproval
+from homeward.passage.custody_models import DISPUTED, Handover, HandoverConfirmation
+from homeward.passage.models import BOOKED, CANCELLED, PassagePlan, PassagePlanApproval
 from homeward.passage.schemas import PlanDetails
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
@@ -142,18 +143,45 @@ class PlanState:
     missed: bool
     voided: PassagePlanApproval | None
     """The last approval, voided by a change, when the plan is not approved now."""
+    handover: str = ""
+    """The handover's state (`handovers.STATE_WORDS`), or "" while no side has said a word."""
 
 
-def state_of(plan: PassagePlan, case_stage: str, now: datetime | None = None) -> PlanState:
+SAID_HAPPENED = exists().where(
+    Handover.plan_id == PassagePlan.id,
+    HandoverConfirmation.handover_id == Handover.id,
+    HandoverConfirmation.happened.is_(True),
+    HandoverConfirmation.superseded_at.is_(None),
+)
+"""A side's standing word says the handover of this plan happened: its window is not missed
+(the other side's word is awaited, or the two disagree, which is flagged as disputed)."""
+
+
+def state_of(
+    plan: PassagePlan,
+    case_stage: str,
+    now: datetime | None = None,
+    handover: Handover | None = None,
+) -> PlanState:
     now = now or utcnow()
     approved = approvals.is_approved(plan)
     last = plan.approvals[-1] if plan.approvals else None
+    said_happened = any(word.happened for word in handovers.live(handover).values())
     return PlanState(
         plan=plan,
         approved=approved,
-        missed=plan.status != CANCELLED and plan.window_ends_at <= now and case_stage in WAITING,
+        missed=plan.status != CANCELLED
+        and plan.window_ends_at <= now
+        and case_stage in WAITING
+        and not said_happened,
         voided=last if not approved and last is not None and last.voided_at else None,
+        handover=handover.state if handover is not None and handover.confirmations else "",
     )
+
+
+def handover_of(session: Session, plan: PassagePlan) -> Handover | None:
+    """The plan's handover, if a side has begun it (read through the binding)."""
+    return session.scalars(select(Handover).where(Handover.plan_id == plan.id)).first()
 
 
 def case_plans(
@@ -163,7 +191,7 @@ def case_plans(
     if owner_nation != principal.nation or not roles.may(principal.role, roles.PLAN_READ):
         return []
     found = plans.plans_of(session=session, principal=principal, case_id=case_id)
-    return [state_of(plan, stage) for plan in found]
+    return [state_of(plan, stage, handover=handover_of(session, plan)) for plan in found]
 
 
 @dataclass(frozen=True)
@@ -193,8 +221,55 @@ def missed(
             PassagePlan.status != CANCELLED,
             PassagePlan.window_ends_at <= (now or utcnow()),
             Case.stage.in_(WAITING),
+            ~SAID_HAPPENED,
         )
         .order_by(PassagePlan.window_starts_at)
+    )
+    return [
+        PlanRow(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)
+        for plan, reference in rows
+    ]
+
+
+def disputed(*, session: Session, principal: policy.Principal) -> list[PlanRow]:
+    """This desk's plans whose handover the two sides disagree on: flagged until a side
+    revises its word."""
+    if not roles.may(principal.role, roles.PLAN_WRITE):
+        return []
+    binding.bind(session, principal)
+    rows = session.execute(
+        select(PassagePlan, Case.reference)
+        .join(Case, Case.id == PassagePlan.case_id)
+        .join(Handover, Handover.plan_id == PassagePlan.id)
+        .where(PassagePlan.owner_nation == principal.nation, Handover.state == DISPUTED)
+        .order_by(PassagePlan.window_starts_at)
+    )
+    return [
+        PlanRow(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)
+        for plan, reference in rows
+    ]
+
+
+def to_approve(
+    *, session: Session, principal: policy.Principal, now: datetime | None = None
+) -> list[PlanRow]:
+    """Plans of this supervisor's desk waiting for an approval they may give: not written by
+    them, not cancelled, the case still cleared or planned, the window still to come."""
+    if not roles.may(principal.role, roles.PLAN_APPROVE):
+        return []
+    binding.bind(session, principal)
+    rows = session.execute(
+        select(PassagePlan, Case.reference)
+        .join(Case, Case.id == PassagePlan.case_id)
+        .where(
+            PassagePlan.owner_nation == principal.nation,
+            PassagePlan.status == BOOKED,
+            PassagePlan.window_starts_at > (now or utcnow()),
+            ~PassagePlan.authors.contains(f",{principal.officer_id},"),
+            Case.stage.in_(access.PLANNABLE),
+        )
+        .order_by(PassagePlan.window_starts_at)
+        .limit(100)
     )
     return [
         PlanRow(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)

@@ -312,7 +312,7 @@ def list_plans(session: DbSession, case_id: str, keyring: Officer) -> list[PlanR
             window_ends_at=plan.window_ends_at,
             status=plan.status,
             approved=approvals.is_approved(plan),
-            missed=flows.state_of(plan, stage).missed,
+            missed=flows.state_of(plan, stage, handover=flows.handover_of(session, plan)).missed,
         )
         for plan in found
     ]

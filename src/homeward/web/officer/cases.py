@@ -121,6 +121,9 @@ def case_list(
         levels={int(level): level.name for level in Classification},
         may_export=roles.may(principal.role, roles.CASE_EXPORT),
         missed={row.case_id for row in passage_flows.missed(session=session, principal=principal)},
+        disputed={
+            row.case_id for row in passage_flows.disputed(session=session, principal=principal)
+        },
     )
 
 

@@ -47,6 +47,10 @@ class Start:
     people: People | None = None
     missed: list[passage_flows.PlanRow] = field(default_factory=list)
     """Plans of the desk whose window passed without a handover."""
+    disputed: list[passage_flows.PlanRow] = field(default_factory=list)
+    """Plans of the desk whose handover the two sides disagree on."""
+    plans_to_approve: list[passage_flows.PlanRow] = field(default_factory=list)
+    """For a supervisor: the desk's plans waiting for an approval they may give."""
 
 
 def _letters(session: Session, principal: Principal, start: Start) -> None:
@@ -101,6 +105,8 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
     if roles.may(principal.role, roles.AUDIT_READ):
         _audit(session, principal, start)
     start.missed = passage_flows.missed(session=session, principal=principal)
+    start.disputed = passage_flows.disputed(session=session, principal=principal)
+    start.plans_to_approve = passage_flows.to_approve(session=session, principal=principal)
     return render(
         request,
         "home.html",

@@ -20,7 +20,7 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
-from homeward.passage import access, approvals, calendar, flows, plans, points
+from homeward.passage import access, approvals, calendar, flows, handovers, plans, points
 from homeward.passage import hours as clock
 from homeward.passage.models import HandoverPoint, PassagePlan
 from homeward.passage.schemas import CalendarWindow, PlanDetails, PointData
@@ -608,7 +608,9 @@ def _plan_page(
         raise NotFound("plan")
     owner = plan.owner_nation == principal.nation
     case = access.own_case(session, principal, plan.case_id) if owner else None
-    state = flows.state_of(plan, case.stage if case else "")
+    state = flows.state_of(
+        plan, case.stage if case else "", handover=flows.handover_of(session, plan)
+    )
     officers = {a.approver_id for a in plan.approvals} | set(approvals.authors(plan))
     officers |= {a.voided_by for a in plan.approvals if a.voided_by}
     return render(
@@ -626,6 +628,7 @@ def _plan_page(
         window=_span(plan.point, plan.window_starts_at, plan.window_ends_at),
         may_write=owner and roles.may(principal.role, roles.PLAN_WRITE),
         may_approve=owner and roles.may(principal.role, roles.PLAN_APPROVE),
+        handover_words=handovers.STATE_WORDS,
         refusal=refusal,
         typed=typed or {},
     )
