@@ -297,6 +297,16 @@ machine's CPU used by anything but the bench process and its PostgreSQL backends
 the tables). The world (every window of the year, to pick windows with room) is frozen out of
 the garbage collector (`gc.freeze`), which a server's heap would not hold.
 
+**Reading the race.** The racers are threads of one Python process, so they share its GIL and
+the machine's two cores: a round costs about *N* bookings of CPU whatever the database does,
+and the winner's own time includes the others' Python work. On SQLite with a connection each,
+the racers that do not hold the write lock wait in SQLite's busy handler, which sleeps and
+retries (up to 100 ms a try, see `core/db.py`): each booking takes ~10 ms, but a round of 16
+takes most of a second. With one pool they queue for its one connection instead and a round
+is about *N* bookings back to back. On PostgreSQL the losers wait on the counter row's lock
+and are refused as soon as the winner commits. Either way the database decides: no round had
+two winners or none, and no racer failed with anything but `WindowFull`.
+
 """
 
 
