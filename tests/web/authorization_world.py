@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, compile_path
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
@@ -61,7 +61,15 @@ def form_of(payload: dict[str, object], csrf: str) -> dict[str, str]:
 
 
 def wrong_method(app: FastAPI, path: str) -> str:
-    taken = {method for method, declared in app_routes(app) if declared == path}
+    """A method this path does not take, and that no other route's pattern takes on it
+    (GET /api/v1/conversations/bulk is GET /api/v1/conversations/{conversation_id})."""
+    routes = app_routes(app)
+    taken = {method for method, declared in routes if declared == path}
+    taken |= {
+        method
+        for method, declared in routes
+        if method != "MOUNT" and compile_path(declared)[0].match(path)
+    }
     return next(m for m in ("GET", "POST", "PUT", "DELETE", "PATCH") if m not in taken)
 
 

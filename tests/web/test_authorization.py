@@ -206,6 +206,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1" + CONV + "/replies"): Case(201, payload={"text": REPLY}),
     ("PUT", "/api/v1" + CONV + "/star"): Case(204, payload={"starred": True}),
     ("POST", "/api/v1" + CONV + "/route"): routing(204),
+    ("POST", "/api/v1/conversations/bulk"): Case(
+        200, payload=lambda w: BULK | {"ids": [w.conversations["FRA"]]}
+    ),
     ("GET", "/api/v1/attachments/{attachment_id}"): Case(200),
     ("GET", "/officer/audit"): auditing(200, listing=True),
     ("GET", "/officer/audit/"): auditing(200, listing=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,3 +102,24 @@ class RecallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class BulkIn(BaseModel):
+    """One action on many conversations, as the inbox page's bulk form: each checked and
+    audited as if alone, all or nothing. Routing needs `desk` and `reason`, as routing one does
+    (the page's confirmation step is the client's to ask)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["read", "unread", "star", "unstar", "route"]
+    ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1,
+        max_length=200,  # contact.inbox.BULK_MAX
+    )
+    desk: str = Field(default="", max_length=3, pattern="^([A-Z]{3})?$")
+    reason: str = Field(default="", max_length=1000)
+
+
+class BulkOut(BaseModel):
+    changed: int
+    """How many conversations the action went through (each counted once)."""

@@ -14,6 +14,8 @@ from homeward.accounts.schemas import DeskOut, Me, TokenIn, TokenOut
 from homeward.cases import flows as case_flows
 from homeward.contact import inbox as inbox_service
 from homeward.contact.schemas import (
+    BulkIn,
+    BulkOut,
     ConversationOut,
     InboxItem,
     InboxPage,
@@ -118,6 +120,23 @@ def list_conversations(
         page=page,
         page_size=inbox_service.PAGE_SIZE,
     )
+
+
+@router.post("/conversations/bulk", operation_id="bulk_conversations", responses=ERRORS)
+def bulk(request: Request, session: DbSession, body: BulkIn, keyring: Officer) -> BulkOut:
+    """Mark read or unread, star or unstar, or route (with `desk` and `reason`) many
+    conversations, as the inbox page's bulk form does: each checked and audited as if alone,
+    and one out of reach (404) or not allowed (403) refuses them all with nothing changed."""
+    changed = inbox_service.bulk(
+        session=session,
+        keyring=keyring,
+        secrets=runtime_of(request).secrets,
+        action=body.action,
+        conversation_ids=body.ids,
+        desk_code=body.desk,
+        reason=body.reason,
+    )
+    return BulkOut(changed=changed)
 
 
 @router.get("/conversations/{conversation_id}", operation_id="read_conversation", responses=ERRORS)
