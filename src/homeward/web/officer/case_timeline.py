@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from homeward.cases.schemas import CaseOut, EventOut
+from homeward.passage.custody import KIND_WORDS
+from homeward.passage.handovers import SIDE_WORDS, STATE_WORDS
 from homeward.policy.labels import Classification
 
 WHAT = {
@@ -21,6 +23,16 @@ WHAT = {
     "identity:link:confirm": "Identity link confirmed",
     "identity:link:reject": "Identity link rejected",
     "case:contact:deleted": "The contact deleted their conversation",
+    "passage:plan:book": "Passage plan booked",
+    "passage:plan:change": "Passage plan changed",
+    "passage:plan:cancel": "Passage plan cancelled",
+    "passage:plan:approve": "Passage plan approved",
+    "passage:plan:approval:void": "Plan approval voided",
+    "passage:plan:told": "The person was told of the plan",
+    "passage:handover:confirm": "Handover confirmed",
+    "passage:handover:revise": "Handover word revised",
+    "passage:handover:dispute": "Handover disputed",
+    "passage:custody:record": "Custody link recorded",
 }
 
 
@@ -55,9 +67,25 @@ def _protection(value: object) -> str:
     return f"{name}{' REL TO ' + nations if nations else ''}"
 
 
+def _passage(detail: dict[str, object]) -> list[str]:
+    """The way home's facts: where and when, each side's word, each custody link."""
+    facts = []
+    if (point := detail.get("point")) and isinstance(window := detail.get("window"), str):
+        facts.append(f"{point}, {datetime.fromisoformat(window):%Y-%m-%d %H:%M} UTC")
+    if because := detail.get("because"):
+        facts.append(str(because))
+    if (side := detail.get("side")) in SIDE_WORDS:
+        said = "it happened" if detail.get("happened") else "it did not happen"
+        facts.append(f"{SIDE_WORDS[str(side)]}: {said}")
+        facts.append(STATE_WORDS.get(str(detail.get("state")), ""))
+    if (kind := detail.get("kind")) in KIND_WORDS:
+        facts.append(f"link {detail.get('position')}: {KIND_WORDS[str(kind)]}")
+    return [fact for fact in facts if fact]
+
+
 def describe(event: EventOut, names: dict[str, str]) -> Entry:
     detail = event.detail or {}
-    facts: list[str] = []
+    facts: list[str] = _passage(detail) if event.kind.startswith("passage:") else []
     if verifier := detail.get("verified_by"):
         facts.append(f"identity verified by {verifier}")
     if target := detail.get("to"):
