@@ -215,7 +215,8 @@ def test_each_role_has_its_start_page_and_the_audit_page_names_people(
         assert page.title().startswith("(1) "), page.title()
         expect(page.locator("#letters")).to_have_text("Letters awaiting our reply 1")
         expect(page.get_by_role("link", name="All letters awaiting a reply")).to_have_attribute(
-            "href", "/officer/inbox?filter=unanswered"
+            "href",
+            "/officer/inbox?show=unanswered",  # the inbox's own filter
         )
         expect(page.locator("#assigned")).to_have_text("Assigned to me 1")
         expect(page.locator("#stale")).to_be_visible()
