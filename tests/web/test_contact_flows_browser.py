@@ -213,12 +213,17 @@ def test_a_letter_written_after_the_session_ended_is_kept_and_sent(
     codename = typed_back(visit)
     minutes = runtime.settings.contact_idle_minutes
     expect(page.locator("form")).to_contain_text(
-        t(
-            "For your safety, you are signed out after {minutes} minutes without activity. "
+        translator(lang)
+        .plural(
+            "For your safety, you are signed out after {count} minute without activity. "
             "If that happens before you send, your letter is not lost: you will only be asked "
             "for your codename.",
-            minutes=translator(lang).number(minutes),
+            "For your safety, you are signed out after {count} minutes without activity. "
+            "If that happens before you send, your letter is not lost: you will only be asked "
+            "for your codename.",
+            minutes,
         )
+        .striptags()
     )
     page.get_by_label(t("France")).check()
     page.locator("#message").fill(LETTER)

@@ -33,7 +33,14 @@ from homeward.contact import inbox
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.web.deps import TEMPLATES
-from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, RIGHT_TO_LEFT, catalog_path, translator
+from homeward.web.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    RIGHT_TO_LEFT,
+    catalog_path,
+    translations,
+    translator,
+)
 from tests import helpers
 
 CONTACT_TEMPLATES = Path(TEMPLATES.env.loader.searchpath[0]) / "contact"  # type: ignore[union-attr]
@@ -206,7 +213,8 @@ class State:
     status: int
     templates: frozenset[str]
     heading: str
-    shows: tuple[str, ...] = ()
+    shows: tuple[str | tuple[str, str], ...] = ()
+    """Messages, or a message with its plural, in the form for the idle minutes."""
     hides: tuple[str, ...] = ()
     verbatim: Callable[[Walk], tuple[str, ...]] = lambda _walk: ()
     chrome: bool = True
@@ -414,9 +422,14 @@ STATES = [
         PAGE_TEMPLATES | {"contact/write.html"},
         "Send your letter",
         shows=(
-            "Your session ended after {minutes} minutes without activity, so your letter has "
-            "not been sent yet. It is below as you wrote it, and nothing has been stored. Enter "
-            "your codename and press Send.",
+            (
+                "Your session ended after {count} minute without activity, so your letter has "
+                "not been sent yet. It is below as you wrote it, and nothing has been stored. "
+                "Enter your codename and press Send.",
+                "Your session ended after {count} minutes without activity, so your letter has "
+                "not been sent yet. It is below as you wrote it, and nothing has been stored. "
+                "Enter your codename and press Send.",
+            ),
             "These files could not be kept and were not sent: {names}. Once your letter has "
             "gone, attach them to a new one.",
             "Your codename",
@@ -521,8 +534,10 @@ def _check_language(page: Page, lang: str, state: State, walk: Walk) -> None:
     assert page.h1 == [t(state.heading)]
     text = page.text
     chrome = ("Leave quickly", FOOTER) if state.chrome else ()
+    minutes = walk.runtime.settings.contact_idle_minutes
     for key in (*state.shows, *chrome):
-        assert pattern_of(t(key)).search(text), f"{lang}: {key} missing from {state.name}"
+        shown = t(key) if isinstance(key, str) else translations(lang).ngettext(*key, minutes)
+        assert pattern_of(shown).search(text), f"{lang}: {key} missing from {state.name}"
     for key in state.hides:
         assert not pattern_of(t(key)).search(text), f"{lang}: {key} shown on {state.name}"
     for phrase in state.verbatim(walk):

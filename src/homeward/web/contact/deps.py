@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from homeward.accounts import sessions
@@ -24,7 +25,7 @@ from homeward.core.errors import BadInput, Busy, HomewardError, NotFound, RateLi
 from homeward.core.runtime import Runtime
 from homeward.web.deps import TEMPLATES, runtime_of
 from homeward.web.errors import status_of
-from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
+from homeward.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from homeward.web.security import (
     ANON_COOKIE,
     CONTACT_COOKIE,
@@ -138,17 +139,20 @@ ERROR_MESSAGES: list[tuple[type[HomewardError], str | None, str]] = [
         None,
         N_("Your message is empty. Write something before sending. Nothing was stored."),
     ),
-    (
-        MessageTooLong,
-        None,
-        N_(
-            "Your message is longer than {max_chars} characters. Shorten it or send it in two "
-            "parts. Nothing was stored."
-        ),
-    ),
     (BadInput, "message", N_("Your message could not be sent. Nothing was stored.")),
     (PageNotFound, None, N_("This page does not exist.")),
 ]
+
+
+def too_long(t: Translator, max_chars: int) -> Markup:
+    """A letter over the limit, in the form the language needs for the number."""
+    return t.plural(
+        "Your message is longer than {count} character. Shorten it or send it in two parts. "
+        "Nothing was stored.",
+        "Your message is longer than {count} characters. Shorten it or send it in two parts. "
+        "Nothing was stored.",
+        max_chars,
+    )
 
 
 def error_message(exc: HomewardError) -> str:
@@ -164,7 +168,10 @@ def error_page(request: Request, exc: HomewardError, status_code: int | None = N
     framework already chose one (a wrong method is 405)."""
     lang = language_of(request)
     t = translator(lang)
-    values = {"max_chars": t.number(exc.max_chars)} if isinstance(exc, MessageTooLong) else {}
+    if isinstance(exc, MessageTooLong):
+        message = too_long(t, exc.max_chars)
+    else:
+        message = t(error_message(exc))
     if isinstance(exc, SessionExpired):
         request.cookies.pop(CONTACT_COOKIE, None)  # the page links to sign in, not back
     response = render(
@@ -172,7 +179,7 @@ def error_page(request: Request, exc: HomewardError, status_code: int | None = N
         lang,
         "error.html",
         status_code=status_code or status_of(exc),
-        message=t(error_message(exc), **values),
+        message=message,
     )
     if isinstance(exc, SessionExpired):
         response.delete_cookie(CONTACT_COOKIE, path="/")

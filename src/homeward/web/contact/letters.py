@@ -39,6 +39,7 @@ from homeward.web.contact.deps import (
     render,
     require_csrf,
     set_cookie,
+    too_long,
 )
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.i18n import Translator, translator
@@ -155,7 +156,7 @@ def _letter_error(t: Translator, exc: Exception) -> tuple[str, Markup]:
     if isinstance(exc, CodenameRefused):
         return "codename", t(error_message(exc))
     if isinstance(exc, MessageTooLong):
-        return "message", t(error_message(exc), max_chars=t.number(exc.max_chars))
+        return "message", too_long(t, exc.max_chars)
     if isinstance(exc, BadInput) and exc.field == "desk":
         return "desk", t(error_message(exc))
     if isinstance(exc, (EmptyMessage, CodenameInMessage)):
@@ -174,11 +175,14 @@ def _file_errors(t: Translator, runtime: Runtime, form: multipart.ParsedForm) ->
         for name in form.too_large
     ]
     if form.over_count:
+        # Named first: a `t` among its arguments makes Babel read the call as t(), singular.
+        left_out = _names(t, form.over_count)
         problems.append(
-            t(
-                "At most {max_files} files can go with one letter; {names} did not fit.",
-                max_files=t.number(settings.attachments_max_count),
-                names=_names(t, form.over_count),
+            t.plural(
+                "At most {count} file can go with one letter; {names} did not fit.",
+                "At most {count} files can go with one letter; {names} did not fit.",
+                settings.attachments_max_count,
+                names=left_out,
             )
         )
     return Markup(" ").join(problems) if problems else None
