@@ -352,7 +352,13 @@ def _table(result: dict[str, Any]) -> str:
         f"### {name} {version}" + (" (quick run)" if result["quick"] else ""),
         "",
         f"{result['at']}, commit `{result['code']['commit'][:10]}`"
-        + (" with uncommitted changes to src/" if changed else "")
+        + (
+            " (src/ as committed, from `git archive`)"
+            if changed == "not from this checkout"
+            else " with uncommitted changes to src/"
+            if changed
+            else ""
+        )
         + f": {info['cpu_count']} × {info['cpu_model']}, {info['memory_gib']} GiB, Python "
         f"{info['python']}, SQLite {info['sqlite']}"
         + (f", PostgreSQL {info['postgres']}" if info["postgres"] else "")
