@@ -8,7 +8,9 @@ test-artifacts/a11y/<area>-<page>-<lang>-<width>.png.
 No page is missed silently: each page's URL is matched to the app's route that served it, and
 a GET route that answers HTML but was neither scanned nor put on SKIPPED (with the reason)
 fails the test. Officer pages are found by following their links as each role, so a new page
-linked from anywhere is scanned without anyone listing it.
+linked from anywhere is scanned without anyone listing it. The way home's pages are added to
+the demo world (tests/web/a11y_way_home.py) and scanned by URL as the desk officer, the
+supervisor and the cell, so the forms and flags the crawl may not reach are scanned too.
 
 axe runs as a script the test injects (tests/axe.py), so these pages run with JavaScript on;
 that contact pages carry no script and work without it is tested in test_browser.py and
@@ -34,6 +36,7 @@ from homeward.policy.roles import Role
 from homeward.web.app import create_app
 from tests import axe, helpers, live_server
 from tests import browser as browsers
+from tests.web import a11y_way_home
 
 pytestmark = pytest.mark.browser
 
@@ -269,6 +272,7 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
     runtime = sqlite_runtime
     assert demo_data.seed(runtime)
     credentials = demo_data.load_credentials(runtime)
+    way_home = a11y_way_home.pages(runtime, credentials)
     scanner = Scanner(runtime, "officer", "en")
     broken: list[str] = []
     with live_server.serve(runtime) as base:
@@ -288,6 +292,11 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
             page = context.new_page()
             _sign_in(page, base, runtime, username, credentials[username])
             broken += _crawl(page, base, scanner, username)
+            for name, path in way_home.get(username, []):
+                response = page.goto(base + path)
+                assert response is not None, (username, path)
+                assert response.ok, (username, path, response.status)
+                scanner.scan(page, f"{name}.{username}")
             if username == "fra.officer":
                 page.goto(f"{base}/officer/cases/no-such-case")
                 scanner.scan(page, "not-found")

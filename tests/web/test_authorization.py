@@ -30,6 +30,7 @@ from tests.web.authorization_cases import (
     is_case_route,
     page_opening,
 )
+from tests.web.authorization_handover import is_handover_route
 from tests.web.authorization_identity import (
     API_CASE_IDENTITY,
     CSV,
@@ -42,7 +43,6 @@ from tests.web.authorization_identity import (
     registry,
     search,
 )
-from tests.web.authorization_handover import is_handover_route
 from tests.web.authorization_passage import is_passage_route
 from tests.web.authorization_world import (
     BASE_URL,
