@@ -35,7 +35,7 @@ class Case(Labelled, Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20))
-    """`FRA-2026-00017`: what officers say on the phone."""
+    """`FRA-3F9A21C4`: what officers say on the phone."""
     stage: Mapped[str] = mapped_column(String(20), index=True)
     stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
