@@ -20,7 +20,14 @@ from homeward.policy.labels import Labelled
 
 SRC = Path(homeward.__file__).parent
 MODELS_MODULES = sorted(f"homeward.{path.parent.name}.models" for path in SRC.glob("*/models.py"))
-LABELLED = {"case_file", "conversation", "person_report", "passage_plan"}
+LABELLED = {
+    "case_file",
+    "conversation",
+    "person_report",
+    "passage_plan",
+    "handover",
+    "custody_entry",
+}
 
 SCRIPT = """
 import importlib, json, sys
@@ -91,6 +98,8 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "conversation": roles.CONVERSATION_READ,
         "person_report": roles.IDENTITY_READ,
         "passage_plan": roles.PLAN_READ,
+        "handover": roles.PLAN_READ,
+        "custody_entry": roles.CASE_READ,
     }
 
 
