@@ -7,6 +7,7 @@ back with the reason in words and what was typed kept, nothing stored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -639,19 +640,21 @@ def plan_page(request: Request, session: DbSession, plan_id: str, keyring: Signe
     return _plan_page(request, session, keyring, plan_id)
 
 
-@router.post("/passage/plans/{plan_id}/approve")
-def approve_plan(
-    request: Request, session: DbSession, plan_id: str, *, keyring: SignedIn, csrf: Csrf = ""
+def _act_on_plan(
+    request: Request,
+    session: Session,
+    keyring: Keyring,
+    plan_id: str,
+    action: Callable[[], object],
+    *,
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    require_csrf(request, csrf)
+    """One action from the plan page, in a savepoint: a refusal undoes only what the action
+    wrote (the request keeps its one transaction) and the plan page comes back with the
+    reason and what was typed; otherwise back to the plan."""
     try:
         with session.begin_nested():
-            flows.approve(
-                session=session,
-                keyring=keyring,
-                secrets=runtime_of(request).secrets,
-                plan_id=plan_id,
-            )
+            action()
     except BadInput as exc:
         return _plan_page(
             request,
@@ -659,9 +662,25 @@ def approve_plan(
             keyring,
             plan_id,
             refusal=problem(exc),
+            typed=typed,
             status_code=status_of(exc),
         )
     return RedirectResponse(f"/officer/passage/plans/{plan_id}", status_code=303)
+
+
+@router.post("/passage/plans/{plan_id}/approve")
+def approve_plan(
+    request: Request, session: DbSession, plan_id: str, *, keyring: SignedIn, csrf: Csrf = ""
+) -> Response:
+    require_csrf(request, csrf)
+    secrets = runtime_of(request).secrets
+    return _act_on_plan(
+        request,
+        session,
+        keyring,
+        plan_id,
+        lambda: flows.approve(session=session, keyring=keyring, secrets=secrets, plan_id=plan_id),
+    )
 
 
 @router.post("/passage/plans/{plan_id}/cancel")
@@ -675,26 +694,17 @@ def cancel_plan(
     csrf: Csrf = "",
 ) -> Response:
     require_csrf(request, csrf)
-    try:
-        with session.begin_nested():
-            flows.cancel(
-                session=session,
-                keyring=keyring,
-                secrets=runtime_of(request).secrets,
-                plan_id=plan_id,
-                reason=reason,
-            )
-    except BadInput as exc:
-        return _plan_page(
-            request,
-            session,
-            keyring,
-            plan_id,
-            refusal=problem(exc),
-            typed={"reason": reason},
-            status_code=status_of(exc),
-        )
-    return RedirectResponse(f"/officer/passage/plans/{plan_id}", status_code=303)
+    secrets = runtime_of(request).secrets
+    return _act_on_plan(
+        request,
+        session,
+        keyring,
+        plan_id,
+        lambda: flows.cancel(
+            session=session, keyring=keyring, secrets=secrets, plan_id=plan_id, reason=reason
+        ),
+        typed={"reason": reason},
+    )
 
 
 @router.get("/passage/plans/{plan_id}/change")
