@@ -136,7 +136,7 @@ BAD: dict[str, Bad] = {
         {"stage": "repatriated", "note": "skip ahead"},
         409,
         "",
-        "A case that is new cannot be moved to repatriated; from here it can go to: in contact",
+        "A case that is new cannot be moved to repatriated; from here you can move it to: in contact",
     ),
     "transition needing a note": Bad("POST", CASE + "/stage", {"stage": "withdrawn"}, 400, "note"),
     "oversized stage note": Bad(

@@ -96,6 +96,32 @@ def test_the_stage_route_never_moves_a_case_into_or_out_of_passage_planned(
     )
 
 
+def test_a_move_that_does_not_exist_names_only_the_moves_made_by_hand(
+    runtime: Runtime, personas: helpers.Personas
+) -> None:
+    """From `cleared`, the refusal of a move that does not exist offers the exits an officer
+    makes by hand, and says that `passage planned` comes only through an approved plan."""
+    officer = personas["fra_officer"]
+    case_id = world.cleared_case(runtime, officer)
+    with (
+        pytest.raises(TransitionNotAllowed) as refused,
+        runtime.db.transaction() as session,
+    ):
+        transitions.transition(
+            session=session,
+            keyring=helpers.keyring(runtime, officer),
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_stage="repatriated",
+            note="skip ahead",
+        )
+    message = str(refused.value)
+    by_hand = message.split("you can move it to: ")[1].split(";", maxsplit=1)[0]
+    assert "withdrawn" in by_hand
+    assert "passage planned" not in by_hand
+    assert "it becomes passage planned only through an approved passage plan" in message
+
+
 def test_approval_moves_the_case_and_a_change_or_cancellation_moves_it_back(
     runtime: Runtime, personas: helpers.Personas, point_id: str
 ) -> None:

@@ -99,12 +99,24 @@ TRANSITIONS = _path_rules()
 
 
 def allowed_next(stage: Stage, role: Role) -> list[Stage]:
-    """The stages this role may move a case to from `stage`, in a stable order."""
+    """The stages this role may move a case to by hand from `stage`, in a stable order (a move
+    made only through another step, such as an approved plan, is not one of them)."""
     order = [*PATH, *EXITS]
     return [
         target
         for target in order
-        if (rule := TRANSITIONS.get((stage, target))) is not None and role in rule.roles
+        if (rule := TRANSITIONS.get((stage, target))) is not None
+        and role in rule.roles
+        and not rule.only_through
+    ]
+
+
+def through_next(stage: Stage) -> list[tuple[Stage, str]]:
+    """The stages a case reaches from `stage` only through another step, with that step."""
+    return [
+        (target, rule.only_through)
+        for (source, target), rule in TRANSITIONS.items()
+        if source == stage and rule.only_through
     ]
 
 

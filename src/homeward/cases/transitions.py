@@ -22,6 +22,7 @@ from homeward.cases.states import (
     allowed_next,
     doing,
     roles_in_words,
+    through_next,
 )
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
@@ -60,9 +61,14 @@ def transition(
     rule = TRANSITIONS.get((current, target))
     if rule is None:
         possible = ", ".join(WORDS[stage] for stage in allowed_next(current, principal.role))
+        through = "".join(
+            f"; it becomes {WORDS[stage]} only through {step}"
+            for stage, step in through_next(current)
+        )
         raise TransitionNotAllowed(
             f"A case that is {WORDS[current]} cannot be moved to {WORDS[target]}"
-            + (f"; from here it can go to: {possible}" if possible else "")
+            + (f"; from here you can move it to: {possible}" if possible else "")
+            + through
         )
     if rule.only_through and via != rule.only_through:
         raise TransitionNotAllowed(
