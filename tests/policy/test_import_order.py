@@ -27,6 +27,7 @@ LABELLED = {
     "passage_plan",
     "handover",
     "custody_entry",
+    "screening_assessment",
 }
 
 SCRIPT = """
@@ -82,6 +83,7 @@ def test_models_alone_are_refused_without_an_officer(runtime: Runtime, module: s
         "homeward.contact.models": "conversation",
         "homeward.identity.models": "person_report",
         "homeward.passage.models": "passage_plan",
+        "homeward.screening.models": "screening_assessment",
     }
     if module in own:
         assert own[module] in found["answers"]
@@ -100,6 +102,7 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "passage_plan": roles.PLAN_READ,
         "handover": roles.PLAN_READ,
         "custody_entry": roles.CASE_READ,
+        "screening_assessment": roles.SCREENING_READ,
     }
 
 

@@ -59,6 +59,9 @@ class Rule:
     (its capability checks what the move needs and then calls `transition` with `via`)."""
 
 
+THROUGH_SCREENING = "a reviewed screening decision of eligible or refer"
+"""`identity_verified` -> `cleared`: screening/service.py, when a supervisor who did not write
+the assessment records the decision eligible (for return) or refer (to the prosecutor)."""
 THROUGH_PLAN = "an approved passage plan"
 """`cleared` <-> `passage_planned`: passage/flows.py moves the case when a plan is approved,
 and back when the approval is voided or the plan cancelled (cases cannot see plans)."""

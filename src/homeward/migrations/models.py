@@ -11,6 +11,7 @@ from homeward.core.db import Base
 from homeward.identity import models as identity_models
 from homeward.passage import custody_models as passage_custody_models
 from homeward.passage import models as passage_models
+from homeward.screening import models as screening_models
 
 ALL_MODEL_MODULES = (
     accounts_models,
@@ -20,5 +21,6 @@ ALL_MODEL_MODULES = (
     identity_models,
     passage_models,
     passage_custody_models,
+    screening_models,
 )
 metadata = Base.metadata

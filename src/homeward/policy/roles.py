@@ -39,6 +39,9 @@ POINT_MANAGE = "officer:point:manage"
 PLAN_READ = "officer:plan:read"
 PLAN_WRITE = "officer:plan:write"
 PLAN_APPROVE = "officer:plan:approve"
+SCREENING_READ = "officer:screening:read"
+SCREENING_WRITE = "officer:screening:write"
+SCREENING_REVIEW = "officer:screening:review"
 
 _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
@@ -64,13 +67,21 @@ _IDENTITY_WORK = frozenset({IDENTITY_READ, IDENTITY_DECIDE, IDENTITY_IMPORT})
 # also approves them; the cell runs the points and reads the plans at its points.
 _PASSAGE_DESK = frozenset({POINT_READ, PLAN_READ, PLAN_WRITE})
 _PASSAGE_CELL = frozenset({POINT_READ, POINT_MANAGE, PLAN_READ})
+# Screening: the owning desk's officers and debriefers write assessments; a supervisor also
+# reviews them (never their own). The cell and other roles read none.
+_SCREENING = frozenset({SCREENING_READ, SCREENING_WRITE})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK | _PASSAGE_DESK,
-    Role.SUPERVISOR: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK | _PASSAGE_DESK | {PLAN_APPROVE},
+    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK | _PASSAGE_DESK | _SCREENING,
+    Role.SUPERVISOR: _DESK_WORK
+    | _CASE_WORK
+    | _IDENTITY_WORK
+    | _PASSAGE_DESK
+    | _SCREENING
+    | {PLAN_APPROVE, SCREENING_REVIEW},
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING | _PASSAGE_CELL,
-    Role.DEBRIEFER: _CASE_READING,
+    Role.DEBRIEFER: _CASE_READING | _SCREENING,
     Role.AUDITOR: frozenset({AUDIT_READ}),
     # An administrator manages accounts and keys and holds no desk key: no content at all.
     Role.ADMINISTRATOR: frozenset({OFFICER_MANAGE, DESK_KEY_ROTATE}),

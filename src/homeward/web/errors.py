@@ -24,6 +24,8 @@ from homeward.core.errors import (
 from homeward.identity.decisions import DecisionConflict
 from homeward.passage.exceptions import ApprovalRefused, PlanSettled, WindowFull
 from homeward.policy.binding import UnboundQuery
+from homeward.screening.exceptions import AssessmentLocked, ReviewRefused
+from homeward.screening.instrument import InstrumentInvalid
 
 STATUSES: dict[type[HomewardError], int] = {
     HomewardError: 400,  # a malformed page form, worded by the framework (web/app.py)
@@ -44,6 +46,9 @@ STATUSES: dict[type[HomewardError], int] = {
     WindowFull: 409,  # the last place went to someone else: the window, not the input, is wrong
     ApprovalRefused: 409,  # the plan's state (author, cancelled, already approved) refuses it
     PlanSettled: 409,  # a side's word on the handover keeps the plan as it is
+    AssessmentLocked: 409,  # submitted, or another officer's draft: its state refuses it
+    ReviewRefused: 409,  # the author, a draft, already decided, or a case not yet verified
+    InstrumentInvalid: 500,  # a bad instrument file in the programme's folder: set-up, not input
     UnboundQuery: 500,  # a bug: a protected table queried with nobody to decide for
     BackupRefused: 400,  # the command line's; no route raises it
 }
