@@ -175,6 +175,19 @@ def get_case(
     return case
 
 
+def get_case_by_reference(
+    *, session: Session, principal: policy.Principal, reference: str, permission: str
+) -> Case:
+    """The case an officer names by its reference (FRA-3F9A21C4, in any letter case), as
+    `get_case` finds it: a case out of reach is not found, like one that does not exist."""
+    policy.require_permission(principal, permission)
+    binding.bind(session, principal)
+    case_id = session.scalar(select(Case.id).where(Case.reference == reference.strip().upper()))
+    if case_id is None:
+        raise NotFound("case")
+    return get_case(session=session, principal=principal, case_id=case_id, permission=permission)
+
+
 def record_read(*, session: Session, principal: policy.Principal, case: Case) -> None:
     """Opening a case shows its identity: every such read is in the audit log."""
     audit.record(

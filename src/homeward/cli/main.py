@@ -15,6 +15,7 @@ from homeward.audit import service as audit
 from homeward.cli import audit as audit_cli
 from homeward.cli import backup as backup_cli
 from homeward.cli import identity as identity_cli
+from homeward.cli import passage as passage_cli
 from homeward.contact import service as contact_service
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
@@ -34,6 +35,7 @@ app.add_typer(officer_app, name="officer")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(desk_app, name="desk")
 app.add_typer(identity_cli.app, name="identity")
+app.add_typer(passage_cli.app, name="passage")
 app.add_typer(backup_cli.app)  # `homeward backup` and `homeward restore`, at the top level
 console = Console()
 ADMIN_ACTOR = "cli:administrator"
