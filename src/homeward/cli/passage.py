@@ -140,7 +140,9 @@ def _local(instant: datetime, time_zone: str) -> str:
 
 
 @app.command("sign-in")
-def sign_in(username: str) -> None:
+def sign_in(
+    username: Annotated[str, typer.Argument(help="Your officer username, like fra.officer.")],
+) -> None:
     """Sign in with your password and authenticator code; prints a session token for
     HOMEWARD_API_TOKEN (and nothing else on standard output). The session ends after the
     same idle time as the officer pages."""
