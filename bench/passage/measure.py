@@ -25,6 +25,7 @@ from bench.passage import data
 from bench.passage.data import World
 from homeward.accounts import service as accounts_service
 from homeward.core.db import Database
+from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
 from homeward.passage import calendar, plans
 from homeward.passage.exceptions import WindowFull
@@ -33,6 +34,8 @@ from homeward.policy import binding
 from homeward.web.security import OFFICER_COOKIE
 
 WEEK = 7
+SETTINGS = Settings()
+"""The programme defaults: what the booking check applies (the cell's level among them)."""
 
 
 class StatementCounter:
@@ -100,6 +103,7 @@ class Bench:
             session=session,
             principal=self.world.desks[nation].keyring.principal,
             secrets=self.server,
+            settings=SETTINGS,
             case_id=case_id,
             point_id=point.id,
             starts_at=starts_at,

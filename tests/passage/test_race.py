@@ -42,6 +42,7 @@ def _race(
                     session=session,
                     principal=principal,
                     secrets=runtime.secrets,
+                    settings=runtime.settings,
                     case_id=case_id,
                     point_id=point_id,
                     starts_at=starts_at,  # type: ignore[arg-type]

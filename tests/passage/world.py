@@ -131,6 +131,7 @@ def book(
             session=session,
             principal=principal(runtime, persona),
             secrets=runtime.secrets,
+            settings=runtime.settings,
             case_id=case_id,
             point_id=point_id,
             starts_at=starts_at,

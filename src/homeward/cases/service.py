@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
+from homeward.cases import followers
 from homeward.cases.identity import ClaimedIdentity, name_tokens
 from homeward.cases.models import (
     Case,
@@ -304,6 +305,18 @@ def set_protection(
     )
     before = {"classification": case.classification, "release": case.release_list}
     case.classification, case.release = classification, encoded
+    followers.relabel(
+        session,
+        case,
+        lambda needed: _release(
+            session=session,
+            settings=settings,
+            principal=principal,
+            owner=case.owner_nation,
+            classification=classification,
+            release=needed,
+        ),
+    )
     record_event(
         session=session,
         secrets=secrets,

@@ -7,8 +7,10 @@ of that desk cleared below the case's level neither sees it nor answers it (404,
 not exist). The sending side reaches a transfer through its case (get_case).
 
 At the request, the sending officer (who holds the owner's desk key) seals every note's key to
-the receiving desk as well: a key wrap, never a copy. On acceptance the case changes owner and
-the old desk's wraps are removed, unless the release list still names the old nation.
+the receiving desk as well: a key wrap, never a copy; so do the records that follow the case
+(followers.py: its passage plans, handovers and custody chain). On acceptance the case changes
+owner, those records take its new labels, and the old desk's wraps are removed, unless the
+release list still names the old nation. On refusal the receiving desk's wraps go.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
+from homeward.cases import followers
 from homeward.cases import service as case_service
 from homeward.cases.exceptions import TransferConflict
 from homeward.cases.models import Case, CaseAssignee, CaseNoteWrap, CaseTransfer
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
-from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.policy import binding, roles
 from homeward.policy import transfers as transfer_policy
@@ -86,22 +88,10 @@ def request_transfer(
         raise TransferConflict("a transfer of this case is already waiting for an answer")
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
     for note in case.notes:
-        content_key = next(
-            (
-                sealing.unseal(held[wrap.desk_key_id], wrap.sealed_key)
-                for wrap in note.wraps
-                if wrap.desk_key_id in held
-            ),
-            None,
-        )
-        if content_key is None:
-            raise BadInput("notes", "a note of this case does not open with your desk's keys")
-        note.wraps.append(
-            CaseNoteWrap(
-                desk_key_id=target_key.id,
-                sealed_key=sealing.seal(target_key.public_key, content_key),
-            )
-        )
+        sealed = followers.sealed_again(note.wraps, held, target_key)
+        if sealed is not None:
+            note.wraps.append(CaseNoteWrap(desk_key_id=target_key.id, sealed_key=sealed))
+    followers.share(session, case, held, target_key)
     transfer = CaseTransfer(
         case_id=case.id,
         from_nation=case.owner_nation,
@@ -183,12 +173,14 @@ def accept_transfer(
     transfer, case = _pending_for(session, principal, transfer_id)
     old_owner = case.owner_nation
     release = [nation for nation in case.release_list if nation != principal.nation]
+    case.owner_nation = principal.nation
+    case.release = encode_release(release)
+    followers.relabel(session, case, encode_release)
     if old_owner not in release:
         old_keys = _desk_key_ids(session, old_owner)
         for note in case.notes:
             note.wraps = [wrap for wrap in note.wraps if wrap.desk_key_id not in old_keys]
-    case.owner_nation = principal.nation
-    case.release = encode_release(release)
+        followers.unshare(session, case, old_keys)
     case.assignees = [CaseAssignee(officer_id=principal.officer_id)]
     transfer.status, transfer.decided_by, transfer.decided_at = (
         ACCEPTED,
@@ -228,6 +220,7 @@ def refuse_transfer(
                 CaseNoteWrap.note_id.in_(note_ids), CaseNoteWrap.desk_key_id.in_(new_keys)
             )
         )
+    followers.unshare(session, case, new_keys)
     transfer.status, transfer.decided_by, transfer.decided_at = (
         REFUSED,
         principal.officer_id,

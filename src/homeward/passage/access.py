@@ -10,9 +10,11 @@ from homeward.cases import service as case_service
 from homeward.cases.models import Case
 from homeward.cases.states import WORDS, Stage
 from homeward.core.errors import BadInput, NotFound
+from homeward.core.settings import Settings
 from homeward.passage.models import HandoverPoint, PassagePlan
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
+from homeward.policy.labels import Classification
 
 PLANNABLE = frozenset({Stage.CLEARED, Stage.PASSAGE_PLANNED})
 """A passage is planned for a cleared case (or re-planned once planned)."""
@@ -42,6 +44,20 @@ def own_plan(session: Session, principal: policy.Principal, plan_id: str) -> Pas
     if plan.owner_nation != principal.nation:
         raise NotFound("plan")
     return plan
+
+
+def require_cell_may_read(case: Case, settings: Settings, refusal: type[BadInput]) -> None:
+    """A plan is released to the cell that receives the person, which may be released nothing
+    above `coordination_max_classification`: a case marked higher gets no plan until its level
+    is lowered (or the programme raises the setting)."""
+    if case.classification > settings.coordination_max_classification:
+        level = Classification(case.classification).name
+        cap = Classification(settings.coordination_max_classification).name
+        raise refusal(
+            "case",
+            f"{case.reference} is marked {level}; a passage plan goes to the coordination "
+            f"cell, which may be released {cap} at most. Lower the case's level first",
+        )
 
 
 def require_plannable(case: Case, refusal: type[BadInput]) -> None:

@@ -235,7 +235,8 @@ def record(
     _refuse_gap(link, content, starts_at)
     if link.entry is not None and link.ends_at is None:
         link.entry.ends_at = starts_at
-    keys = sealed.desk_keys(session, [(case.owner_nation, "the owning desk")])
+    owners = sealed.owner_desks(session, owner_nation=case.owner_nation, case_id=case.id)
+    keys = sealed.desk_keys(session, owners)
     body, wraps = sealed.seal(content, keys)
     entry = CustodyEntry(
         case_id=case.id,

@@ -220,9 +220,8 @@ def confirm(
     _refuse_if_unready(plan, case, side, handover, now)
     _refuse_both_sides(principal, side, handover)
     content = word.checked(plan=plan, now=now)
-    keys = sealed.desk_keys(
-        session, [(plan.owner_nation, "the owning desk"), (plan.point.cell_nation, "the cell")]
-    )
+    owners = sealed.owner_desks(session, owner_nation=plan.owner_nation, case_id=plan.case_id)
+    keys = sealed.desk_keys(session, [*owners, (plan.point.cell_nation, "the cell")])
     body, wraps = sealed.seal(content, keys)
     if handover is None:
         handover = Handover(

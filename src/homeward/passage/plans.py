@@ -22,9 +22,10 @@ from homeward.cases import service as case_service
 from homeward.cases.models import Case
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
+from homeward.core.settings import Settings
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import access, approvals, calendar
+from homeward.passage import access, approvals, calendar, sealed
 from homeward.passage.custody_models import CONFIRMED, DISPUTED, NOT_HAPPENED, Handover
 from homeward.passage.exceptions import BookingRefused, PlanSettled
 from homeward.passage.models import (
@@ -82,7 +83,8 @@ def _no_overlap(
 
 def _keys(session: Session, case: Case, point: HandoverPoint) -> list[DeskKey]:
     found = []
-    for code, who in ((case.owner_nation, "your desk"), (point.cell_nation, "the cell")):
+    owners = sealed.owner_desks(session, owner_nation=case.owner_nation, case_id=case.id)
+    for code, who in (*owners, (point.cell_nation, "the cell")):
         key = accounts_service.current_desk_key(session=session, desk_code=code)
         if key is None:
             raise BadInput("point", f"{who} ({code}) has no key yet: it could not read the plan")
@@ -166,6 +168,7 @@ def book(
     session: Session,
     principal: policy.Principal,
     secrets: ServerSecrets,
+    settings: Settings,
     case_id: str,
     point_id: str,
     starts_at: datetime,
@@ -177,6 +180,7 @@ def book(
     policy.require_permission(principal, roles.PLAN_WRITE)
     case = access.own_case(session, principal, case_id)
     access.require_plannable(case, BookingRefused)
+    access.require_cell_may_read(case, settings, BookingRefused)
     point = _point(session, point_id)
     checked = _checked(point, details)
     starts_at = calendar.utc(starts_at)

@@ -8,11 +8,14 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.models import DeskKey
 from homeward.accounts.service import Keyring
+from homeward.cases.models import CaseTransfer
+from homeward.cases.transfers import PENDING
 from homeward.core.errors import BadInput, Forbidden
 from homeward.crypto import sealing
 
@@ -31,6 +34,21 @@ def desk_keys(session: Session, desks: Sequence[tuple[str, str]]) -> list[DeskKe
             raise BadInput("desk", f"{who} ({code}) has no key yet: it could not read this")
         found.append(key)
     return found
+
+
+def owner_desks(session: Session, *, owner_nation: str, case_id: str) -> list[tuple[str, str]]:
+    """The owning desk and, while a transfer of the case waits for an answer, the desk it is
+    addressed to: what is written meanwhile must open for it once it accepts (a refusal removes
+    its wraps again, cases/followers.py)."""
+    desks = [(owner_nation, "the owning desk")]
+    waiting = session.scalar(
+        select(CaseTransfer.to_nation).where(
+            CaseTransfer.case_id == case_id, CaseTransfer.status == PENDING
+        )
+    )
+    if waiting is not None:
+        desks.append((waiting, "the desk the case is being transferred to"))
+    return desks
 
 
 def seal(content: dict[str, Any], keys: list[DeskKey]) -> tuple[bytes, list[tuple[str, bytes]]]:

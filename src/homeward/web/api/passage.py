@@ -328,6 +328,7 @@ def book_plan(
         session=session,
         principal=keyring.principal,
         secrets=runtime_of(request).secrets,
+        settings=runtime_of(request).settings,
         case_id=case_id,
         point_id=body.point_id,
         starts_at=body.starts_at,

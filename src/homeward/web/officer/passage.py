@@ -573,6 +573,7 @@ def book_plan(
                 session=session,
                 principal=principal,
                 secrets=runtime_of(request).secrets,
+                settings=runtime_of(request).settings,
                 case_id=case_id,
                 point_id=_chosen(point),
                 starts_at=_starts_at(window),
