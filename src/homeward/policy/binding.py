@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, event, false, or_
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from homeward.core.errors import HomewardError
 from homeward.policy.roles import may
@@ -88,7 +90,7 @@ def columns_clause(
 def _attach_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or not _PROTECTED:
         return
-    touched = {mapper.class_ for mapper in state.all_mappers}
+    touched = _touched(state)
     protected_here = [model for model in _PROTECTED if model in touched]
     if not protected_here:
         return
@@ -100,6 +102,22 @@ def _attach_criteria(state: ORMExecuteState) -> None:
         raise UnboundQuery(f"query on {names} with no officer bound")
     for model in protected_here:
         state.statement = state.statement.options(_criteria(model, principal, _PROTECTED[model]))
+
+
+def _touched(state: ORMExecuteState) -> set[type[Any]]:
+    """The mapped classes the SELECT reads: its entities, and also those that appear only in
+    its FROM (`select(func.count()).select_from(Case)` names no entity, yet counts cases)."""
+    touched = {mapper.class_ for mapper in state.all_mappers}
+    statement = state.statement
+    if not isinstance(statement, ClauseElement):
+        return touched
+    for table in find_tables(
+        statement, include_joins=True, include_aliases=True, include_selects=True
+    ):
+        entity = table._annotations.get("parententity")  # the ORM's mark on an entity's table
+        if entity is not None:
+            touched.add(entity.class_)
+    return touched
 
 
 def _criteria(model: type[Any], principal: Reader, permission: str) -> Any:
