@@ -150,12 +150,12 @@ def test_a_case_page_offers_only_what_this_officer_may_do(
     page = desk.get(url).text
     assert "Passport seen in Erbil." in page
     assert f"identity verified by {personas['fra_supervisor'].username}" in page
-    assert "cleared" not in stage_options(page)  # a supervisor's move
-    assert "cleared" in stage_options(officer("fra_supervisor").get(url).text)
+    assert "cleared" not in stage_options(page)  # made only by a reviewed screening decision
+    assert "cleared" not in stage_options(officer("fra_supervisor").get(url).text)
+    assert "The case is cleared when a supervisor of the desk" in page
     cleared = post_form(desk, url, f"{url}/stage", {"stage": "cleared", "note": "Checks done."})
-    refused(cleared, 403, "Only a supervisor can clear a case")
+    refused(cleared, 409, "only through a reviewed screening decision")
     assert "The case was not moved." in cleared.text
-    assert "Checks done." in cleared.text  # what was typed is kept
 
     reader = officer("deu_officer")
     refused(reader.get(url), 404, "case not found")

@@ -115,6 +115,7 @@ def write(
     """A draft written by `persona`, submitted unless told otherwise."""
     keyring = helpers.keyring(runtime, persona)
     with runtime.db.transaction() as session:
+        accounts_service.grant_pending_keys(session=session, keyring=keyring)
         assessment = screening.create(
             session=session,
             keyring=keyring,

@@ -272,6 +272,9 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/passage/plans/{plan_id}/handover": ("fra_officer", {"happened": "yes"}),
         "/officer/cases/{case_id}/custody": ("fra_officer", {"held_by": "x"}),
         "/officer/cases/{case_id}/custody/stage": ("fra_officer", {"stage": "in_custody"}),
+        "/officer/screening/cases/{case_id}": ("fra_officer", {"q_joining_year": "2015"}),
+        "/officer/screening/{assessment_id}": ("fra_officer", {"q_joining_year": "2015"}),
+        "/officer/screening/{assessment_id}/review": ("fra_officer", {"decision": "refer"}),
     }
     posted = {
         context.path
@@ -294,6 +297,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             point_id=NO_RECORD,
             closure_id=NO_RECORD,
             plan_id=NO_RECORD,
+            assessment_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}

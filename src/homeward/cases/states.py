@@ -78,7 +78,7 @@ def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
     rules: dict[tuple[Stage, Stage], Rule] = {
         (Stage.NEW, Stage.IN_CONTACT): Rule(DESK, needs_note=False),
         (Stage.IN_CONTACT, Stage.IDENTITY_VERIFIED): Rule(DESK, needs_verifier=True),
-        (Stage.IDENTITY_VERIFIED, Stage.CLEARED): Rule(SUPERVISOR),
+        (Stage.IDENTITY_VERIFIED, Stage.CLEARED): Rule(SUPERVISOR, only_through=THROUGH_SCREENING),
         (Stage.CLEARED, Stage.PASSAGE_PLANNED): Rule(
             DESK, needs_note=False, only_through=THROUGH_PLAN
         ),
@@ -143,15 +143,18 @@ STEP_LABELS = {
 """The button that makes each move, in words."""
 
 HOW = {
-    Stage.PASSAGE_PLANNED: "A supervisor who did not write the plan approves it, and the case "
-    "moves",
-    Stage.CLEARED: "Cancelling or changing the plan moves it back",
-    Stage.HANDED_OVER: "A case is handed over only when the receiving unit and the desk have "
-    "both confirmed the handover, each on the plan's handover page",
-    Stage.IN_CUSTODY: "A case is in custody only once its custody chain has a first entry after "
-    "the handover",
-    Stage.REPATRIATED: "A case is repatriated only when the home nation's desk has entered the "
-    "arrival in its custody chain",
+    (Stage.IDENTITY_VERIFIED, Stage.CLEARED): "A supervisor of the desk who did not write the "
+    "screening assessment reviews it on the case's Screening page; eligible or refer clears the "
+    "case",
+    (Stage.CLEARED, Stage.PASSAGE_PLANNED): "A supervisor who did not write the plan approves "
+    "it, and the case moves",
+    (Stage.PASSAGE_PLANNED, Stage.CLEARED): "Cancelling or changing the plan moves it back",
+    (Stage.PASSAGE_PLANNED, Stage.HANDED_OVER): "A case is handed over only when the receiving "
+    "unit and the desk have both confirmed the handover, each on the plan's handover page",
+    (Stage.HANDED_OVER, Stage.IN_CUSTODY): "A case is in custody only once its custody chain has "
+    "a first entry after the handover",
+    (Stage.IN_CUSTODY, Stage.REPATRIATED): "A case is repatriated only when the home nation's "
+    "desk has entered the arrival in its custody chain",
 }
 """For a move made only through another step: what makes it, for the refusal."""
 

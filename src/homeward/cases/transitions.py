@@ -73,7 +73,7 @@ def transition(
     if rule.only_through and via != rule.only_through:
         raise TransitionNotAllowed(
             f"A case that is {WORDS[current]} moves to {WORDS[target]} only through "
-            f"{rule.only_through}, never by hand. {HOW[target]}."
+            f"{rule.only_through}, never by hand. {HOW[(current, target)]}."
         )
     if principal.role not in rule.roles:
         who = roles_in_words(rule.roles)

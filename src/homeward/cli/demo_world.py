@@ -1,8 +1,9 @@
 """The demo's world, made through the services as officers would make it: synthetic letters,
 a reply, a letter routed by the coordination cell and one waiting to be routed, cases on three
-desks in several stages (one waiting for the FRA supervisor's clearance, one cleared, one lost
-contact), a transfer waiting for France, a case the coordination cell may read, and a small
-registry in the identity index. Every person, place and document number here is invented."""
+desks in several stages (one with a screening assessment waiting for the FRA supervisor's
+review, one cleared by a reviewed screening decision, one lost contact), a transfer waiting for
+France, a case the coordination cell may read, and a small registry in the identity index.
+Every person, place and document number here is invented."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from homeward.core.runtime import Runtime
 from homeward.identity import imports as identity_imports
 from homeward.identity.service import Protection
 from homeward.linkage.reports import read_csv
+from homeward.screening import service as screening
 
 # Synthetic letters: invented people and places, written for the demo. (desk, the language of
 # the page it was written on, text)
@@ -89,6 +91,9 @@ class DemoCase:
     release: tuple[str, ...] = ()
     transfer_to: str = ""
     note: str = ""
+    screening: str = ""
+    """After the steps: `submitted` (an assessment waiting for the supervisor's review) or a
+    decision (`eligible`), which clears the case."""
 
 
 _CONTACT = Step(Stage.IN_CONTACT, "fra.officer")
@@ -110,6 +115,7 @@ CASES = (
         letter=0,
         steps=(_CONTACT, _VERIFIED),
         note="Called the mother on the agreed number; he can call on Fridays only.",
+        screening="submitted",
     ),
     DemoCase(
         "fra.officer",
@@ -118,11 +124,8 @@ CASES = (
         "1991-03-02",
         "Marseille",
         ("FRA",),
-        steps=(
-            _CONTACT,
-            _VERIFIED,
-            Step(Stage.CLEARED, "fra.supervisor", "Security check done; no objection."),
-        ),
+        steps=(_CONTACT, _VERIFIED),
+        screening="eligible",
     ),
     DemoCase("fra.officer", "Yacine", "Merabet", "~1997", "Toulouse", ("FRA",), ("Abou Ilyas",), 3),
     DemoCase(
@@ -309,6 +312,8 @@ def _case(
             case_id=case.id,
             text=demo.note,
         )
+    if demo.screening:
+        _screening(session, runtime, keyring, case.id, demo.screening)
     if demo.transfer_to:
         transfers.request_transfer(
             session=session,
@@ -317,4 +322,54 @@ def _case(
             case_id=case.id,
             to_nation=demo.transfer_to,
             reason="Dual national; his family in Strasbourg asked the French desk to take it.",
+        )
+
+
+SCREENING_ANSWERS: dict[str, object] = {
+    "joining_year": 2015,
+    "joining_way": "travelled_with_others",
+    "joining_account": "Synthetic: left with two friends after online talks.",
+    "still_with_group": "no",
+    "leaving_reasons": ["disillusioned", "family"],
+    "roles_held": ["support"],
+    "role_account": "Synthetic: drove supplies between two towns; says he never fought.",
+    "role_corroborated": "partly",
+    "risk_signs": ["none_seen"],
+    "risk_assessment": "Synthetic: account steady over three calls; no sign of continued support.",
+    "risk_to_him": "yes",
+    "psychological_needs": "some_signs",
+    "housing": "family_home",
+    "family_contact": "yes",
+    "exit_willing": "willing",
+}
+"""A synthetic assessment against the shipped instrument."""
+
+
+def _screening(
+    session: Session, runtime: Runtime, keyring: _Keyrings, case_id: str, outcome: str
+) -> None:
+    """Written and submitted by the desk officer; reviewed by the supervisor unless it is left
+    waiting (`submitted`)."""
+    assessment = screening.create(
+        session=session,
+        keyring=keyring("fra.officer"),
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        case_id=case_id,
+        answers=SCREENING_ANSWERS,
+    )
+    screening.submit(
+        session=session,
+        keyring=keyring("fra.officer"),
+        secrets=runtime.secrets,
+        assessment_id=assessment.id,
+    )
+    if outcome != "submitted":
+        screening.review(
+            session=session,
+            keyring=keyring("fra.supervisor"),
+            secrets=runtime.secrets,
+            assessment_id=assessment.id,
+            decision=outcome,
+            reasons="Security check done; no objection. Account consistent with the registry.",
         )

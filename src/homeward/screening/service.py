@@ -425,3 +425,42 @@ def assessments_of(
             .order_by(ScreeningAssessment.created_at)
         )
     )
+
+
+def for_case_page(
+    *, session: Session, principal: policy.Principal, case_id: str, owner_nation: str
+) -> list[ScreeningAssessment] | None:
+    """The case's assessments for its page; None where this officer reads no screening of it
+    (another nation, a role without it), so the page leaves the section out."""
+    if owner_nation != principal.nation or not roles.may(principal.role, roles.SCREENING_READ):
+        return None
+    return assessments_of(session=session, principal=principal, case_id=case_id)
+
+
+def require_reader(principal: policy.Principal) -> None:
+    """403 for a role that reads no screening (the instrument included)."""
+    policy.require_permission(principal, roles.SCREENING_READ)
+
+
+def case_stage(*, session: Session, principal: policy.Principal, case_id: str) -> str:
+    """The stage of a case of this desk (a review may just have moved it)."""
+    return _own_case(session, principal, case_id).stage
+
+
+def require_writer(principal: policy.Principal) -> None:
+    """403 for a role that writes no assessment."""
+    policy.require_permission(principal, roles.SCREENING_WRITE)
+
+
+@dataclass(frozen=True)
+class CaseHeading:
+    """What a screening page says of its case: the reference and the stage, nothing more."""
+
+    id: str
+    reference: str
+    stage: str
+
+
+def case_heading(*, session: Session, principal: policy.Principal, case_id: str) -> CaseHeading:
+    case = _own_case(session, principal, case_id)
+    return CaseHeading(case.id, case.reference, case.stage)

@@ -29,6 +29,7 @@ from homeward.web.api import handover as api_handover
 from homeward.web.api import identity as api_identity
 from homeward.web.api import inbox as api_inbox
 from homeward.web.api import passage as api_passage
+from homeward.web.api import screening as api_screening
 from homeward.web.contact import deps as contact_deps
 from homeward.web.contact import pages as contact_pages
 from homeward.web.errors import status_of
@@ -40,6 +41,7 @@ from homeward.web.officer import home as officer_home
 from homeward.web.officer import identity as officer_identity
 from homeward.web.officer import inbox as officer_inbox
 from homeward.web.officer import passage as officer_passage
+from homeward.web.officer import screening as officer_screening
 from homeward.web.officer import transfers as officer_transfers
 from homeward.web.security import SecurityHeaders
 
@@ -102,12 +104,14 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_transfers.router)
     app.include_router(officer_passage.router)
     app.include_router(officer_handover.router)
+    app.include_router(officer_screening.router)
     app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)
     app.include_router(api_handover.router)
     app.include_router(api_identity.router)
     app.include_router(api_passage.router)
+    app.include_router(api_screening.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)

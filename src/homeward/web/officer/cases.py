@@ -27,6 +27,7 @@ from homeward.core.errors import BadInput, HomewardError
 from homeward.passage import flows as passage_flows
 from homeward.policy import roles
 from homeward.policy.labels import Classification
+from homeward.screening import service as screening
 from homeward.web.case_csv import csv_response
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
@@ -187,8 +188,11 @@ def _case_response(
         case_id=case_id,
     )
     view = shown.view
+    assessments = screening.for_case_page(
+        session=session, principal=principal, case_id=view.id, owner_nation=view.owner_nation
+    )
     names = {}
-    for officer_id in officer_ids(view):
+    for officer_id in officer_ids(view) | {a.author_id for a in assessments or []}:
         officer = accounts_service.get_officer(session=session, officer_id=officer_id)
         names[officer_id] = officer.username if officer else "former officer"
     desks = accounts_service.list_desks(session=session)
@@ -217,6 +221,8 @@ def _case_response(
             stage=view.stage,
         ),
         may_plan=owner and view.stage == "cleared" and roles.may(principal.role, roles.PLAN_WRITE),
+        assessments=assessments,
+        may_screen=owner and roles.may(principal.role, roles.SCREENING_WRITE),
         release_choices=[desk.code for desk in desks if desk.code != view.owner_nation],
         transfer_choices=[
             desk.code
