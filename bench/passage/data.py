@@ -56,10 +56,11 @@ CELL = "IRQ"
 NATIONS: dict[str, int] = {"USA": 30, "GBR": 22, "FRA": 20, "DEU": 15, "CAN": 13}
 """The desks that plan passages, and their share of the plans."""
 LEVELS: dict[Classification, int] = {
-    Classification.RESTRICTED: 60,
-    Classification.CONFIDENTIAL: 30,
-    Classification.SECRET: 10,
+    Classification.UNCLASSIFIED: 30,
+    Classification.RESTRICTED: 70,
 }
+"""A plan is released to the cell, which is released nothing above RESTRICTED (the default
+`coordination_max_classification`): a case marked higher gets no plan."""
 RELEASED_SHARE = 0.15
 """Cases released to one other desk: that desk's calendar shows their plans as "booked"."""
 APPROVED_SHARE = 0.3

@@ -1,9 +1,10 @@
 """The calendar of a point: which windows exist, which are free, and taking or giving back a
 place.
 
-A place is taken by one conditional UPDATE of the window's counter row (`booked < capacity`),
-so two officers racing for the last place cannot both win: on PostgreSQL the second UPDATE
-waits for the first's row lock and then finds the window full; on SQLite writers take turns.
+A place is taken by one upsert of the window's counter row: inserted with one place taken, or
+one place added only while `booked < capacity`. Two officers racing for the last place cannot
+both win: on PostgreSQL the second waits for the first's row lock and then finds the window
+full; on SQLite writers take turns.
 The calendar shows each window's free places, the plans this officer may open, and everyone
 else's only as a count of "booked".
 """
@@ -11,9 +12,9 @@ else's only as a count of "booked".
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from homeward.passage import hours as clock
 from homeward.passage.exceptions import BookingRefused, WindowFull
 from homeward.passage.models import CANCELLED, HandoverPoint, HandoverWindow, PassagePlan
 from homeward.passage.schemas import CalendarWindow, PlanSlot
-from homeward.policy import binding, roles
+from homeward.policy import binding
 from homeward.policy import check as policy
 
 CALENDAR_DAYS_MAX = 31
@@ -76,29 +77,28 @@ def _counter(point_id: str, starts_at: datetime) -> Any:
 
 
 def reserve(session: Session, point: HandoverPoint, starts_at: datetime, ends_at: datetime) -> None:
-    """Take one place, or raise WindowFull: the database decides, in one statement."""
+    """Take one place, or raise WindowFull: the database decides, in one statement. The
+    window's first booking inserts its counter with one place taken; later ones add a place
+    only while `booked < capacity` (the upsert's update locks the row, so two officers racing
+    for the last place are decided one after the other)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
+    upsert = (
         dialect.insert(HandoverWindow)
         .values(
             point_id=point.id,
             starts_at=starts_at,
             ends_at=ends_at,
             capacity=point.capacity,
-            booked=0,
+            booked=1,
         )
-        .on_conflict_do_nothing(index_elements=["point_id", "starts_at"])
+        .on_conflict_do_update(
+            index_elements=["point_id", "starts_at"],
+            set_={"booked": HandoverWindow.booked + 1},
+            where=HandoverWindow.booked < HandoverWindow.capacity,
+        )
+        .returning(HandoverWindow.booked)
     )
-    taken = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(HandoverWindow)
-            .where(_counter(point.id, starts_at), HandoverWindow.booked < HandoverWindow.capacity)
-            .values(booked=HandoverWindow.booked + 1)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if taken.rowcount != 1:
+    if session.execute(upsert).first() is None:  # the update's condition held it back
         capacity = session.scalar(
             select(HandoverWindow.capacity).where(_counter(point.id, starts_at))
         )
@@ -146,38 +146,37 @@ def calendar(
     if not spans:
         return []
     low, high = spans[0][1], spans[-1][1]
-    counters = {
-        row.starts_at: row
-        for row in session.scalars(
-            select(HandoverWindow).where(
-                HandoverWindow.point_id == point.id,
-                HandoverWindow.starts_at >= low,
-                HandoverWindow.starts_at <= high,
-            )
-        )
-    }
+    counters: dict[datetime, HandoverWindow] = {}
     mine: dict[datetime, list[PlanSlot]] = {}
-    if roles.may(principal.role, roles.PLAN_READ):
-        plans = session.execute(
-            select(
-                PassagePlan.id,
-                PassagePlan.owner_nation,
-                PassagePlan.status,
-                PassagePlan.case_id,
-                PassagePlan.window_starts_at,
-            )
-            .where(
-                PassagePlan.point_id == point.id,
-                PassagePlan.window_starts_at >= low,
-                PassagePlan.window_starts_at <= high,
-                PassagePlan.status != CANCELLED,
-            )
-            .order_by(PassagePlan.created_at)
+    # One query for the week's counters and their plans: every plan holds a place in its
+    # window's counter row. The binding puts the label rule in the join's ON clause, so a
+    # plan this officer may not see (any plan, for a role without plan:read) joins nothing.
+    rows = session.execute(
+        select(
+            HandoverWindow,
+            PassagePlan.id,
+            PassagePlan.owner_nation,
+            PassagePlan.status,
+            PassagePlan.case_id,
         )
-        for plan_id, owner, status, case_id, starts_at in plans:
-            if access.may_open(principal, owner_nation=owner, point=point):
-                own_case = case_id if owner == principal.nation else None
-                mine.setdefault(starts_at, []).append(PlanSlot(plan_id, owner, status, own_case))
+        .outerjoin(
+            PassagePlan,
+            (PassagePlan.point_id == HandoverWindow.point_id)
+            & (PassagePlan.window_starts_at == HandoverWindow.starts_at)
+            & (PassagePlan.status != CANCELLED),
+        )
+        .where(
+            HandoverWindow.point_id == point.id,
+            HandoverWindow.starts_at >= low,
+            HandoverWindow.starts_at <= high,
+        )
+        .order_by(HandoverWindow.starts_at, PassagePlan.created_at)
+    )
+    for row, plan_id, owner, status, case_id in rows:
+        counters[row.starts_at] = row
+        if plan_id is not None and access.may_open(principal, owner_nation=owner, point=point):
+            own_case = case_id if owner == principal.nation else None
+            mine.setdefault(row.starts_at, []).append(PlanSlot(plan_id, owner, status, own_case))
     windows = []
     for day, start, end in spans:
         counter = counters.get(start)

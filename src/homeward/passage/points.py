@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from homeward.accounts import service as accounts_service
 from homeward.audit import service as audit
@@ -114,9 +114,20 @@ def update_point(
     return point
 
 
+def find_point(session: Session, point_id: str) -> HandoverPoint | None:
+    """The point with its hours and units in the same query: every booking and calendar reads
+    them, and loading each on first use is a round trip more (a point has a few of each, so
+    the join returns a few dozen rows at most). Closures load on first use: they pile up."""
+    return session.get(
+        HandoverPoint,
+        point_id,
+        options=[joinedload(HandoverPoint.hours), joinedload(HandoverPoint.units)],
+    )
+
+
 def get_point(*, session: Session, principal: policy.Principal, point_id: str) -> HandoverPoint:
     policy.require_permission(principal, roles.POINT_READ)
-    point = session.get(HandoverPoint, point_id)
+    point = find_point(session, point_id)
     if point is None:
         raise NotFound("handover point")
     return point
