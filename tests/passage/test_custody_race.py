@@ -148,6 +148,7 @@ def test_two_officers_appending_at_once_store_one_link(
     previous_holder, previous_end = hw.UNIT, r.at
     for entry in chain.entries:
         assert (entry.received_from, entry.starts_at) == (previous_holder, previous_end)
+        assert entry.ends_at is not None  # every link was given its end
         previous_holder, previous_end = entry.held_by, entry.ends_at
     assert {entry.confirmed_by for entry in chain.entries} <= {o.username for o in officers}
     assert hw.stored(runtime, r.case_id).entries == ROUNDS
