@@ -256,15 +256,16 @@ approvals checked with `approvals.is_approved`, and the counters summed against 
 run stops if any of it fails. PostgreSQL then gets `VACUUM ANALYZE`, as autovacuum would soon.
 
 **Booking check.** `passage.plans.book` as the booking form calls it, for a spare cleared case
-of the desks in turn, at a random point and a random window of the year with a place left:
-the case read through the policy binding, the point, the window checked against hours and
-closures, the case row locked, the overlap query, the two desk keys, the counter row inserted
-if new and its conditional `UPDATE ... WHERE booked < capacity`, the plan sealed and inserted
-with its wraps, the case event. *Rolled back*: 1,000 calls (after 50 warm-up), each in a
-session of its own that is rolled back after the call, so no place is used up; the audit entry
-is queued but never appended (that happens at commit). *Committed*: 1,000 more, each a whole
-transaction (`Database.transaction`) on a case of its own, commit and the audit log's Merkle
-append included: what an officer waits for. These 1,000 plans stay, on top of the 10,000.
+of the desks in turn, at a random point and a random window of the year with a place left: the
+case read through the policy binding, the point, the window checked against hours and closures,
+the case row locked, the overlap query, the two desk keys, one upsert of the window's counter
+row (inserted with one place taken, or one place added only while `booked < capacity`), the
+plan sealed and inserted with its wraps, the case event. *Rolled back*: 1,000 calls (after 50
+warm-up), each in a session of its own that is rolled back after the call, so no place is used
+up; the audit entry is queued but never appended (that happens at commit). *Committed*: 1,000
+more, each a whole transaction (`Database.transaction`) on a case of its own, commit and the
+audit log's Merkle append included: what an officer waits for. These 1,000 plans stay, on top
+of the 10,000.
 
 **Calendar.** `passage.calendar.calendar` for one random point and seven local days from a
 random date of the year, as the calendar page calls it, in a transaction of its own, the five
