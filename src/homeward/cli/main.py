@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from homeward import screening  # noqa: F401  (its assessments follow their case: followers.py)
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions, signin
 from homeward.accounts.service import NewOfficer
