@@ -126,10 +126,11 @@ def test_the_case_page_guides_through_the_stages(browser: Browser, sqlite_runtim
         page.locator("#next-step").get_by_role("button").click()
         expect(path.locator('[aria-current="step"]')).to_contain_text("identity verified")
 
-        # The next step is a supervisor's: said so, and no button.
-        expect(page.locator("#next-step .needs")).to_have_text(
-            "Needs a supervisor: ask for approval."
-        )
+        # The case is cleared only by a reviewed screening assessment: said so, the way to
+        # write one offered, and no button that moves the case by hand.
+        screening = page.locator("#screening")
+        expect(screening).to_contain_text("The case is cleared when a supervisor")
+        expect(screening.get_by_role("link", name="Write a screening assessment")).to_be_visible()
         expect(page.locator("#next-step button")).to_have_count(0)
         shot(page, "case-needs-supervisor")
 
