@@ -10,7 +10,8 @@ a GET route that answers HTML but was neither scanned nor put on SKIPPED (with t
 fails the test. Officer pages are found by following their links as each role, so a new page
 linked from anywhere is scanned without anyone listing it. The way home's pages are added to
 the demo world (tests/web/a11y_way_home.py) and scanned by URL as the desk officer, the
-supervisor and the cell, so the forms and flags the crawl may not reach are scanned too.
+supervisor and the cell, so the forms and flags the crawl may not reach are scanned too; so are
+screening's draft, review form and decision (tests/screening/a11y_pages.py).
 
 axe runs as a script the test injects (tests/axe.py), so these pages run with JavaScript on;
 that contact pages carry no script and work without it is tested in test_browser.py and
@@ -36,6 +37,7 @@ from homeward.policy.roles import Role
 from homeward.web.app import create_app
 from tests import axe, helpers, live_server
 from tests import browser as browsers
+from tests.screening import a11y_pages as a11y_screening
 from tests.web import a11y_way_home
 
 pytestmark = pytest.mark.browser
@@ -273,6 +275,8 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
     assert demo_data.seed(runtime)
     credentials = demo_data.load_credentials(runtime)
     way_home = a11y_way_home.pages(runtime, credentials)
+    for username, screening_pages in a11y_screening.pages(runtime, credentials).items():
+        way_home.setdefault(username, []).extend(screening_pages)
     scanner = Scanner(runtime, "officer", "en")
     broken: list[str] = []
     with live_server.serve(runtime) as base:
