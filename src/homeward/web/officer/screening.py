@@ -23,7 +23,7 @@ from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
 from homeward.web.officer.deps import SignedIn, render, require_csrf
 
-router = APIRouter(prefix="/officer")
+router = APIRouter(prefix="/officer", include_in_schema=False)
 Csrf = Annotated[str, Form()]
 DECISIONS = (
     ("eligible", "Eligible for return"),
