@@ -267,4 +267,4 @@ def test_every_process_that_can_change_a_case_carries_the_passage_follower(
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120
     )
-    assert out.stdout.strip() == "passage,screening"
+    assert {"passage", "screening"} <= set(out.stdout.strip().split(","))

@@ -28,6 +28,7 @@ LABELLED = {
     "handover",
     "custody_entry",
     "screening_assessment",
+    "approval",
 }
 
 SCRIPT = """
@@ -84,6 +85,7 @@ def test_models_alone_are_refused_without_an_officer(runtime: Runtime, module: s
         "homeward.identity.models": "person_report",
         "homeward.passage.models": "passage_plan",
         "homeward.screening.models": "screening_assessment",
+        "homeward.approvals.models": "approval",
     }
     if module in own:
         assert own[module] in found["answers"]
@@ -103,6 +105,7 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "handover": roles.PLAN_READ,
         "custody_entry": roles.CASE_READ,
         "screening_assessment": roles.SCREENING_READ,
+        "approval": roles.APPROVAL_READ,
     }
 
 

@@ -72,6 +72,9 @@ THROUGH_CUSTODY = "the custody chain's first entry"
 """`handed_over` -> `in_custody`: passage/custody.py, once the chain has its first entry."""
 THROUGH_ARRIVAL = "an arrival confirmed by the home nation's desk"
 """`in_custody` -> `repatriated`: passage/custody.py, on an arrival entered by the owning desk."""
+THROUGH_APPROVAL = "an approved close request"
+"""`repatriated` -> `closed`: approvals/service.py, when a supervisor of the desk who did not
+ask approves a request to close the case."""
 
 
 def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
@@ -88,7 +91,7 @@ def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
         (Stage.PASSAGE_PLANNED, Stage.HANDED_OVER): Rule(DESK, only_through=THROUGH_HANDOVER),
         (Stage.HANDED_OVER, Stage.IN_CUSTODY): Rule(DESK, only_through=THROUGH_CUSTODY),
         (Stage.IN_CUSTODY, Stage.REPATRIATED): Rule(DESK, only_through=THROUGH_ARRIVAL),
-        (Stage.REPATRIATED, Stage.CLOSED): Rule(SUPERVISOR),
+        (Stage.REPATRIATED, Stage.CLOSED): Rule(SUPERVISOR, only_through=THROUGH_APPROVAL),
     }
     for stage in PATH[:-1]:
         for exit_stage in EXITS:
@@ -155,6 +158,8 @@ HOW = {
     "a first entry after the handover",
     (Stage.IN_CUSTODY, Stage.REPATRIATED): "A case is repatriated only when the home nation's "
     "desk has entered the arrival in its custody chain",
+    (Stage.REPATRIATED, Stage.CLOSED): "An officer of the desk asks for it to be closed on the "
+    "case page (Approvals), and a supervisor of the desk who did not ask approves the request",
 }
 """For a move made only through another step: what makes it, for the refusal."""
 

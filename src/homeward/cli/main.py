@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from homeward import screening  # noqa: F401  (its assessments follow their case: followers.py)
+from homeward import (
+    approvals,  # noqa: F401  (approvals follow their case: followers.py)
+    screening,  # noqa: F401  (its assessments follow their case: followers.py)
+)
 from homeward.accounts import service as accounts_service
 from homeward.accounts import sessions, signin
 from homeward.accounts.service import NewOfficer

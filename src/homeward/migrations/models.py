@@ -4,6 +4,7 @@ migrations with (env.py) and tests build from. Above every capability, beside th
 from __future__ import annotations
 
 from homeward.accounts import models as accounts_models
+from homeward.approvals import models as approvals_models
 from homeward.audit import models as audit_models
 from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
@@ -15,6 +16,7 @@ from homeward.screening import models as screening_models
 
 ALL_MODEL_MODULES = (
     accounts_models,
+    approvals_models,
     audit_models,
     case_models,
     contact_models,

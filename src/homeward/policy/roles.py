@@ -42,6 +42,9 @@ PLAN_APPROVE = "officer:plan:approve"
 SCREENING_READ = "officer:screening:read"
 SCREENING_WRITE = "officer:screening:write"
 SCREENING_REVIEW = "officer:screening:review"
+APPROVAL_READ = "officer:approval:read"
+APPROVAL_REQUEST = "officer:approval:request"
+APPROVAL_DECIDE = "officer:approval:decide"
 
 _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
@@ -70,15 +73,24 @@ _PASSAGE_CELL = frozenset({POINT_READ, POINT_MANAGE, PLAN_READ})
 # Screening: the owning desk's officers and debriefers write assessments; a supervisor also
 # reviews them (never their own). The cell and other roles read none.
 _SCREENING = frozenset({SCREENING_READ, SCREENING_WRITE})
+# Approvals: the owning desk asks for a step (closing a case); a supervisor who did not ask
+# approves or refuses it. Other roles see none.
+_APPROVALS = frozenset({APPROVAL_READ, APPROVAL_REQUEST})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.DESK_OFFICER: _DESK_WORK | _CASE_WORK | _IDENTITY_WORK | _PASSAGE_DESK | _SCREENING,
+    Role.DESK_OFFICER: _DESK_WORK
+    | _CASE_WORK
+    | _IDENTITY_WORK
+    | _PASSAGE_DESK
+    | _SCREENING
+    | _APPROVALS,
     Role.SUPERVISOR: _DESK_WORK
     | _CASE_WORK
     | _IDENTITY_WORK
     | _PASSAGE_DESK
     | _SCREENING
-    | {PLAN_APPROVE, SCREENING_REVIEW},
+    | _APPROVALS
+    | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE},
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING | _PASSAGE_CELL,
     Role.DEBRIEFER: _CASE_READING | _SCREENING,

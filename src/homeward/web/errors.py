@@ -9,6 +9,7 @@ purpose rather than falling through to the base.
 from __future__ import annotations
 
 from homeward.accounts.exceptions import SessionExpired, SignInCeiling, SignInRefused, SignInWait
+from homeward.approvals.exceptions import ApprovalConflict
 from homeward.cases.exceptions import TransferConflict, TransitionNotAllowed
 from homeward.contact.exceptions import CodenameRefused
 from homeward.core.backup_engines import BackupRefused
@@ -48,6 +49,7 @@ STATUSES: dict[type[HomewardError], int] = {
     PlanSettled: 409,  # a side's word on the handover keeps the plan as it is
     AssessmentLocked: 409,  # submitted, or another officer's draft: its state refuses it
     ReviewRefused: 409,  # the author, a draft, already decided, or a case not yet verified
+    ApprovalConflict: 409,  # the requester, already decided, or a case no longer at the stage
     InstrumentInvalid: 500,  # a bad instrument file in the programme's folder: set-up, not input
     UnboundQuery: 500,  # a bug: a protected table queried with nobody to decide for
     BackupRefused: 400,  # the command line's; no route raises it
