@@ -29,6 +29,8 @@ LABELLED = {
     "custody_entry",
     "screening_assessment",
     "approval",
+    "household_link",
+    "best_interests",
 }
 
 SCRIPT = """
@@ -85,6 +87,7 @@ def test_models_alone_are_refused_without_an_officer(runtime: Runtime, module: s
         "homeward.identity.models": "person_report",
         "homeward.passage.models": "passage_plan",
         "homeward.screening.models": "screening_assessment",
+        "homeward.households.models": "household_link",
         "homeward.approvals.models": "approval",
     }
     if module in own:
@@ -105,6 +108,8 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "handover": roles.PLAN_READ,
         "custody_entry": roles.CASE_READ,
         "screening_assessment": roles.SCREENING_READ,
+        "household_link": roles.HOUSEHOLD_READ,
+        "best_interests": roles.BEST_INTERESTS_READ,
         "approval": roles.APPROVAL_READ,
     }
 

@@ -103,6 +103,13 @@ def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
 
 TRANSITIONS = _path_rules()
 
+CHILD_NEVER = frozenset({Stage.IN_CUSTODY})
+"""Stages a child's case never enters (UNSCR 2427, IDDRS 5.20: children go to civilian
+child-protection actors, never into an adult's custody). `transition` refuses them, whatever
+step asks."""
+CHILD_TRANSITIONS = {move: rule for move, rule in TRANSITIONS.items() if move[1] not in CHILD_NEVER}
+"""The stage set for children: every move but those into `CHILD_NEVER`."""
+
 
 def allowed_next(stage: Stage, role: Role) -> list[Stage]:
     """The stages this role may move a case to by hand from `stage`, in a stable order (a move

@@ -11,10 +11,12 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.models import Officer
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
+from homeward.cases import children
 from homeward.cases import service as case_service
 from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
 from homeward.cases.models import Case, CaseNote, CaseNoteWrap
 from homeward.cases.states import (
+    CHILD_NEVER,
     HOW,
     TRANSITIONS,
     WORDS,
@@ -69,6 +71,11 @@ def transition(
             f"A case that is {WORDS[current]} cannot be moved to {WORDS[target]}"
             + (f"; from here you can move it to: {possible}" if possible else "")
             + through
+        )
+    if target in CHILD_NEVER and (age := children.age(session, secrets, case)) and age.child:
+        raise TransitionNotAllowed(
+            f"{case.reference} is a child's case ({age.because}): a child is never "
+            f"{WORDS[target]}; a child goes to a child-protection actor instead"
         )
     if rule.only_through and via != rule.only_through:
         raise TransitionNotAllowed(

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from homeward import (
     approvals,  # noqa: F401  (approvals follow their case: followers.py)
+    households,  # noqa: F401  (household links and best interests follow their case)
     screening,  # noqa: F401  (its assessments follow their case: followers.py)
 )
 from homeward.accounts import service as accounts_service

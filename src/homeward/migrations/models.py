@@ -6,9 +6,11 @@ from __future__ import annotations
 from homeward.accounts import models as accounts_models
 from homeward.approvals import models as approvals_models
 from homeward.audit import models as audit_models
+from homeward.cases import child_models as case_child_models
 from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
+from homeward.households import models as households_models
 from homeward.identity import models as identity_models
 from homeward.passage import custody_models as passage_custody_models
 from homeward.passage import models as passage_models
@@ -18,8 +20,10 @@ ALL_MODEL_MODULES = (
     accounts_models,
     approvals_models,
     audit_models,
+    case_child_models,
     case_models,
     contact_models,
+    households_models,
     identity_models,
     passage_models,
     passage_custody_models,

@@ -42,6 +42,10 @@ PLAN_APPROVE = "officer:plan:approve"
 SCREENING_READ = "officer:screening:read"
 SCREENING_WRITE = "officer:screening:write"
 SCREENING_REVIEW = "officer:screening:review"
+HOUSEHOLD_READ = "officer:household:read"
+HOUSEHOLD_LINK = "officer:household:link"
+BEST_INTERESTS_READ = "officer:best-interests:read"
+BEST_INTERESTS_WRITE = "officer:best-interests:write"
 APPROVAL_READ = "officer:approval:read"
 APPROVAL_REQUEST = "officer:approval:request"
 APPROVAL_DECIDE = "officer:approval:decide"
@@ -73,6 +77,11 @@ _PASSAGE_CELL = frozenset({POINT_READ, POINT_MANAGE, PLAN_READ})
 # Screening: the owning desk's officers and debriefers write assessments; a supervisor also
 # reviews them (never their own). The cell and other roles read none.
 _SCREENING = frozenset({SCREENING_READ, SCREENING_WRITE})
+# Households: desks link their cases to others they can see; whoever reads a case reads the
+# members it may also see. A child's best-interests assessment is the owning desk's alone.
+_HOUSEHOLD_DESK = frozenset(
+    {HOUSEHOLD_READ, HOUSEHOLD_LINK, BEST_INTERESTS_READ, BEST_INTERESTS_WRITE}
+)
 # Approvals: the owning desk asks for a step (closing a case); a supervisor who did not ask
 # approves or refuses it. Other roles see none.
 _APPROVALS = frozenset({APPROVAL_READ, APPROVAL_REQUEST})
@@ -83,17 +92,22 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     | _IDENTITY_WORK
     | _PASSAGE_DESK
     | _SCREENING
+    | _HOUSEHOLD_DESK
     | _APPROVALS,
     Role.SUPERVISOR: _DESK_WORK
     | _CASE_WORK
     | _IDENTITY_WORK
     | _PASSAGE_DESK
     | _SCREENING
+    | _HOUSEHOLD_DESK
     | _APPROVALS
     | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE},
     # The coordination cell reads a case only where a nation released it to IRQ.
-    Role.COORDINATOR: _DESK_WORK | {CONVERSATION_ROUTE} | _CASE_READING | _PASSAGE_CELL,
-    Role.DEBRIEFER: _CASE_READING | _SCREENING,
+    Role.COORDINATOR: _DESK_WORK
+    | {CONVERSATION_ROUTE, HOUSEHOLD_READ}
+    | _CASE_READING
+    | _PASSAGE_CELL,
+    Role.DEBRIEFER: _CASE_READING | _SCREENING | {HOUSEHOLD_READ},
     Role.AUDITOR: frozenset({AUDIT_READ}),
     # An administrator manages accounts and keys and holds no desk key: no content at all.
     Role.ADMINISTRATOR: frozenset({OFFICER_MANAGE, DESK_KEY_ROTATE}),
