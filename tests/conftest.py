@@ -23,6 +23,8 @@ from homeward.web.app import create_app
 from tests import helpers
 
 ENGINES = ["sqlite", "postgresql"]
+pytest_plugins = ["tests.sentinel"]
+"""The sentinel scan's `captured_log` fixture, for every capability's at-rest test."""
 
 
 _LEFT_OUT = pytest.StashKey[int]()

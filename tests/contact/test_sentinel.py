@@ -9,10 +9,6 @@ everything logged are searched for them, in UTF-8 and in hex. The codename is se
 
 from __future__ import annotations
 
-import logging
-import secrets
-import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,49 +26,7 @@ from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from homeward.web.app import create_app
-from tests import helpers
-
-
-def _marker(kind: str) -> str:
-    return f"SENTINEL-{kind}-{secrets.token_hex(8)}"
-
-
-def _forms(marker: str) -> list[bytes]:
-    raw = marker.encode()
-    return [raw, raw.hex().encode(), marker.encode("utf-16-le")]
-
-
-def _hits(blob: bytes, markers: list[str]) -> list[str]:
-    return [m for m in markers if any(form in blob for form in _forms(m))]
-
-
-def _files_under(folder: Path) -> Iterator[Path]:
-    yield from (path for path in folder.rglob("*") if path.is_file())
-
-
-@pytest.fixture
-def captured_log(tmp_path: Path) -> Iterator[Path]:
-    """Everything any logger emits, at every level, goes to a file we search afterwards."""
-    path = tmp_path / "everything.log"
-    handler = logging.FileHandler(path)
-    handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield path
-    root.removeHandler(handler)
-    root.setLevel(previous)
-    handler.close()
-
-
-def _dump(runtime: Runtime) -> bytes:
-    url = runtime.settings.effective_database_url
-    if not url.startswith("postgresql"):
-        return b""
-    return subprocess.run(
-        ["pg_dump", "--no-owner", url], check=True, capture_output=True, timeout=120
-    ).stdout
+from tests import helpers, sentinel
 
 
 def test_nothing_written_is_stored_or_logged_in_clear(
@@ -81,17 +35,17 @@ def test_nothing_written_is_stored_or_logged_in_clear(
     client: TestClient,
     captured_log: Path,
 ) -> None:
-    message_marker = _marker("message")
-    later_marker = _marker("second-message")
-    file_name_marker = _marker("filename")
-    file_body_marker = _marker("filebody")
-    reply_marker = _marker("reply")
-    unrouted_marker = _marker("unrouted")
-    late_marker = _marker("after-the-session")
-    late_name_marker = _marker("late-filename")
-    late_body_marker = _marker("late-filebody")
+    message_marker = sentinel.marker("message")
+    later_marker = sentinel.marker("second-message")
+    file_name_marker = sentinel.marker("filename")
+    file_body_marker = sentinel.marker("filebody")
+    reply_marker = sentinel.marker("reply")
+    unrouted_marker = sentinel.marker("unrouted")
+    late_marker = sentinel.marker("after-the-session")
+    late_name_marker = sentinel.marker("late-filename")
+    late_body_marker = sentinel.marker("late-filebody")
 
-    agent_marker = _marker("useragent")
+    agent_marker = sentinel.marker("useragent")
     address_marker = "203.0.113.77"  # TEST-NET-3: an address that is nobody's
     client.headers.update(
         {"user-agent": f"Mozilla/5.0 {agent_marker}", "x-forwarded-for": address_marker}
@@ -193,11 +147,11 @@ def test_nothing_written_is_stored_or_logged_in_clear(
         address_marker,
     ]
     searched: dict[str, bytes] = {
-        str(path): path.read_bytes() for path in _files_under(runtime.settings.data_dir)
+        str(path): path.read_bytes() for path in sentinel.files_under(runtime.settings.data_dir)
     }
-    searched["postgres dump"] = _dump(runtime)
+    searched["postgres dump"] = sentinel.dump(runtime)
     searched["log"] = captured_log.read_bytes()
-    found = {where: _hits(blob, markers) for where, blob in searched.items()}
+    found = {where: sentinel.hits(blob, markers) for where, blob in searched.items()}
     assert {where: hits for where, hits in found.items() if hits} == {}
 
     # Nor is any private key that would open them: the officer's, the desk's, the contact's.
@@ -264,8 +218,10 @@ def _traced_hits(searched: dict[str, bytes], traced: dict[str, bytes]) -> dict[s
 def _everything(runtime: Runtime) -> dict[str, bytes]:
     """The data directory as a copy would find it (the server still running: no checkpoint on
     close), and the PostgreSQL dump."""
-    searched = {str(path): path.read_bytes() for path in _files_under(runtime.settings.data_dir)}
-    searched["postgres dump"] = _dump(runtime)
+    searched = {
+        str(path): path.read_bytes() for path in sentinel.files_under(runtime.settings.data_dir)
+    }
+    searched["postgres dump"] = sentinel.dump(runtime)
     return searched
 
 
@@ -275,21 +231,21 @@ def test_delete_everything_leaves_nothing_in_files_log_or_dump(
     """Issue 9, point 4: after "delete everything", none of the contact's stored values is in
     the database file, its write-ahead log or shared-memory file, the blobs or a pg_dump."""
     helpers.contact_start(client, "fr")
-    file_body = _marker("filebody")
+    file_body = sentinel.marker("filebody")
     assert (
         helpers.contact_write(
             client,
-            f"Bonjour {_marker('message')}",
+            f"Bonjour {sentinel.marker('message')}",
             lang="fr",
-            files=[(f"{_marker('filename')}.txt", file_body.encode() * 200, "text/plain")],
+            files=[(f"{sentinel.marker('filename')}.txt", file_body.encode() * 200, "text/plain")],
         )
         == 303
     )
-    assert helpers.contact_write(client, _marker("second"), lang="fr", desk=None) == 303
+    assert helpers.contact_write(client, sentinel.marker("second"), lang="fr", desk=None) == 303
     # Someone else's letter stays: the deletion is the contact's own, not a wipe.
     other = TestClient(create_app(runtime), base_url="http://127.0.0.1")
     helpers.contact_start(other, "en")
-    kept = _marker("kept")
+    kept = sentinel.marker("kept")
     assert helpers.contact_write(other, kept, lang="en", desk="DEU") == 303
 
     officer = TestClient(create_app(runtime), base_url="http://127.0.0.1")
@@ -298,7 +254,7 @@ def test_delete_everything_leaves_nothing_in_files_log_or_dump(
     replied = officer.post(
         f"/api/v1/conversations/{conversation_id}/replies",
         headers=headers,
-        json={"text": _marker("reply")},
+        json={"text": sentinel.marker("reply")},
     )
     assert replied.status_code == 201
     assert client.get("/fr/conversation").status_code == 200
@@ -371,7 +327,7 @@ def test_purge_compact_leaves_no_dead_rows_on_postgresql(
         pytest.skip("SQLite's pages are zeroed at deletion (secure_delete): see the test above")
     helpers.contact_start(client)
     files = [("scan.txt", b"synthetic scan", "text/plain")]
-    assert helpers.contact_write(client, _marker("letter"), files=files) == 303
+    assert helpers.contact_write(client, sentinel.marker("letter"), files=files) == 303
     with runtime.db.transaction() as session:
         contact_id = session.scalars(select(Contact.id)).one()
     traced = _traced(runtime, contact_id)
@@ -379,7 +335,7 @@ def test_purge_compact_leaves_no_dead_rows_on_postgresql(
     deleted = client.post("/en/delete", data={"confirm": "yes", "csrf": helpers.csrf_of(form.text)})
     assert deleted.status_code == 200
     assert _traced_hits({"pages": _pages(runtime)}, traced)  # dead rows: still in the pages
-    assert _traced_hits({"dump": _dump(runtime)}, traced) == {}  # though no dump shows them
+    assert _traced_hits({"dump": sentinel.dump(runtime)}, traced) == {}  # though no dump shows them
 
     monkeypatch.setenv("HOMEWARD_DATA_DIR", str(runtime.settings.data_dir))
     monkeypatch.setenv("HOMEWARD_DATABASE_URL", runtime.settings.database_url)

@@ -6,60 +6,23 @@ the markers really went in. Both engines."""
 
 from __future__ import annotations
 
-import logging
-import secrets
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from homeward.core.runtime import Runtime
 from homeward.passage import plans
 from homeward.passage.schemas import PlanDetails
-from tests import helpers
+from tests import helpers, sentinel
 from tests.passage import world
-
-
-def _marker(kind: str) -> str:
-    return f"SENTINEL-{kind}-{secrets.token_hex(8)}"
-
-
-def _hits(blob: bytes, markers: list[str]) -> list[str]:
-    forms = {m: [m.encode(), m.encode().hex().encode(), m.encode("utf-16-le")] for m in markers}
-    return [m for m in markers if any(form in blob for form in forms[m])]
-
-
-@pytest.fixture
-def captured_log(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "everything.log"
-    handler = logging.FileHandler(path)
-    handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield path
-    root.removeHandler(handler)
-    root.setLevel(previous)
-    handler.close()
-
-
-def _dump(runtime: Runtime) -> bytes:
-    url = runtime.settings.effective_database_url
-    if not url.startswith("postgresql"):
-        return b""
-    return subprocess.run(
-        ["pg_dump", "--no-owner", url], check=True, capture_output=True, timeout=120
-    ).stdout
 
 
 def test_no_plan_detail_is_stored_or_logged_in_clear(
     runtime: Runtime, personas: helpers.Personas, captured_log: Path
 ) -> None:
-    first = {name: _marker(name) for name in ("accompanied", "bring", "fallback", "instructions")}
-    second = {name: _marker(f"changed-{name}") for name in first}
-    reason = _marker("cancel-reason")
+    first = {
+        name: sentinel.marker(name) for name in ("accompanied", "bring", "fallback", "instructions")
+    }
+    second = {name: sentinel.marker(f"changed-{name}") for name in first}
+    reason = sentinel.marker("cancel-reason")
     fra = personas["fra_officer"]
     point_id = world.make_point(runtime, personas["coordinator"])
     case_id = world.cleared_case(runtime, fra)
@@ -108,17 +71,4 @@ def test_no_plan_detail_is_stored_or_logged_in_clear(
         )
 
     markers = [*first.values(), *second.values(), reason]
-    runtime.db.dispose()  # the SQLite log is folded in or left as it is: both are searched
-    found: dict[str, list[str]] = {}
-    for path in (p for p in runtime.settings.data_dir.rglob("*") if p.is_file()):
-        hits = _hits(path.read_bytes(), markers)
-        if hits:
-            found[str(path)] = hits
-    dump = _dump(runtime)
-    if runtime.settings.effective_database_url.startswith("postgresql"):
-        assert b"passage_plan" in dump  # the dump really holds the plans
-    if hits := _hits(dump, markers):
-        found["pg_dump"] = hits
-    if hits := _hits(captured_log.read_bytes(), markers):
-        found["log"] = hits
-    assert found == {}
+    assert sentinel.found_at_rest(runtime, markers, captured_log, "passage_plan") == {}
