@@ -39,6 +39,7 @@ from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
 from tests.passage import world as passage_world
+from tests.screening import world as screening_world
 
 EXAMPLES = 10
 CHECKS = [
@@ -87,6 +88,9 @@ class World:
             "attachment_id": conversation["messages"][0]["attachments"][0]["id"],
             "case_id": fra_case,
             "transfer_id": waiting[0]["id"],
+            "assessment_id": screening_world.write(
+                runtime, personas["fra_officer"], fra_case, submit=False
+            ),
             "leaf_index": 0,
         }
 
