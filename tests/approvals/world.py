@@ -104,7 +104,7 @@ def decide(
             keyring=helpers.keyring(runtime, persona),
             secrets=runtime.secrets,
             approval_id=approval_id,
-            approve=approve,
+            decision="approve" if approve else "reject",
             comment=comment,
         )
 

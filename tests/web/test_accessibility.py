@@ -37,6 +37,7 @@ from homeward.policy.roles import Role
 from homeward.web.app import create_app
 from tests import axe, helpers, live_server
 from tests import browser as browsers
+from tests.approvals import a11y_pages as a11y_approvals
 from tests.screening import a11y_pages as a11y_screening
 from tests.web import a11y_way_home
 
@@ -277,6 +278,8 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
     way_home = a11y_way_home.pages(runtime, credentials)
     for username, screening_pages in a11y_screening.pages(runtime, credentials).items():
         way_home.setdefault(username, []).extend(screening_pages)
+    for username, approval_pages in a11y_approvals.pages(runtime, credentials).items():
+        way_home.setdefault(username, []).extend(approval_pages)
     scanner = Scanner(runtime, "officer", "en")
     broken: list[str] = []
     with live_server.serve(runtime) as base:

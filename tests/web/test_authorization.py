@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
 from tests import helpers
+from tests.approvals.test_authorization import is_approval_route
 from tests.identity.online_world import using_real_model
 from tests.screening.test_authorization import is_screening_route
 from tests.web.authorization_cases import (
@@ -375,7 +376,12 @@ def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None
     routes = {
         r
         for r in app_routes(create_app(runtime))
-        if not (is_passage_route(r[1]) or is_handover_route(r[1]) or is_screening_route(r[1]))
+        if not (
+            is_passage_route(r[1])
+            or is_handover_route(r[1])
+            or is_screening_route(r[1])
+            or is_approval_route(r[1])
+        )
     }
     assert routes - PUBLIC - set(CASES) == set(), "routes without an authorization case"
     assert set(CASES) - routes == set(), "cases for routes that no longer exist"

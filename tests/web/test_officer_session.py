@@ -275,6 +275,8 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/screening/cases/{case_id}": ("fra_officer", {"q_joining_year": "2015"}),
         "/officer/screening/{assessment_id}": ("fra_officer", {"q_joining_year": "2015"}),
         "/officer/screening/{assessment_id}/review": ("fra_officer", {"decision": "refer"}),
+        "/officer/cases/{case_id}/close-request": ("fra_officer", {"comment": "x"}),
+        "/officer/approvals/{approval_id}": ("fra_officer", {"decision": "approve"}),
     }
     posted = {
         context.path
@@ -298,6 +300,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             closure_id=NO_RECORD,
             plan_id=NO_RECORD,
             assessment_id=NO_RECORD,
+            approval_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}

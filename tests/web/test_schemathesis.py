@@ -38,6 +38,7 @@ from homeward.passage import points
 from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
+from tests.approvals import world as approval_world
 from tests.passage import world as passage_world
 from tests.screening import world as screening_world
 
@@ -92,6 +93,11 @@ class World:
                 runtime, personas["fra_officer"], fra_case, submit=False
             ),
             "leaf_index": 0,
+            "approval_id": approval_world.ask(
+                runtime,
+                personas["fra_officer"],
+                approval_world.repatriated_case(runtime, personas["fra_officer"], family="Saidi"),
+            ),
         }
 
     @staticmethod

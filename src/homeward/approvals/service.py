@@ -45,6 +45,7 @@ QUEUE_LIMIT = 200
 MOVES = {CLOSE: (Stage.REPATRIATED, Stage.CLOSED)}
 """The move each kind of request makes once approved."""
 ASKED = {CLOSE: "close the case"}
+DECISIONS = ("approve", "reject")
 """What each kind asks, in words."""
 
 
@@ -63,6 +64,8 @@ class ApprovalView:
     decided_by: str | None
     decided_at: datetime | None
     decision_comment: str
+    names: dict[str, str]
+    """The requester's and the decider's usernames by officer id."""
 
 
 @dataclass(frozen=True)
@@ -216,14 +219,17 @@ def decide(
     keyring: Keyring,
     secrets: ServerSecrets,
     approval_id: str,
-    approve: bool,
+    decision: str,
     comment: str,
 ) -> Approval:
-    """A supervisor of the owning desk who did not ask approves or rejects the request, with a
-    sealed comment. Approving a close request closes the case in the same transaction."""
+    """A supervisor of the owning desk who did not ask approves or rejects the request
+    (`decision`: approve or reject), with a sealed comment. Approving a close request closes
+    the case in the same transaction."""
     principal = keyring.principal
     approval = _own(session, principal, approval_id, roles.APPROVAL_DECIDE)
-    verb = "approve" if approve else "reject"
+    if decision not in DECISIONS:
+        raise BadInput("decision", f"{decision!r} is not one of: {', '.join(DECISIONS)}")
+    verb, approve = decision, decision == "approve"
     text = _comment("comment", comment, f"say why you {verb} the request")
     if approval.requested_by == principal.officer_id:
         raise ApprovalConflict(
@@ -281,6 +287,7 @@ def open_approvals(*, session: Session, keyring: Keyring, case_id: str) -> list[
         )
     )
     views = []
+    names = _names(session, {a.requested_by for a in found} | {a.decided_by or "" for a in found})
     for approval in found:
         key = _content_key(session, keyring, approval)
         decided = approval.decision_comment
@@ -297,6 +304,7 @@ def open_approvals(*, session: Session, keyring: Keyring, case_id: str) -> list[
                 decided_by=approval.decided_by,
                 decided_at=approval.decided_at,
                 decision_comment=sealing.decrypt(key, decided).decode() if decided else "",
+                names=names,
             )
         )
     if views:
@@ -309,6 +317,21 @@ def open_approvals(*, session: Session, keyring: Keyring, case_id: str) -> list[
             nation=case.owner_nation,
         )
     return views
+
+
+def _names(session: Session, officer_ids: set[str]) -> dict[str, str]:
+    names = {}
+    for officer_id in officer_ids - {""}:
+        officer = accounts_service.get_officer(session=session, officer_id=officer_id)
+        names[officer_id] = officer.username if officer else "a former officer"
+    return names
+
+
+def open_approval(*, session: Session, keyring: Keyring, approval_id: str) -> ApprovalView:
+    """One request with its comments, for an officer of the owning desk (audited)."""
+    approval = _own(session, keyring.principal, approval_id, roles.APPROVAL_READ)
+    found = open_approvals(session=session, keyring=keyring, case_id=approval.case_id)
+    return next(view for view in found if view.id == approval.id)
 
 
 def for_case_page(
@@ -351,3 +374,29 @@ def waiting(*, session: Session, principal: policy.Principal) -> list[Waiting]:
         )
         for approval, reference, stage in rows
     ]
+
+
+@dataclass(frozen=True)
+class CaseHeading:
+    """What an approval page says of its case: the reference and the stage."""
+
+    id: str
+    reference: str
+    stage: str
+
+
+def case_heading(*, session: Session, principal: policy.Principal, case_id: str) -> CaseHeading:
+    """403 for a role without approvals, 404 for a case of another desk."""
+    policy.require_permission(principal, roles.APPROVAL_READ)
+    case = _own_case(session, principal, case_id)
+    return CaseHeading(case.id, case.reference, case.stage)
+
+
+def may_decide(principal: policy.Principal, view: ApprovalView) -> bool:
+    """Whether this officer is offered the answer: a supervisor who did not ask, while it
+    waits (the service checks again when the answer comes)."""
+    return (
+        view.state == PENDING
+        and roles.may(principal.role, roles.APPROVAL_DECIDE)
+        and view.requested_by != principal.officer_id
+    )

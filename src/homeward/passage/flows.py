@@ -203,6 +203,11 @@ class PlanRow:
     reference: str
     point_name: str
     window_starts_at: datetime
+    stage: str = ""
+    written_by: tuple[str, ...] = ()
+    """Every officer who wrote a version (filled for plans waiting for approval)."""
+    waiting_since: datetime | None = None
+    """When the version waiting for approval was written (idem)."""
 
 
 def missed(
@@ -259,7 +264,7 @@ def to_approve(
         return []
     binding.bind(session, principal)
     rows = session.execute(
-        select(PassagePlan, Case.reference)
+        select(PassagePlan, Case.reference, Case.stage)
         .join(Case, Case.id == PassagePlan.case_id)
         .where(
             PassagePlan.owner_nation == principal.nation,
@@ -272,8 +277,17 @@ def to_approve(
         .limit(100)
     )
     return [
-        PlanRow(plan.id, plan.case_id, reference, plan.point.name, plan.window_starts_at)
-        for plan, reference in rows
+        PlanRow(
+            plan.id,
+            plan.case_id,
+            reference,
+            plan.point.name,
+            plan.window_starts_at,
+            stage=stage,
+            written_by=tuple(approvals.authors(plan)),
+            waiting_since=plan.updated_at,
+        )
+        for plan, reference, stage in rows
     ]
 
 

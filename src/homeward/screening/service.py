@@ -464,3 +464,47 @@ class CaseHeading:
 def case_heading(*, session: Session, principal: policy.Principal, case_id: str) -> CaseHeading:
     case = _own_case(session, principal, case_id)
     return CaseHeading(case.id, case.reference, case.stage)
+
+
+@dataclass(frozen=True)
+class WaitingReview:
+    """A submitted assessment in a supervisor's queue: whose, by whom, since when."""
+
+    id: str
+    case_id: str
+    reference: str
+    stage: str
+    author_id: str
+    submitted_at: datetime
+
+
+def waiting_for_review(
+    *, session: Session, principal: policy.Principal, limit: int = 200
+) -> list[WaitingReview]:
+    """The desk's submitted assessments this supervisor may review (not their own), oldest
+    first; the binding filters them to what this officer may see before they are sorted."""
+    if not roles.may(principal.role, roles.SCREENING_REVIEW):
+        return []
+    binding.bind(session, principal)
+    rows = session.execute(
+        select(ScreeningAssessment, Case.reference, Case.stage)
+        .join(Case, Case.id == ScreeningAssessment.case_id)
+        .where(
+            ScreeningAssessment.owner_nation == principal.nation,
+            ScreeningAssessment.state == SUBMITTED,
+            ScreeningAssessment.author_id != principal.officer_id,
+        )
+        .order_by(ScreeningAssessment.submitted_at, ScreeningAssessment.id)
+        .limit(limit)
+    )
+    return [
+        WaitingReview(
+            id=found.id,
+            case_id=found.case_id,
+            reference=reference,
+            stage=stage,
+            author_id=found.author_id,
+            submitted_at=found.submitted_at or found.updated_at,
+        )
+        for found, reference, stage in rows
+    ]

@@ -23,6 +23,7 @@ from homeward.accounts.exceptions import SessionExpired
 from homeward.audit import checkpoints
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
+from homeward.web.api import approvals as api_approvals
 from homeward.web.api import audit as api_audit
 from homeward.web.api import cases as api_cases
 from homeward.web.api import handover as api_handover
@@ -33,6 +34,7 @@ from homeward.web.api import screening as api_screening
 from homeward.web.contact import deps as contact_deps
 from homeward.web.contact import pages as contact_pages
 from homeward.web.errors import status_of
+from homeward.web.officer import approvals as officer_approvals
 from homeward.web.officer import auditor as officer_auditor
 from homeward.web.officer import cases as officer_cases
 from homeward.web.officer import deps as officer_deps
@@ -105,6 +107,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_passage.router)
     app.include_router(officer_handover.router)
     app.include_router(officer_screening.router)
+    app.include_router(officer_approvals.router)
     app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)
@@ -112,6 +115,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api_identity.router)
     app.include_router(api_passage.router)
     app.include_router(api_screening.router)
+    app.include_router(api_approvals.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)

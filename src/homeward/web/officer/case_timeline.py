@@ -33,6 +33,9 @@ WHAT = {
     "passage:handover:revise": "Handover word revised",
     "passage:handover:dispute": "Handover disputed",
     "passage:custody:record": "Custody link recorded",
+    "approval:request": "Approval asked for",
+    "approval:approved": "Request approved",
+    "approval:rejected": "Request rejected",
 }
 
 
@@ -90,6 +93,8 @@ def describe(event: EventOut, names: dict[str, str]) -> Entry:
         facts.append(f"identity verified by {verifier}")
     if target := detail.get("to"):
         facts.append(f"to the {target} desk")
+    if asks := detail.get("asks"):
+        facts.append(f"asks to {asks}")
     if source := detail.get("from"):
         facts.append(f"from the {source} desk")
     if isinstance(labels := detail.get("labels"), list):

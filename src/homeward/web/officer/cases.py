@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
+from homeward.approvals import service as approvals_service
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
@@ -222,6 +223,9 @@ def _case_response(
         ),
         may_plan=owner and view.stage == "cleared" and roles.may(principal.role, roles.PLAN_WRITE),
         assessments=assessments,
+        approvals=approvals_service.for_case_page(
+            session=session, keyring=keyring, case_id=view.id, owner_nation=view.owner_nation
+        ),
         may_screen=owner and roles.may(principal.role, roles.SCREENING_WRITE),
         release_choices=[desk.code for desk in desks if desk.code != view.owner_nation],
         transfer_choices=[

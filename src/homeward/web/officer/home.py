@@ -22,6 +22,7 @@ from homeward.core.runtime import Runtime
 from homeward.passage import flows as passage_flows
 from homeward.policy import roles
 from homeward.policy.check import Principal
+from homeward.web import queue as supervisor_queue
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.officer.auditor import SENSITIVE_READS, SIGNIN_OUTCOMES, People, people_of
 from homeward.web.officer.deps import SignedIn, render
@@ -41,6 +42,8 @@ class Start:
     assigned: case_listing.Shortlist | None = None
     approvals: case_listing.Shortlist | None = None
     transfers: int | None = None
+    queue: int | None = None
+    """For a supervisor: how many things wait in their approvals queue."""
     witness_refusals: list[tuple[object, object]] = field(default_factory=list)
     refused_signins: list[AuditEvent] = field(default_factory=list)
     reads: list[AuditEvent] = field(default_factory=list)
@@ -107,6 +110,8 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
     start.missed = passage_flows.missed(session=session, principal=principal)
     start.disputed = passage_flows.disputed(session=session, principal=principal)
     start.plans_to_approve = passage_flows.to_approve(session=session, principal=principal)
+    if supervisor_queue.may_see(principal):
+        start.queue = len(supervisor_queue.queue(session=session, principal=principal))
     return render(
         request,
         "home.html",
