@@ -15,6 +15,7 @@ from homeward.cases.child_models import AgeEstimate
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
 from homeward.core.runtime import Runtime
+from homeward.households import best_interests
 from homeward.households import service as households
 from homeward.households.models import BestInterests, BestInterestsWrap, HouseholdLink
 from homeward.policy import binding
@@ -148,3 +149,16 @@ def stored(runtime: Runtime) -> Stored:
                 for row in session.execute(select(Case.id, Case.stage).order_by(Case.id))
             ),
         )
+
+
+def child_assessment(runtime: Runtime, persona: helpers.Persona) -> str:
+    """A child's case of the persona's desk with one best-interests assessment; its id."""
+    child = open_case(runtime, persona, given="Yasmine", born="2014")
+    with runtime.db.transaction() as session:
+        return best_interests.record(
+            session=session,
+            keyring=helpers.keyring(runtime, persona),
+            secrets=runtime.secrets,
+            case_id=child,
+            outcome="Reunification with the mother recommended.",
+        ).id

@@ -277,6 +277,8 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/screening/{assessment_id}/review": ("fra_officer", {"decision": "refer"}),
         "/officer/cases/{case_id}/close-request": ("fra_officer", {"comment": "x"}),
         "/officer/approvals/{approval_id}": ("fra_officer", {"decision": "approve"}),
+        "/officer/cases/{case_id}/household": ("fra_officer", {"member_reference": "FRA-1"}),
+        "/officer/cases/{case_id}/household/{link_id}/unlink": ("fra_officer", {"reason": "x"}),
     }
     posted = {
         context.path
@@ -301,6 +303,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             plan_id=NO_RECORD,
             assessment_id=NO_RECORD,
             approval_id=NO_RECORD,
+            link_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}

@@ -39,6 +39,7 @@ from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
 from tests.approvals import world as approval_world
+from tests.households import world as households_world
 from tests.passage import world as passage_world
 from tests.screening import world as screening_world
 
@@ -93,6 +94,15 @@ class World:
                 runtime, personas["fra_officer"], fra_case, submit=False
             ),
             "leaf_index": 0,
+            "best_interests_id": households_world.child_assessment(
+                runtime, personas["fra_officer"]
+            ),
+            "link_id": households_world.link(
+                runtime,
+                personas["fra_officer"],
+                fra_case,
+                households_world.open_case(runtime, personas["fra_officer"], given="Nour"),
+            ),
             "approval_id": approval_world.ask(
                 runtime,
                 personas["fra_officer"],

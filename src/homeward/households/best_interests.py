@@ -111,15 +111,18 @@ def of_case(*, session: Session, principal: policy.Principal, case_id: str) -> l
     )
 
 
-def open_outcome(*, session: Session, keyring: Keyring, assessment_id: str) -> Opened:
-    """The outcome for an officer of the owning desk; each read is audited."""
+def open_outcome(
+    *, session: Session, keyring: Keyring, assessment_id: str, case_id: str | None = None
+) -> Opened:
+    """The outcome for an officer of the owning desk (of `case_id`, when given); each read is
+    audited."""
     principal = keyring.principal
     policy.require_permission(principal, roles.BEST_INTERESTS_READ)
     binding.bind(session, principal)
     found = session.get(BestInterests, assessment_id)
     policy.check(principal, roles.BEST_INTERESTS_READ, found, "best-interests assessment")
     assert found is not None  # noqa: S101 - policy.check raised otherwise
-    if found.owner_nation != principal.nation:
+    if found.owner_nation != principal.nation or case_id not in {None, found.case_id}:
         raise NotFound("best-interests assessment")
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
     wrap = next((wrap for wrap in found.wraps if wrap.desk_key_id in held), None)

@@ -13,11 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from homeward.cases import children
 from homeward.cases import service as case_service
 from homeward.cases.models import Case
 from homeward.core.db import new_id, utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto.keys import ServerSecrets
+from homeward.households import best_interests
 from homeward.households.models import BASES, INVERSE, RELATIONSHIPS, HouseholdLink
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
@@ -186,3 +188,46 @@ def unlink(
             )
         session.delete(side)
     session.flush()
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the case page shows of the household and, for a child, the child's path."""
+
+    members: list[Member]
+    may_link: bool
+    age: children.Age | None
+    """Only for the owning desk (the basis of an estimate is the desk's record)."""
+    assessments: list[tuple[str, datetime]]
+    """Best-interests assessments of a child's case: (author id, when), for the owning desk."""
+    may_assess: bool
+
+
+def card(
+    *, session: Session, principal: policy.Principal, secrets: ServerSecrets, case_id: str
+) -> Card | None:
+    """The case page's household card; None where the role reads no household."""
+    if not roles.may(principal.role, roles.HOUSEHOLD_READ):
+        return None
+    members = household(session=session, principal=principal, case_id=case_id)
+    case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    owner = case.owner_nation == principal.nation
+    age = children.age(session, secrets, case) if owner else None
+    child = age is not None and age.child
+    assessments = []
+    if child and roles.may(principal.role, roles.BEST_INTERESTS_READ):
+        assessments = [
+            (found.author_id, found.assessed_at)
+            for found in best_interests.of_case(
+                session=session, principal=principal, case_id=case_id
+            )
+        ]
+    return Card(
+        members=members,
+        may_link=may_link(principal, case.owner_nation),
+        age=age,
+        assessments=assessments,
+        may_assess=child and owner and roles.may(principal.role, roles.BEST_INTERESTS_WRITE),
+    )

@@ -27,6 +27,7 @@ from homeward.web.api import approvals as api_approvals
 from homeward.web.api import audit as api_audit
 from homeward.web.api import cases as api_cases
 from homeward.web.api import handover as api_handover
+from homeward.web.api import households as api_households
 from homeward.web.api import identity as api_identity
 from homeward.web.api import inbox as api_inbox
 from homeward.web.api import passage as api_passage
@@ -40,6 +41,7 @@ from homeward.web.officer import cases as officer_cases
 from homeward.web.officer import deps as officer_deps
 from homeward.web.officer import handover as officer_handover
 from homeward.web.officer import home as officer_home
+from homeward.web.officer import households as officer_households
 from homeward.web.officer import identity as officer_identity
 from homeward.web.officer import inbox as officer_inbox
 from homeward.web.officer import passage as officer_passage
@@ -107,6 +109,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_passage.router)
     app.include_router(officer_handover.router)
     app.include_router(officer_screening.router)
+    app.include_router(officer_households.router)
     app.include_router(officer_approvals.router)
     app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
@@ -115,6 +118,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api_identity.router)
     app.include_router(api_passage.router)
     app.include_router(api_screening.router)
+    app.include_router(api_households.router)
     app.include_router(api_approvals.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -25,6 +25,7 @@ from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.schemas import CaseFilter
 from homeward.cases.states import EXITS, FINAL, PATH
 from homeward.core.errors import BadInput, HomewardError
+from homeward.households import service as households
 from homeward.passage import flows as passage_flows
 from homeward.policy import roles
 from homeward.policy.labels import Classification
@@ -227,6 +228,9 @@ def _case_response(
             session=session, keyring=keyring, case_id=view.id, owner_nation=view.owner_nation
         ),
         may_screen=owner and roles.may(principal.role, roles.SCREENING_WRITE),
+        household=households.card(
+            session=session, principal=principal, secrets=runtime.secrets, case_id=view.id
+        ),
         release_choices=[desk.code for desk in desks if desk.code != view.owner_nation],
         transfer_choices=[
             desk.code
