@@ -68,6 +68,7 @@ def test_the_queue_oldest_first_and_a_close_request_approved(
         boss = sign_in(browser, base, runtime, supervisor)
         boss.goto(f"{base}/officer/")
         expect(boss.get_by_role("heading", name="Approvals waiting 3")).to_be_visible()
+        shot(boss, "0-start")
         boss.get_by_role("link", name="Open the queue").click()
         rows = boss.locator("table.queue tbody tr")
         expect(rows).to_have_count(3)
