@@ -21,7 +21,11 @@ from tests.screening.test_authorization import Signed
 
 PREFIX = "/api/v1/cases/{case_id}/household"
 PAGE_PREFIX = "/officer/cases/{case_id}/household"
-PAGE_POSTS = {("POST", PAGE_PREFIX), ("POST", PAGE_PREFIX + "/{link_id}/unlink")}
+PAGE_POSTS = {
+    ("POST", PAGE_PREFIX),
+    ("POST", PAGE_PREFIX + "/{link_id}/unlink"),
+    ("POST", PAGE_PREFIX + "/best-interests"),
+}
 """The case page card's forms, tried in test_pages.py (their CSRF in tests/web/
 test_officer_session.py)."""
 
@@ -75,6 +79,12 @@ ROWS: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {
         ("fra_officer", 200),
         ("fra_supervisor", 200),
     ),
+    ("GET", PAGE_PREFIX + "/best-interests/{best_interests_id}"): (
+        *DESK_ONLY,
+        *OTHER_DESK,
+        ("fra_officer", 200),
+        ("fra_supervisor", 200),
+    ),
 }
 
 
@@ -121,6 +131,7 @@ def test_household_routes_by_role_and_nation(
         PREFIX + "/age-estimate": unknown,
         PREFIX + "/best-interests": child,
         PREFIX + "/best-interests/{best_interests_id}": child,
+        PAGE_PREFIX + "/best-interests/{best_interests_id}": child,
     }
     bodies = {
         ("POST", PREFIX): {

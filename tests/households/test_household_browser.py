@@ -1,7 +1,8 @@
 """The household card in a real browser, JavaScript off: the FRA desk links a wife's case (a DEU
 case released to FRA) and a child's; a wrong reference is refused with the field named and
 nothing stored; a link is removed with a reason. The DEU desk, to whom the husband's case is
-released but not the child's, sees the wife and nothing of the child. Screenshots at 390 and
+released but not the child's, sees the wife and nothing of the child. The desk records the
+child's best-interests assessment and opens it. Screenshots at 390 and
 1280 px in test-artifacts/households/. SQLite only."""
 
 from __future__ import annotations
@@ -95,6 +96,13 @@ def test_household_card_in_the_browser(browser: Browser, sqlite_runtime: Runtime
         expect(card).to_contain_text("A child's case: born 2015")
         expect(card.get_by_role("row", name=refs["husband"])).to_contain_text("parent")
         shot(page, "3-child")
+        assessment = card.locator("details", has_text="Record a best-interests assessment")
+        assessment.get_by_text("Record a best-interests assessment").click()
+        assessment.get_by_label("Outcome").fill("Synthetic: placement with her grandmother.")
+        assessment.get_by_role("button", name="Record the assessment").click()
+        page.locator("#household").get_by_role("link", name="Assessment of").click()
+        expect(page.locator("main")).to_contain_text("Synthetic: placement with her grandmother.")
+        shot(page, "5-best-interests")
 
         other = browser.new_context(java_script_enabled=False).new_page()
         sign_in(other, base, runtime, deu)

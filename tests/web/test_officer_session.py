@@ -279,6 +279,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/approvals/{approval_id}": ("fra_officer", {"decision": "approve"}),
         "/officer/cases/{case_id}/household": ("fra_officer", {"member_reference": "FRA-1"}),
         "/officer/cases/{case_id}/household/{link_id}/unlink": ("fra_officer", {"reason": "x"}),
+        "/officer/cases/{case_id}/household/best-interests": ("fra_officer", {"outcome": "x"}),
     }
     posted = {
         context.path

@@ -199,7 +199,7 @@ class Card:
     age: children.Age | None
     """Only for the owning desk (the basis of an estimate is the desk's record)."""
     assessments: list[tuple[str, datetime]]
-    """Best-interests assessments of a child's case: (author id, when), for the owning desk."""
+    """Best-interests assessments of a child's case: (id, when), for the owning desk."""
     may_assess: bool
 
 
@@ -219,7 +219,7 @@ def card(
     assessments = []
     if child and roles.may(principal.role, roles.BEST_INTERESTS_READ):
         assessments = [
-            (found.author_id, found.assessed_at)
+            (found.id, found.assessed_at)
             for found in best_interests.of_case(
                 session=session, principal=principal, case_id=case_id
             )

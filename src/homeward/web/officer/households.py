@@ -1,6 +1,7 @@
 """The household card's forms: link a family member's case by its reference, remove a link
-with a reason. Each action runs in a savepoint, so a refusal comes back with the reason and
-what was typed, and stores nothing; success goes back to the case page's card."""
+with a reason, record a child's best-interests assessment (and open one). Each action runs in a
+savepoint, so a refusal comes back with the reason and what was typed, and stores nothing;
+success goes back to the case page's card."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.cases import service as case_service
 from homeward.core.errors import BadInput
+from homeward.households import best_interests
 from homeward.households import service as households
 from homeward.policy import roles
 from homeward.web.deps import DbSession, runtime_of
@@ -28,6 +31,8 @@ FIELD_WORDS = {
     "relation": "The member is this case's",
     "basis": "How it is known",
     "reason": "Why the link is wrong",
+    "outcome": "Outcome",
+    "case": "Case",
 }
 
 
@@ -40,6 +45,7 @@ def _act(
     *,
     typed: dict[str, str],
     link_id: str = "",
+    form: str = "",
 ) -> Response:
     try:
         with session.begin_nested():
@@ -59,7 +65,7 @@ def _act(
             reference=case.reference,
             case_id=case_id,
             link_id=link_id,
-            action="unlink" if link_id else "link",
+            action=form or ("unlink" if link_id else "link"),
             refusal=f"{FIELD_WORDS.get(exc.field, exc.field)}: {exc.problem}",
             field=exc.field,
             typed=typed,
@@ -127,4 +133,52 @@ def unlink(
         ),
         typed={"reason": reason},
         link_id=link_id,
+    )
+
+
+@router.post("/cases/{case_id}/household/best-interests")
+def record_best_interests(
+    request: Request,
+    session: DbSession,
+    case_id: str,
+    *,
+    keyring: SignedIn,
+    outcome: Annotated[str, Form(max_length=best_interests.OUTCOME_MAX_CHARS)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    secrets = runtime_of(request).secrets
+    return _act(
+        request,
+        session,
+        keyring,
+        case_id,
+        lambda: best_interests.record(
+            session=session, keyring=keyring, secrets=secrets, case_id=case_id, outcome=outcome
+        ),
+        typed={"outcome": outcome},
+        form="assess",
+    )
+
+
+@router.get("/cases/{case_id}/household/best-interests/{best_interests_id}")
+def best_interests_page(
+    request: Request, session: DbSession, case_id: str, best_interests_id: str, keyring: SignedIn
+) -> Response:
+    """The sealed outcome, opened for the owning desk (the read is audited)."""
+    opened = best_interests.open_outcome(
+        session=session, keyring=keyring, case_id=case_id, assessment_id=best_interests_id
+    )
+    case = case_service.get_case(
+        session=session, principal=keyring.principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    author = accounts_service.get_officer(session=session, officer_id=opened.author_id)
+    return render(
+        request,
+        "best_interests.html",
+        principal=keyring.principal,
+        reference=case.reference,
+        case_id=case_id,
+        opened=opened,
+        author=author.username if author else "former officer",
     )
