@@ -22,6 +22,7 @@ from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
+from homeward.cases.release_basis import Basis
 from homeward.core.runtime import Runtime
 from homeward.policy import roles
 from homeward.policy.labels import Classification, encode_release
@@ -196,6 +197,7 @@ class MatrixWorld:
                         case_id=case.id,
                         to_nation=transfer_target(row.owner),
                         reason=f"Synthetic: {row.name} holds two passports.",
+                        basis=Basis("legal_obligation", grounds="Synthetic: court order."),
                     )
                     self.transfers[row.line] = transfer.id
 
@@ -299,7 +301,11 @@ def payload(row: Row) -> dict[str, object]:
             "release": release,
             "reason": "Synthetic: the same labels again.",
         },
-        "transfer": {"to_nation": transfer_target(row.owner), "reason": "Synthetic dual national."},
+        "transfer": {
+            "to_nation": transfer_target(row.owner),
+            "reason": "Synthetic dual national.",
+            "basis": {"kind": "legal_obligation", "grounds": "Synthetic: court order."},
+        },
         "refuse": {"reason": "Synthetic: no record of him here."},
         "open": {
             "identity": {

@@ -66,7 +66,11 @@ def test_case_life_over_the_api(
     asked = api.post(
         f"/api/v1/cases/{case_id}/transfer",
         headers=fra,
-        json={"to_nation": "DEU", "reason": "holds German nationality"},
+        json={
+            "to_nation": "DEU",
+            "reason": "holds German nationality",
+            "basis": {"kind": "legal_obligation", "grounds": "Synthetic: court order."},
+        },
     )
     assert asked.status_code == 201
     waiting = api.get("/api/v1/transfers", headers=deu).json()

@@ -92,7 +92,7 @@ def world(
             asked = client.post(
                 f"/api/v1/cases/{ids['moving']}/transfer",
                 headers=fra,
-                json={"to_nation": "DEU", "reason": "Synthetic dual national."},
+                json={"to_nation": "DEU", "reason": "Synthetic dual national.", "basis": LEGAL},
             )
             assert asked.status_code == 201, asked.text
             waiting = client.get("/api/v1/transfers", headers=headers["deu_officer"]).json()
@@ -113,6 +113,9 @@ class Bad:
     words: str = ""
     """Part of the problem, when its wording is what makes the error clear."""
     who: str = "fra_officer"
+
+
+LEGAL = {"kind": "legal_obligation", "grounds": "Synthetic: court order."}
 
 
 def protection(classification: int, release: list[str]) -> dict[str, object]:
@@ -136,7 +139,8 @@ BAD: dict[str, Bad] = {
         {"stage": "repatriated", "note": "skip ahead"},
         409,
         "",
-        "A case that is new cannot be moved to repatriated; from here you can move it to: in contact",
+        "A case that is new cannot be moved to repatriated; "
+        "from here you can move it to: in contact",
     ),
     "transition needing a note": Bad("POST", CASE + "/stage", {"stage": "withdrawn"}, 400, "note"),
     "oversized stage note": Bad(
@@ -161,6 +165,19 @@ BAD: dict[str, Bad] = {
     ),
     "transfer without a reason": Bad(
         "POST", CASE + "/transfer", {"to_nation": "DEU"}, 422, "reason", "required"
+    ),
+    "transfer without a basis": Bad(
+        "POST", CASE + "/transfer", {"to_nation": "DEU", "reason": "why"}, 400, "basis"
+    ),
+    "release without a basis": Bad(
+        "PUT", CASE + "/protection", protection(1, ["GBR"]), 400, "basis"
+    ),
+    "consent without how it was given": Bad(
+        "PUT",
+        CASE + "/protection",
+        {**protection(1, ["GBR"]), "basis": {"kind": "consent", "consent_given_on": "2026-11-02"}},
+        400,
+        "consent_how",
     ),
     "a second transfer": Bad(
         "POST",
@@ -243,6 +260,13 @@ for name, method, path, body, who in (
     ("labels", "PUT", CASE + "/labels", {"labels": []}, "fra_officer"),
     ("protection", "PUT", CASE + "/protection", protection(1, []), "fra_officer"),
     ("transfer", "POST", CASE + "/transfer", {"to_nation": "DEU", "reason": "x"}, "fra_officer"),
+    (
+        "basis",
+        "PUT",
+        CASE + "/protection",
+        {**protection(1, ["GBR"]), "basis": LEGAL},
+        "fra_officer",
+    ),
     ("refuse", "POST", "/api/v1/transfers/{transfer}/refuse", {"reason": "No."}, "deu_officer"),
 ):
     BAD[f"an extra field in {name}"] = Bad(method, path, {**body, **EXTRA}, 422, "colour", who=who)

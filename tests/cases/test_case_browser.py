@@ -18,6 +18,7 @@ from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
+from homeward.cases.release_basis import Basis
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
@@ -105,6 +106,7 @@ def seed(runtime: Runtime, personas: helpers.Personas) -> str:
             case_id=case.id,
             to_nation="FRA",
             reason="Born in Strasbourg; holds French papers.",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
     return made[0]
 

@@ -19,6 +19,7 @@ from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
+from homeward.cases.release_basis import Basis
 from homeward.core.errors import Forbidden
 from homeward.core.runtime import Runtime
 from homeward.policy import check as policy
@@ -347,6 +348,7 @@ def test_tightening_protection_never_grants_more(
             classification=raised,
             release=sorted(kept),
             reason="Synthetic: fewer readers.",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
     after = {principal for principal in who if visible_to(runtime, principal, name)}
     assert after <= before

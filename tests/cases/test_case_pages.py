@@ -163,7 +163,13 @@ def test_a_case_page_offers_only_what_this_officer_may_do(
         desk,
         url,
         f"{url}/protection",
-        {"classification": "1", "release": "DEU", "reason": "German desk helps"},
+        {
+            "classification": "1",
+            "release": "DEU",
+            "reason": "German desk helps",
+            "basis_kind": "legal_obligation",
+            "grounds": "Synthetic: a treaty obliges it.",
+        },
     )
     assert released.status_code == 303, released.text
     page = reader.get(url).text
@@ -230,7 +236,12 @@ def test_transfers_are_accepted_and_refused_on_their_page(
     assert note.status_code == 303
     for case_id, why in ((given, "born in Köln"), (kept, "German papers too")):
         url = f"/officer/cases/{case_id}"
-        asked = post_form(desk, url, f"{url}/transfer", {"to_nation": "DEU", "reason": why})
+        asked = post_form(
+            desk,
+            url,
+            f"{url}/transfer",
+            {"to_nation": "DEU", "reason": why, "basis_kind": "vital_interest", "grounds": why},
+        )
         assert asked.status_code == 303, asked.text
 
     receiving = officer("deu_officer")

@@ -16,6 +16,7 @@ from homeward.cases import transfers, transitions
 from homeward.cases.exceptions import TransitionNotAllowed
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseNoteWrap
+from homeward.cases.release_basis import Basis
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.runtime import Runtime
@@ -218,6 +219,7 @@ def test_notes_are_sealed_and_follow_a_transfer(
             case_id=case_id,
             to_nation="DEU",
             reason="dual national, born in Köln",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
         transfer_id = transfer.id
     deu_keys = helpers.keyring(runtime, deu)
@@ -256,6 +258,7 @@ def test_transfer_to_an_unknown_nation_is_refused(
             case_id=case_id,
             to_nation="XYZ",
             reason="why not",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
 
 

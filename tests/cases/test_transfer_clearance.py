@@ -17,6 +17,7 @@ from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.release_basis import Basis
 from homeward.core.runtime import Runtime
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
@@ -76,6 +77,7 @@ def ask(runtime: Runtime, fra: helpers.Persona, family: str, level: int, reason:
             case_id=case.id,
             to_nation="DEU",
             reason=reason,
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
         case_id, transfer_id = case.id, transfer.id
     return Waiting(case_id, transfer_id, reference_of(runtime, case_id), reason)
@@ -214,6 +216,7 @@ def test_a_pending_transfer_follows_its_case_classification(
             classification=SECRET,
             release=[],
             reason="Synthetic: a source came forward.",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
     assert client.get("/api/v1/transfers", headers=restricted).json() == []
     refusal = client.post(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from homeward.accounts import service as accounts_service
 from homeward.cases import flows as case_flows
 from homeward.cases import transfers
+from homeward.cases.release_basis import Basis
 from homeward.core.errors import Forbidden, NotFound
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
@@ -40,6 +41,7 @@ def request(runtime: Runtime, persona: helpers.Persona, case_id: str) -> str:
             case_id=case_id,
             to_nation="DEU",
             reason="Dual national: his mother is German",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         ).id
 
 
@@ -85,6 +87,7 @@ def test_the_assessment_takes_the_case_s_new_level_and_keeps_its_own_release_lis
             classification=2,
             release=["DEU"],
             reason="test: who may read changes",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
     assert labels_and_desks(runtime, assessment_id) == (("FRA", 2, ""), {"FRA"})
     with pytest.raises((NotFound, Forbidden)):

@@ -23,14 +23,35 @@ API_BODIES: dict[str, dict[str, object]] = {
     "notes": {"text": NOTE},
     "identity": {"identity": IDENTITY, "reason": "His sister gave the month."},
     "labels": {"labels": ["priority"]},
-    "protection": {"classification": 2, "release": ["GBR"], "reason": "Shared with GBR."},
-    "transfer": {"to_nation": "DEU", "reason": "Dual national."},
+    "protection": {
+        "classification": 2,
+        "release": ["GBR"],
+        "reason": "Shared with GBR.",
+        "basis": {"kind": "legal_obligation", "grounds": "Synthetic: court order."},
+    },
+    "transfer": {
+        "to_nation": "DEU",
+        "reason": "Dual national.",
+        "basis": {"kind": "legal_obligation", "grounds": "Synthetic: court order."},
+    },
     "refuse": {"reason": "Not ours."},
 }
 PAGE_FORMS: dict[str, dict[str, object]] = {
     **API_BODIES,
     "labels": {"labels": "priority"},
-    "protection": {"classification": 2, "release": "GBR", "reason": "Shared with GBR."},
+    "protection": {
+        "classification": 2,
+        "release": "GBR",
+        "reason": "Shared with GBR.",
+        "basis_kind": "legal_obligation",
+        "grounds": "Synthetic: court order.",
+    },
+    "transfer": {
+        "to_nation": "DEU",
+        "reason": "Dual national.",
+        "basis_kind": "legal_obligation",
+        "grounds": "Synthetic: court order.",
+    },
 }
 
 

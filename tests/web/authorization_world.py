@@ -26,6 +26,7 @@ from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.release_basis import Basis
 from homeward.core.runtime import Runtime
 from homeward.crypto import sealing
 from homeward.policy.labels import Classification
@@ -272,6 +273,7 @@ def open_cases(
             case_id=ids["moving"],
             to_nation="DEU",
             reason="Synthetic: holds German papers.",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
         ids["transfer"] = transfer.id
     return ids

@@ -21,6 +21,7 @@ from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.release_basis import Basis
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.web.app import create_app
@@ -29,6 +30,7 @@ from tests import helpers
 
 BASE_URL = "http://127.0.0.1"
 REFUSED = "sign-in refused: check the username, password and code"
+LEGAL_FORM = {"basis_kind": "legal_obligation", "grounds": "Synthetic: court order."}
 
 
 def new_client(runtime: Runtime) -> TestClient:
@@ -197,6 +199,7 @@ def case_and_transfer(runtime: Runtime, personas: helpers.Personas) -> tuple[str
                     case_id=case.id,
                     to_nation="FRA",
                     reason="holds French papers",
+                    basis=Basis("legal_obligation", grounds="Synthetic: court order."),
                 )
                 made.append(transfer.id)
             else:
@@ -245,9 +248,12 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/cases/{case_id}/labels": ("fra_officer", {"labels": "priority"}),
         "/officer/cases/{case_id}/protection": (
             "fra_officer",
-            {"classification": "2", "release": "DEU", "reason": "shared"},
+            {"classification": "2", "release": "DEU", "reason": "shared", **LEGAL_FORM},
         ),
-        "/officer/cases/{case_id}/transfer": ("fra_officer", {"to_nation": "DEU", "reason": "x"}),
+        "/officer/cases/{case_id}/transfer": (
+            "fra_officer",
+            {"to_nation": "DEU", "reason": "x", **LEGAL_FORM},
+        ),
         "/officer/transfers/{transfer_id}/accept": ("fra_officer", {}),
         "/officer/transfers/{transfer_id}/refuse": ("fra_officer", {"reason": "not ours"}),
         "/officer/cases/{case_id}/identity/report": ("fra_officer", {}),
@@ -277,9 +283,10 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/screening/{assessment_id}/review": ("fra_officer", {"decision": "refer"}),
         "/officer/cases/{case_id}/close-request": ("fra_officer", {"comment": "x"}),
         "/officer/approvals/{approval_id}": ("fra_officer", {"decision": "approve"}),
+        "/officer/cases/{case_id}/consents/{consent_id}/withdraw": ("fra_officer", {"how": "x"}),
+        "/officer/cases/{case_id}/releases/{basis_id}/review": ("fra_officer", {"reason": "x"}),
         "/officer/cases/{case_id}/household": ("fra_officer", {"member_reference": "FRA-1"}),
         "/officer/cases/{case_id}/household/{link_id}/unlink": ("fra_officer", {"reason": "x"}),
-        "/officer/cases/{case_id}/household/best-interests": ("fra_officer", {"outcome": "x"}),
     }
     posted = {
         context.path
@@ -304,6 +311,8 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             plan_id=NO_RECORD,
             assessment_id=NO_RECORD,
             approval_id=NO_RECORD,
+            consent_id=NO_RECORD,
+            basis_id=NO_RECORD,
             link_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):

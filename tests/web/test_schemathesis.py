@@ -79,9 +79,29 @@ class World:
             asked = client.post(
                 f"/api/v1/cases/{deu_case}/transfer",
                 headers=deu,
-                json={"to_nation": "FRA", "reason": "holds French nationality"},
+                json={
+                    "to_nation": "FRA",
+                    "reason": "holds French nationality",
+                    "basis": {"kind": "legal_obligation", "grounds": "Synthetic: court order."},
+                },
             )
             assert asked.status_code == 201, asked.text
+            released = client.put(
+                f"/api/v1/cases/{fra_case}/protection",
+                headers=self.headers,
+                json={
+                    "classification": 1,
+                    "release": ["DEU"],
+                    "reason": "Synthetic: the German desk helps.",
+                    "basis": {
+                        "kind": "consent",
+                        "consent_given_on": "2026-11-02",
+                        "consent_how": "Synthetic: in his second letter.",
+                    },
+                },
+            )
+            assert released.status_code == 200, released.text
+            bases = client.get(f"/api/v1/cases/{fra_case}/releases", headers=self.headers).json()
             waiting = client.get("/api/v1/transfers", headers=self.headers).json()
         passage = passage_records(runtime, personas, fra_case)
         self.path_parameters: dict[str, object] = {
@@ -93,6 +113,8 @@ class World:
             "assessment_id": screening_world.write(
                 runtime, personas["fra_officer"], fra_case, submit=False
             ),
+            "consent_id": bases[0]["consent"]["id"],
+            "basis_id": bases[0]["id"],
             "leaf_index": 0,
             "best_interests_id": households_world.child_assessment(
                 runtime, personas["fra_officer"]

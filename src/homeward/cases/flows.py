@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
+from homeward.cases import release_basis, transfers
 from homeward.cases import service as case_service
-from homeward.cases import transfers
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseConversation, CaseEvent
 from homeward.contact import inbox as contact_inbox
@@ -105,6 +105,7 @@ def set_protection(
     classification: int,
     release: list[str],
     reason: str,
+    basis: release_basis.Basis | None,
 ) -> Case:
     case = case_service.set_protection(
         session=session,
@@ -115,6 +116,7 @@ def set_protection(
         classification=classification,
         release=release,
         reason=reason,
+        basis=basis,
     )
     _keep_in_index(session=session, secrets=secrets, principal=principal, case=case)
     return case

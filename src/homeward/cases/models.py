@@ -3,7 +3,7 @@ tier 1 (sealed to the owning desk); names are searchable only through keyed toke
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -147,3 +147,71 @@ class CaseTransfer(Base):
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("officer.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decision_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+
+
+class CaseConsent(Base):
+    """The person's consent to a disclosure: when it was given (clear) and how (tier 1, sealed
+    to the owning desk like a note: it describes the person). Withdrawal is recorded beside it,
+    never in place of it."""
+
+    __tablename__ = "case_consent"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    given_on: Mapped[date] = mapped_column()
+    how: Mapped[bytes] = mapped_column(LargeBinary)
+    """How it was given, under the content key sealed in the wraps."""
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("officer.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_by: Mapped[str | None] = mapped_column(ForeignKey("officer.id"), default=None)
+    withdrawal_how: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """How the withdrawal came (under the same content key)."""
+
+    wraps: Mapped[list[CaseConsentWrap]] = relationship(cascade="all, delete-orphan")
+
+
+class CaseConsentWrap(Base):
+    __tablename__ = "case_consent_wrap"
+
+    consent_id: Mapped[str] = mapped_column(ForeignKey("case_consent.id"), primary_key=True)
+    desk_key_id: Mapped[str] = mapped_column(ForeignKey("desk_key.id"), primary_key=True)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CaseReleaseBasis(Base):
+    """Why one nation may read the case: added to its release list, or sent the case by a
+    transfer. The kind is clear; its grounds (which obligation, what danger) are tier 1. Closed
+    when the nation leaves the list, kept with when and by whom; flagged for a supervisor's
+    review when the consent it rested on is withdrawn."""
+
+    __tablename__ = "case_release_basis"
+    __table_args__ = (Index("ix_case_release_basis_open", "case_id", "closed_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    nation: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(20))
+    """`consent`, `legal_obligation` or `vital_interest`."""
+    consent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("case_consent.id"), default=None, index=True
+    )
+    transfer_id: Mapped[str | None] = mapped_column(ForeignKey("case_transfer.id"), default=None)
+    grounds: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """Which obligation or what danger, under the content key sealed in the wraps."""
+    decided_by: Mapped[str] = mapped_column(ForeignKey("officer.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    flagged_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    """Its consent was withdrawn: a supervisor keeps it on another basis or removes the nation."""
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("officer.id"), default=None)
+
+    wraps: Mapped[list[CaseReleaseBasisWrap]] = relationship(cascade="all, delete-orphan")
+
+
+class CaseReleaseBasisWrap(Base):
+    __tablename__ = "case_release_basis_wrap"
+
+    basis_id: Mapped[str] = mapped_column(ForeignKey("case_release_basis.id"), primary_key=True)
+    desk_key_id: Mapped[str] = mapped_column(ForeignKey("desk_key.id"), primary_key=True)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)

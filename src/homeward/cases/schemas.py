@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -157,12 +157,31 @@ class LabelsIn(BaseModel):
     assignee_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
+BasisKind = Literal["consent", "legal_obligation", "vital_interest"]
+
+
+class BasisIn(BaseModel):
+    """The lawful basis of a disclosure. Consent: `consent_id` of a consent on file, or when
+    (`consent_given_on`) and how (`consent_how`) it was given. Otherwise `grounds`: which
+    obligation, or what danger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: BasisKind
+    consent_id: str = Field(default="", max_length=32)
+    consent_given_on: date | None = None
+    consent_how: str = Field(default="", max_length=2000)
+    grounds: str = Field(default="", max_length=2000)
+
+
 class ProtectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     classification: int = Field(ge=0, le=3)
     release: list[str] = Field(default_factory=list, max_length=10)
     reason: str = Field(min_length=1, max_length=2000)
+    basis: BasisIn | None = None
+    """Required when a nation is added to the release list: the basis of each added nation."""
 
 
 class TransferIn(BaseModel):
@@ -170,6 +189,52 @@ class TransferIn(BaseModel):
 
     to_nation: str = Field(min_length=1, max_length=3)
     reason: str = Field(min_length=1, max_length=2000)
+    basis: BasisIn | None = None
+    """Required: the basis of disclosing the case to the receiving nation."""
+
+
+class ConsentWithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    how: str = Field(min_length=1, max_length=2000)
+
+
+class ReleaseReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["keep", "remove"]
+    reason: str = Field(min_length=1, max_length=2000)
+    basis: BasisIn | None = None
+    """Required to keep: the release's new basis."""
+
+
+class ConsentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    given_on: date
+    how: str | None
+    recorded_by: str
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    withdrawal_how: str | None
+
+
+class ReleaseBasisOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    nation: str
+    kind: str
+    by_transfer: bool
+    decided_by: str
+    decided_at: datetime
+    grounds: str | None
+    consent: ConsentOut | None
+    flagged_at: datetime | None
+    closed_at: datetime | None
+    closed_by: str | None
 
 
 class TransferOut(BaseModel):

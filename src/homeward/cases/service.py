@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
-from homeward.cases import followers
+from homeward.cases import followers, release_basis
 from homeward.cases.identity import ClaimedIdentity, name_tokens
 from homeward.cases.models import (
     Case,
@@ -34,7 +34,7 @@ from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
 from homeward.policy import binding, protection, roles
 from homeward.policy import check as policy
-from homeward.policy.labels import Classification
+from homeward.policy.labels import Classification, decode_release
 
 LABEL_MAX = 40
 
@@ -289,7 +289,10 @@ def set_protection(
     classification: int,
     release: list[str],
     reason: str,
+    basis: release_basis.Basis | None,
 ) -> Case:
+    """New level and release list. Each nation newly on the list needs `basis` (refused
+    before anything changes without one); each nation taken off has its basis closed."""
     case = get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_EDIT
     )
@@ -304,7 +307,14 @@ def set_protection(
         release=release,
     )
     before = {"classification": case.classification, "release": case.release_list}
+    added = [nation for nation in decode_release(encoded) if nation not in case.release_list]
+    removed = [nation for nation in case.release_list if nation not in decode_release(encoded)]
+    checked = release_basis.required(session=session, case=case, basis=basis, nations=added)
     case.classification, case.release = classification, encoded
+    release_basis.record(
+        session=session, principal=principal, case=case, nations=added, basis=checked
+    )
+    release_basis.close(session=session, principal=principal, case=case, nations=removed)
     followers.relabel(
         session,
         case,
@@ -327,6 +337,7 @@ def set_protection(
             "reason": _reason(reason),
             "before": before,
             "after": {"classification": classification, "release": case.release_list},
+            **release_basis.event_detail(added, checked),
         },
     )
     session.flush()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
-from homeward.cases import followers
+from homeward.cases import followers, release_basis
 from homeward.cases import service as case_service
 from homeward.cases.exceptions import TransferConflict
 from homeward.cases.models import Case, CaseAssignee, CaseNoteWrap, CaseTransfer
@@ -60,7 +60,9 @@ def request_transfer(
     case_id: str,
     to_nation: str,
     reason: str,
+    basis: release_basis.Basis | None,
 ) -> CaseTransfer:
+    """Refused, before anything changes, without the basis of the disclosure to `to_nation`."""
     principal = keyring.principal
     case = case_service.get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_TRANSFER
@@ -86,12 +88,7 @@ def request_transfer(
     )
     if pending is not None:
         raise TransferConflict("a transfer of this case is already waiting for an answer")
-    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
-    for note in case.notes:
-        sealed = followers.sealed_again(note.wraps, held, target_key)
-        if sealed is not None:
-            note.wraps.append(CaseNoteWrap(desk_key_id=target_key.id, sealed_key=sealed))
-    followers.share(session, case, held, target_key)
+    checked = release_basis.required(session=session, case=case, basis=basis, nations=[target])
     transfer = CaseTransfer(
         case_id=case.id,
         from_nation=case.owner_nation,
@@ -101,13 +98,28 @@ def request_transfer(
         requested_at=utcnow(),
     )
     session.add(transfer)
+    session.flush()
+    release_basis.record(
+        session=session,
+        principal=principal,
+        case=case,
+        nations=[target],
+        basis=checked,
+        transfer_id=transfer.id,
+    )
+    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    for note in case.notes:
+        sealed = followers.sealed_again(note.wraps, held, target_key)
+        if sealed is not None:
+            note.wraps.append(CaseNoteWrap(desk_key_id=target_key.id, sealed_key=sealed))
+    followers.share(session, case, held, target_key)
     case_service.record_event(
         session=session,
         secrets=secrets,
         principal=principal,
         case=case,
         kind="case:transfer:request",
-        detail={"to": target, "reason": why},
+        detail={"to": target, "reason": why, **release_basis.event_detail([target], checked)},
     )
     session.flush()
     return transfer
@@ -176,6 +188,7 @@ def accept_transfer(
     case.owner_nation = principal.nation
     case.release = encode_release(release)
     followers.relabel(session, case, encode_release)
+    release_basis.close(session=session, principal=principal, case=case, nations=[principal.nation])
     if old_owner not in release:
         old_keys = _desk_key_ids(session, old_owner)
         for note in case.notes:
@@ -221,6 +234,7 @@ def refuse_transfer(
             )
         )
     followers.unshare(session, case, new_keys)
+    release_basis.close_transfer(session=session, principal=principal, transfer_id=transfer.id)
     transfer.status, transfer.decided_by, transfer.decided_at = (
         REFUSED,
         principal.officer_id,

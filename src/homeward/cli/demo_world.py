@@ -17,9 +17,11 @@ from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
 from homeward.cases.identity import ClaimedIdentity
+from homeward.cases.release_basis import Basis
 from homeward.cases.states import Stage
 from homeward.contact import inbox as inbox_service
 from homeward.contact import service as contact_service
+from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.identity import imports as identity_imports
 from homeward.identity.service import Protection
@@ -322,6 +324,11 @@ def _case(
             case_id=case.id,
             to_nation=demo.transfer_to,
             reason="Dual national; his family in Strasbourg asked the French desk to take it.",
+            basis=Basis(
+                "consent",
+                given_on=utcnow().date(),
+                how="In his second letter: he agrees that the French desk takes his case.",
+            ),
         )
 
 

@@ -42,6 +42,7 @@ PLAN_APPROVE = "officer:plan:approve"
 SCREENING_READ = "officer:screening:read"
 SCREENING_WRITE = "officer:screening:write"
 SCREENING_REVIEW = "officer:screening:review"
+CASE_RELEASE_REVIEW = "officer:case:release-review"
 HOUSEHOLD_READ = "officer:household:read"
 HOUSEHOLD_LINK = "officer:household:link"
 BEST_INTERESTS_READ = "officer:best-interests:read"
@@ -101,7 +102,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     | _SCREENING
     | _HOUSEHOLD_DESK
     | _APPROVALS
-    | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE},
+    | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE, CASE_RELEASE_REVIEW},
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK
     | {CONVERSATION_ROUTE, HOUSEHOLD_READ}

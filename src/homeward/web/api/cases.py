@@ -7,21 +7,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from homeward.cases import consent as case_consent
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
+from homeward.cases import release_basis, transfers, transitions, views
 from homeward.cases import service as case_service
-from homeward.cases import transfers, transitions, views
 from homeward.cases.schemas import (
+    BasisIn,
     CaseCreateIn,
     CaseFilter,
     CaseOut,
     CasePageOut,
     CaseRowOut,
+    ConsentWithdrawIn,
     IdentityChangeIn,
     LabelsIn,
     NoteIn,
     ProtectionIn,
     RefuseIn,
+    ReleaseBasisOut,
+    ReleaseReviewIn,
     TransferIn,
     TransferOut,
     TransitionIn,
@@ -38,6 +43,18 @@ CASE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 Filters = Annotated[CaseFilter, Query()]
 """The list's filters, read the same way by the list and its export."""
+
+
+def _basis(body: BasisIn | None) -> release_basis.Basis | None:
+    if body is None:
+        return None
+    return release_basis.Basis(
+        kind=body.kind,
+        given_on=body.consent_given_on,
+        how=body.consent_how,
+        consent_id=body.consent_id,
+        grounds=body.grounds,
+    )
 
 
 def _view(request: Request, session: Session, keyring: Officer, case_id: str) -> CaseOut:
@@ -225,6 +242,7 @@ def change_protection(
         classification=body.classification,
         release=body.release,
         reason=body.reason,
+        basis=_basis(body.basis),
     )
     return _view(request, session, keyring, case_id)
 
@@ -246,6 +264,7 @@ def request_transfer(
         case_id=case_id,
         to_nation=body.to_nation,
         reason=body.reason,
+        basis=_basis(body.basis),
     )
     return _view(request, session, keyring, case_id)
 
@@ -289,3 +308,73 @@ def refuse(
         reason=body.reason,
     )
     return Response(status_code=204)
+
+
+@router.get(
+    "/cases/{case_id}/releases", operation_id="list_case_release_bases", responses=CASE_ERRORS
+)
+def release_bases(
+    request: Request, session: DbSession, case_id: str, keyring: Officer
+) -> list[ReleaseBasisOut]:
+    """Each nation the case went to and on what basis; for the owning desk only."""
+    found = case_consent.bases(session=session, keyring=keyring, case_id=case_id)
+    return [ReleaseBasisOut.model_validate(view) for view in found]
+
+
+@router.post(
+    "/cases/{case_id}/consents/{consent_id}/withdraw",
+    operation_id="withdraw_case_consent",
+    responses=CASE_ERRORS,
+)
+def withdraw_consent(
+    request: Request,
+    session: DbSession,
+    *,
+    case_id: str,
+    consent_id: str,
+    body: ConsentWithdrawIn,
+    keyring: Officer,
+) -> list[ReleaseBasisOut]:
+    """Record the withdrawal; the releases that rested on it are flagged for review."""
+    runtime = runtime_of(request)
+    case_consent.withdraw(
+        session=session,
+        keyring=keyring,
+        secrets=runtime.secrets,
+        case_id=case_id,
+        consent_id=consent_id,
+        how=body.how,
+    )
+    found = case_consent.bases(session=session, keyring=keyring, case_id=case_id)
+    return [ReleaseBasisOut.model_validate(view) for view in found]
+
+
+@router.post(
+    "/cases/{case_id}/releases/{basis_id}/review",
+    operation_id="review_case_release",
+    responses=CASE_ERRORS,
+)
+def review_release(
+    request: Request,
+    session: DbSession,
+    *,
+    case_id: str,
+    basis_id: str,
+    body: ReleaseReviewIn,
+    keyring: Officer,
+) -> list[ReleaseBasisOut]:
+    """A supervisor keeps a flagged release on another basis, or removes the nation."""
+    runtime = runtime_of(request)
+    case_consent.review(
+        session=session,
+        principal=keyring.principal,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        case_id=case_id,
+        basis_id=basis_id,
+        decision=body.decision,
+        reason=body.reason,
+        basis=_basis(body.basis),
+    )
+    found = case_consent.bases(session=session, keyring=keyring, case_id=case_id)
+    return [ReleaseBasisOut.model_validate(view) for view in found]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from homeward.cases import release_basis
 from homeward.cases.schemas import CaseOut, EventOut
 from homeward.passage.custody import KIND_WORDS
 from homeward.passage.handovers import SIDE_WORDS, STATE_WORDS
@@ -20,6 +21,8 @@ WHAT = {
     "case:transfer:request": "Transfer requested",
     "case:transfer:accept": "Transfer accepted",
     "case:transfer:refuse": "Transfer refused",
+    "case:consent:withdraw": "Consent withdrawn",
+    "case:release:review": "Release reviewed",
     "identity:link:confirm": "Identity link confirmed",
     "identity:link:reject": "Identity link rejected",
     "case:contact:deleted": "The contact deleted their conversation",
@@ -86,6 +89,21 @@ def _passage(detail: dict[str, object]) -> list[str]:
     return [fact for fact in facts if fact]
 
 
+def _release(detail: dict[str, object]) -> list[str]:
+    """A release's basis (its kind, never its sealed details), flags and review."""
+    facts = []
+    basis = detail.get("basis")
+    if isinstance(basis, dict) and isinstance(nations := basis.get("nations"), list):
+        words = release_basis.KINDS.get(str(basis.get("kind")), str(basis.get("kind")))
+        facts.append(f"basis for {', '.join(str(n) for n in nations)}: {words}")
+    if isinstance(flagged := detail.get("flagged"), list):
+        listed = ", ".join(str(n) for n in flagged) or "none"
+        facts.append(f"releases flagged for review: {listed}")
+    if detail.get("decision") in {"keep", "remove"} and (nation := detail.get("nation")):
+        facts.append(f"{nation} {'kept' if detail['decision'] == 'keep' else 'removed'}")
+    return facts
+
+
 def describe(event: EventOut, names: dict[str, str]) -> Entry:
     detail = event.detail or {}
     facts: list[str] = _passage(detail) if event.kind.startswith("passage:") else []
@@ -106,6 +124,7 @@ def describe(event: EventOut, names: dict[str, str]) -> Entry:
         facts.append(f"linked to {len(linked)} conversation{'' if len(linked) == 1 else 's'}")
     if "after" in detail:
         facts.append(f"{_protection(detail.get('before'))} → {_protection(detail['after'])}")
+    facts.extend(_release(detail))
     why = detail.get("note") or detail.get("reason") or ""
     return Entry(
         at=event.at,

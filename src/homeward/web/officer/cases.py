@@ -5,7 +5,9 @@ other officer pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,11 +18,16 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.approvals import service as approvals_service
+from homeward.cases import consent as case_consent
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
+from homeward.cases import release_basis, transfers, transitions, views
 from homeward.cases import service as case_service
-from homeward.cases import transfers, transitions, views
-from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
+from homeward.cases.exceptions import (
+    TransferConflict,
+    TransitionForbidden,
+    TransitionNotAllowed,
+)
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.schemas import CaseFilter
 from homeward.cases.states import EXITS, FINAL, PATH
@@ -157,6 +164,11 @@ class Refusal:
 
 
 FIELD_WORDS = {
+    "basis": "Basis",
+    "consent_given_on": "Consent given on",
+    "consent_how": "How consent was given",
+    "grounds": "Grounds",
+    "how": "How it was withdrawn",
     "note": "Why",
     "verified_by": "Verified by",
     "confirm": "Confirmation",
@@ -179,6 +191,7 @@ def _case_response(
     *,
     status_code: int = 200,
     refusal: Refusal | None = None,
+    release_refusal: Refusal | None = None,
 ) -> Response:
     runtime = runtime_of(request)
     principal = keyring.principal
@@ -193,8 +206,19 @@ def _case_response(
     assessments = screening.for_case_page(
         session=session, principal=principal, case_id=view.id, owner_nation=view.owner_nation
     )
+    releases = case_consent.card(
+        session=session,
+        keyring=keyring,
+        case=case_service.get_case(
+            session=session, principal=principal, case_id=view.id, permission=roles.CASE_READ
+        ),
+    )
     names = {}
-    for officer_id in officer_ids(view) | {a.author_id for a in assessments or []}:
+    for officer_id in (
+        officer_ids(view)
+        | {a.author_id for a in assessments or []}
+        | (_release_officers(releases) if releases else set())
+    ):
         officer = accounts_service.get_officer(session=session, officer_id=officer_id)
         names[officer_id] = officer.username if officer else "former officer"
     desks = accounts_service.list_desks(session=session)
@@ -227,6 +251,9 @@ def _case_response(
         approvals=approvals_service.for_case_page(
             session=session, keyring=keyring, case_id=view.id, owner_nation=view.owner_nation
         ),
+        releases=releases,
+        release_refusal=release_refusal,
+        basis_kinds=release_basis.KINDS,
         may_screen=owner and roles.may(principal.role, roles.SCREENING_WRITE),
         household=households.card(
             session=session, principal=principal, secrets=runtime.secrets, case_id=view.id
@@ -422,6 +449,62 @@ def change_labels(
     return _back(case_id)
 
 
+def _release_officers(card: case_consent.ReleaseCard) -> set[str]:
+    found: set[str] = set()
+    for basis in card.bases:
+        found |= {basis.decided_by, basis.closed_by or basis.decided_by}
+        if basis.consent is not None:
+            found |= {basis.consent.recorded_by, basis.consent.withdrawn_by or basis.decided_by}
+    return found
+
+
+BasisField = Annotated[str, Form(max_length=2000)]
+
+
+def _basis(
+    kind: str, consent_id: str, given_on: str, how: str, grounds: str
+) -> release_basis.Basis | None:
+    """The basis as the form gave it; None when no kind was chosen (the service says whether
+    one was needed)."""
+    if not kind:
+        return None
+    day = None
+    if kind == release_basis.CONSENT and not consent_id and given_on.strip():
+        try:
+            day = date.fromisoformat(given_on.strip())
+        except ValueError:
+            raise BadInput("consent_given_on", "a date such as 2026-11-30") from None
+    return release_basis.Basis(
+        kind=kind, given_on=day, how=how, consent_id=consent_id, grounds=grounds
+    )
+
+
+def _release_action(
+    request: Request,
+    session: Session,
+    keyring: Keyring,
+    case_id: str,
+    *,
+    action: Callable[[], object],
+    typed: dict[str, str],
+) -> Response:
+    """One release step in a savepoint: a refusal undoes only what it wrote and the case page
+    comes back with the reason beside the form, as it was typed."""
+    try:
+        with session.begin_nested():
+            action()
+    except (BadInput, TransferConflict) as exc:
+        return _case_response(
+            request,
+            session,
+            keyring,
+            case_id,
+            status_code=status_of(exc),
+            release_refusal=_refusal(exc, typed),
+        )
+    return _back(case_id, "#releases")
+
+
 @router.post("/cases/{case_id}/protection")
 def change_protection(
     request: Request,
@@ -432,21 +515,45 @@ def change_protection(
     classification: Annotated[int, Form(ge=0, le=3)],
     release: Annotated[list[str] | None, Form(max_length=10)] = None,
     reason: Annotated[str, Form(max_length=2000)] = "",
+    basis_kind: Annotated[str, Form(max_length=20)] = "",
+    consent_id: Annotated[str, Form(max_length=32)] = "",
+    consent_given_on: Annotated[str, Form(max_length=10)] = "",
+    consent_how: BasisField = "",
+    grounds: BasisField = "",
     csrf: Csrf = "",
 ) -> Response:
+    """Each nation newly released needs a basis; refused, the page keeps what was typed."""
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    case_flows.set_protection(
-        session=session,
-        principal=keyring.principal,
-        secrets=runtime.secrets,
-        settings=runtime.settings,
-        case_id=case_id,
-        classification=classification,
-        release=release or [],
-        reason=reason,
+    typed = {
+        "form": "protection",
+        "classification": str(classification),
+        "release": ",".join(release or []),
+        "reason": reason,
+        "basis_kind": basis_kind,
+        "consent_id": consent_id,
+        "consent_given_on": consent_given_on,
+        "consent_how": consent_how,
+        "grounds": grounds,
+    }
+    return _release_action(
+        request,
+        session,
+        keyring,
+        case_id,
+        action=lambda: case_flows.set_protection(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            case_id=case_id,
+            classification=classification,
+            release=release or [],
+            reason=reason,
+            basis=_basis(basis_kind, consent_id, consent_given_on, consent_how, grounds),
+        ),
+        typed=typed,
     )
-    return _back(case_id)
 
 
 @router.post("/cases/{case_id}/transfer")
@@ -458,16 +565,119 @@ def request_transfer(
     keyring: SignedIn,
     to_nation: Annotated[str, Form(max_length=3)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    basis_kind: Annotated[str, Form(max_length=20)] = "",
+    consent_id: Annotated[str, Form(max_length=32)] = "",
+    consent_given_on: Annotated[str, Form(max_length=10)] = "",
+    consent_how: BasisField = "",
+    grounds: BasisField = "",
     csrf: Csrf = "",
 ) -> Response:
     require_csrf(request, csrf)
     runtime = runtime_of(request)
-    transfers.request_transfer(
-        session=session,
-        keyring=keyring,
-        secrets=runtime.secrets,
-        case_id=case_id,
-        to_nation=to_nation,
-        reason=reason,
+    typed = {
+        "form": "transfer",
+        "to_nation": to_nation,
+        "reason": reason,
+        "basis_kind": basis_kind,
+        "consent_id": consent_id,
+        "consent_given_on": consent_given_on,
+        "consent_how": consent_how,
+        "grounds": grounds,
+    }
+    return _release_action(
+        request,
+        session,
+        keyring,
+        case_id,
+        action=lambda: transfers.request_transfer(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            to_nation=to_nation,
+            reason=reason,
+            basis=_basis(basis_kind, consent_id, consent_given_on, consent_how, grounds),
+        ),
+        typed=typed,
     )
-    return _back(case_id)
+
+
+@router.post("/cases/{case_id}/consents/{consent_id}/withdraw")
+def withdraw_consent(
+    request: Request,
+    session: DbSession,
+    case_id: str,
+    consent_id: str,
+    *,
+    keyring: SignedIn,
+    how: BasisField = "",
+    csrf: Csrf = "",
+) -> Response:
+    """The releases that rested on the consent are flagged for a supervisor's review."""
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    typed = {"form": f"withdraw-{consent_id}", "how": how}
+    return _release_action(
+        request,
+        session,
+        keyring,
+        case_id,
+        action=lambda: case_consent.withdraw(
+            session=session,
+            keyring=keyring,
+            secrets=runtime.secrets,
+            case_id=case_id,
+            consent_id=consent_id,
+            how=how,
+        ),
+        typed=typed,
+    )
+
+
+@router.post("/cases/{case_id}/releases/{basis_id}/review")
+def review_release(
+    request: Request,
+    session: DbSession,
+    case_id: str,
+    basis_id: str,
+    *,
+    keyring: SignedIn,
+    decision: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    basis_kind: Annotated[str, Form(max_length=20)] = "",
+    consent_id: Annotated[str, Form(max_length=32)] = "",
+    consent_given_on: Annotated[str, Form(max_length=10)] = "",
+    consent_how: BasisField = "",
+    grounds: BasisField = "",
+    csrf: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf)
+    runtime = runtime_of(request)
+    typed = {
+        "form": f"review-{basis_id}",
+        "decision": decision,
+        "reason": reason,
+        "basis_kind": basis_kind,
+        "consent_id": consent_id,
+        "consent_given_on": consent_given_on,
+        "consent_how": consent_how,
+        "grounds": grounds,
+    }
+    return _release_action(
+        request,
+        session,
+        keyring,
+        case_id,
+        action=lambda: case_consent.review(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            case_id=case_id,
+            basis_id=basis_id,
+            decision=decision,
+            reason=reason,
+            basis=_basis(basis_kind, consent_id, consent_given_on, consent_how, grounds),
+        ),
+        typed=typed,
+    )

@@ -16,6 +16,7 @@ from homeward.audit import checkpoints
 from homeward.audit import service as audit_service
 from homeward.audit.models import AuditEvent
 from homeward.cases import listing as case_listing
+from homeward.cases import release_basis
 from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as contact_inbox
 from homeward.core.runtime import Runtime
@@ -44,6 +45,8 @@ class Start:
     transfers: int | None = None
     queue: int | None = None
     """For a supervisor: how many things wait in their approvals queue."""
+    release_reviews: list[tuple[str, str]] = field(default_factory=list)
+    """The desk's cases with a release whose consent was withdrawn: (id, reference)."""
     witness_refusals: list[tuple[object, object]] = field(default_factory=list)
     refused_signins: list[AuditEvent] = field(default_factory=list)
     reads: list[AuditEvent] = field(default_factory=list)
@@ -78,6 +81,8 @@ def _cases(session: Session, runtime: Runtime, principal: Principal, start: Star
         start.approvals = case_listing.approvals_shortlist(
             session=session, principal=principal, secrets=secrets, settings=settings
         )
+    if roles.may(principal.role, roles.CASE_EDIT):
+        start.release_reviews = release_basis.flagged_cases(session=session, principal=principal)
     if roles.may(principal.role, roles.CASE_ACCEPT):
         start.transfers = len(
             case_transfers.incoming(session=session, principal=principal, secrets=runtime.secrets)
