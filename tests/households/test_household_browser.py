@@ -14,8 +14,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from homeward.core.runtime import Runtime
+from homeward.households.models import BestInterests
+from homeward.policy import binding
+from tests import axe, helpers, live_server
 from tests import browser as browsers
-from tests import helpers, live_server
 from tests.households import world
 
 pytestmark = pytest.mark.browser
@@ -122,3 +124,38 @@ def test_household_card_in_the_browser(browser: Browser, sqlite_runtime: Runtime
         removal.get_by_role("button", name="Remove the link").click()
         expect(page.locator("#household").get_by_role("row")).to_have_count(2)
         assert [m.case_id for m in world.members(runtime, fra, husband)] == [wife]
+
+
+def test_household_pages_have_no_blocking_axe_finding(
+    browser: Browser, sqlite_runtime: Runtime
+) -> None:
+    """The card with members and a child's path, the refusal page and an opened best-interests
+    assessment, at 390 and 1280 px (axe is injected, so JavaScript is on here)."""
+    runtime = sqlite_runtime
+    personas = helpers.make_personas(runtime)
+    fra = personas["fra_officer"]
+    parent = world.open_case(runtime, fra)
+    child = world.open_case(runtime, fra, given="Yasmine", born="2015")
+    world.link(runtime, fra, parent, child, relation="child")
+    assessment_id = world.child_assessment(runtime, fra)
+    with live_server.serve(runtime) as base:
+        page = browser.new_context().new_page()
+        sign_in(page, base, runtime, fra)
+        findings: list[axe.Finding] = []
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{base}/officer/cases/{child}")
+            findings += axe.scan(page, f"child case {width}")
+            page.goto(f"{base}/officer/cases/{parent}")
+            findings += axe.scan(page, f"parent case {width}")
+            link(page, "FRA-NOPE0000", "spouse", "stated")
+            findings += axe.scan(page, f"refused {width}")
+            with runtime.db.transaction() as session:
+                binding.as_system(session, "test: the assessment's case")
+                found = session.get(BestInterests, assessment_id)
+                assert found is not None
+                case_id = found.case_id
+            page.goto(f"{base}/officer/cases/{case_id}/household/best-interests/{assessment_id}")
+            findings += axe.scan(page, f"best interests {width}")
+    blocking = [str(finding) for finding in findings if finding.blocking]
+    assert blocking == []
