@@ -16,6 +16,7 @@ from homeward.accounts import service as accounts_service
 from homeward.cases import flows as case_flows
 from homeward.cases import transfers
 from homeward.cases.models import Case
+from homeward.cases.release_basis import Basis
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.core.runtime import Runtime
 from homeward.passage import custody, flows, plans
@@ -43,6 +44,7 @@ def protect(
             classification=level,
             release=release,
             reason="test: who may read changes",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
 
 
@@ -177,6 +179,7 @@ def request(runtime: Runtime, persona: helpers.Persona, case_id: str) -> str:
             case_id=case_id,
             to_nation="DEU",
             reason="Dual national: his mother is German",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         ).id
 
 
