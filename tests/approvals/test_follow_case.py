@@ -12,6 +12,7 @@ from homeward.accounts import service as accounts_service
 from homeward.approvals import service as approvals
 from homeward.approvals.models import Approval
 from homeward.cases import flows as case_flows
+from homeward.cases.release_basis import Basis
 from homeward.core.errors import Forbidden, NotFound
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
@@ -59,6 +60,7 @@ def test_an_approval_takes_the_case_s_new_level(
             classification=2,
             release=["DEU"],
             reason="test: who may read changes",
+            basis=Basis("legal_obligation", grounds="Synthetic: court order."),
         )
     assert labels_and_desks(runtime, approval_id) == (("FRA", 2, ""), {"FRA"})
     assert comments(runtime, fra, case_id) == [world.REASON]
