@@ -62,9 +62,9 @@ def dump(runtime: Runtime) -> bytes:
 
 
 def found_at_rest(
-    runtime: Runtime, markers: list[str], log: Path, table: str
+    runtime: Runtime, markers: list[str], log: Path, *tables: str
 ) -> dict[str, list[str]]:
-    """Where any marker stands in clear: each data file, the dump (which must hold `table`,
+    """Where any marker stands in clear: each data file, the dump (which must hold `tables`,
     so that an empty dump cannot pass) and the log. Empty when nothing leaked."""
     runtime.db.dispose()  # the SQLite log is folded in or left as it is: both are searched
     found: dict[str, list[str]] = {}
@@ -73,7 +73,8 @@ def found_at_rest(
             found[str(path)] = in_file
     dumped = dump(runtime)
     if runtime.settings.effective_database_url.startswith("postgresql"):
-        assert table.encode() in dumped, f"the dump holds no {table} table"
+        for table in tables:
+            assert table.encode() in dumped, f"the dump holds no {table} table"
     if in_dump := hits(dumped, markers):
         found["pg_dump"] = in_dump
     if in_log := hits(log.read_bytes(), markers):

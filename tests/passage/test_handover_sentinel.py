@@ -7,7 +7,6 @@ engines."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,22 +15,15 @@ import pytest
 from homeward.core.errors import BadInput
 from homeward.core.runtime import Runtime
 from homeward.passage import custody, handovers
-from tests import helpers
+from tests import helpers, sentinel
 from tests.passage import handover_world as hw
-from tests.passage.test_sentinel import _dump, _hits, captured_log
-
-__all__ = ["captured_log"]  # the fixture, shared with the plans' scan
-
-
-def _marker(kind: str) -> str:
-    return f"SENTINEL-{kind}-{secrets.token_hex(8)}"
 
 
 def test_no_handover_or_custody_detail_is_stored_or_logged_in_clear(
     runtime: Runtime, personas: helpers.Personas, captured_log: Path
 ) -> None:
     m = {
-        name: _marker(name)
+        name: sentinel.marker(name)
         for name in (
             "received", "cell-note", "no-note", "desk-note", "held", "place", "reason",
             "refused-from", "held2",
@@ -64,17 +56,7 @@ def test_no_handover_or_custody_detail_is_stored_or_logged_in_clear(
     assert chain.entries[0].reason == m["reason"]
 
     markers = list(m.values())
-    runtime.db.dispose()
-    found: dict[str, list[str]] = {}
-    for path in (p for p in runtime.settings.data_dir.rglob("*") if p.is_file()):
-        if hits := _hits(path.read_bytes(), markers):
-            found[str(path)] = hits
-    dump = _dump(runtime)
-    if runtime.settings.effective_database_url.startswith("postgresql"):
-        assert b"custody_entry" in dump
-        assert b"handover_confirmation" in dump
-    if hits := _hits(dump, markers):
-        found["pg_dump"] = hits
-    if hits := _hits(captured_log.read_bytes(), markers):
-        found["log"] = hits
+    found = sentinel.found_at_rest(
+        runtime, markers, captured_log, "custody_entry", "handover_confirmation"
+    )
     assert found == {}

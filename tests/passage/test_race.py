@@ -1,7 +1,7 @@
 """Officers racing for the last place of a window: exactly one wins, on SQLite and on
 PostgreSQL, round after round. Each officer books a different person in a transaction and
-connection of its own, all released at once by a barrier; the database's conditional UPDATE
-decides (there is no count in Python to race past)."""
+connection of its own, all released at once by a barrier; the database's conditional upsert of
+the window's counter decides (there is no count in Python to race past)."""
 
 from __future__ import annotations
 

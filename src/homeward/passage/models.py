@@ -114,9 +114,9 @@ class HandoverClosure(Base):
 
 
 class HandoverWindow(Base):
-    """The booking counter of one window at one point. A place is taken only by
-    `UPDATE ... SET booked = booked + 1 WHERE booked < capacity`, so the database, not Python,
-    decides who gets the last place when two officers book at once."""
+    """The booking counter of one window at one point. A place is taken only by one upsert
+    (`INSERT ... ON CONFLICT DO UPDATE SET booked = booked + 1 WHERE booked < capacity`), so
+    the database, not Python, decides who gets the last place when two officers book at once."""
 
     __tablename__ = "handover_window"
     __table_args__ = (CheckConstraint("booked >= 0", name="booked_not_negative"),)

@@ -25,7 +25,7 @@ from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.core.settings import Settings
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import access, approvals, calendar, sealed
+from homeward.passage import access, approvals, calendar, points, sealed
 from homeward.passage.custody_models import CONFIRMED, DISPUTED, NOT_HAPPENED, Handover
 from homeward.passage.exceptions import BookingRefused, PlanSettled
 from homeward.passage.models import (
@@ -42,7 +42,7 @@ from homeward.policy.labels import encode_release
 
 
 def _point(session: Session, point_id: str) -> HandoverPoint:
-    point = session.get(HandoverPoint, point_id)
+    point = points.find_point(session, point_id)
     if point is None:
         raise BookingRefused("point", "there is no handover point with this id")
     return point
@@ -84,8 +84,10 @@ def _no_overlap(
 def _keys(session: Session, case: Case, point: HandoverPoint) -> list[DeskKey]:
     found = []
     owners = sealed.owner_desks(session, owner_nation=case.owner_nation, case_id=case.id)
-    for code, who in (*owners, (point.cell_nation, "the cell")):
-        key = accounts_service.current_desk_key(session=session, desk_code=code)
+    desks = (*owners, (point.cell_nation, "the cell"))
+    current = accounts_service.current_desk_keys(session=session, desk_codes=[c for c, _ in desks])
+    for code, who in desks:
+        key = current.get(code)
         if key is None:
             raise BadInput("point", f"{who} ({code}) has no key yet: it could not read the plan")
         found.append(key)
