@@ -287,6 +287,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/cases/{case_id}/releases/{basis_id}/review": ("fra_officer", {"reason": "x"}),
         "/officer/cases/{case_id}/household": ("fra_officer", {"member_reference": "FRA-1"}),
         "/officer/cases/{case_id}/household/{link_id}/unlink": ("fra_officer", {"reason": "x"}),
+        "/officer/cases/{case_id}/household/best-interests": ("fra_officer", {"outcome": "x"}),
     }
     posted = {
         context.path
