@@ -159,7 +159,7 @@ def test_the_case_page_guides_through_the_stages(browser: Browser, sqlite_runtim
         context = sign_in(browser, base, runtime, supervisor)
         page = context.pages[0]
         waiting = page.locator("section", has=page.locator("#approvals"))
-        expect(page.locator("#approvals")).to_have_text("Waiting for a supervisor 1")
+        expect(page.locator("#approvals")).to_have_text("At a supervisor's step 1")
         expect(waiting).to_contain_text("Walid SAIDI")
         shot(page, "start-supervisor")
         waiting.get_by_role("link").first.click()

@@ -378,7 +378,8 @@ def assigned_shortlist(
 def approvals_shortlist(
     *, session: Session, principal: policy.Principal, secrets: ServerSecrets, settings: Settings
 ) -> Shortlist:
-    """The desk's own cases whose next step only a supervisor may take (cleared, closed)."""
+    """The desk's own cases at a step a supervisor takes: identity verified (the screening
+    review clears it) and repatriated (an approved request closes it)."""
     waiting = [stage.value for stage in WAITING_FOR_SUPERVISOR]
     where = [Case.owner_nation == principal.nation, Case.stage.in_(waiting)]
     return _shortlist(session, principal, secrets, settings, where)
