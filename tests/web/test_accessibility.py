@@ -11,7 +11,8 @@ fails the test. Officer pages are found by following their links as each role, s
 linked from anywhere is scanned without anyone listing it. The way home's pages are added to
 the demo world (tests/web/a11y_way_home.py) and scanned by URL as the desk officer, the
 supervisor and the cell, so the forms and flags the crawl may not reach are scanned too; so are
-screening's draft, review form and decision (tests/screening/a11y_pages.py).
+screening's draft, review form and decision (tests/screening/a11y_pages.py), an opened
+best-interests assessment (tests/households/a11y_pages.py).
 
 axe runs as a script the test injects (tests/axe.py), so these pages run with JavaScript on;
 that contact pages carry no script and work without it is tested in test_browser.py and
@@ -38,6 +39,7 @@ from homeward.web.app import create_app
 from tests import axe, helpers, live_server
 from tests import browser as browsers
 from tests.approvals import a11y_pages as a11y_approvals
+from tests.households import a11y_pages as a11y_households
 from tests.screening import a11y_pages as a11y_screening
 from tests.web import a11y_way_home
 
@@ -280,6 +282,8 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
         way_home.setdefault(username, []).extend(screening_pages)
     for username, approval_pages in a11y_approvals.pages(runtime, credentials).items():
         way_home.setdefault(username, []).extend(approval_pages)
+    for username, household_pages in a11y_households.pages(runtime, credentials).items():
+        way_home.setdefault(username, []).extend(household_pages)
     scanner = Scanner(runtime, "officer", "en")
     broken: list[str] = []
     with live_server.serve(runtime) as base:
