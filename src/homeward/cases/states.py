@@ -75,6 +75,14 @@ THROUGH_ARRIVAL = "an arrival confirmed by the home nation's desk"
 THROUGH_APPROVAL = "an approved close request"
 """`repatriated` -> `closed`: approvals/service.py, when a supervisor of the desk who did not
 ask approves a request to close the case."""
+THROUGH_CHILD_PROTECTION = "both confirmations of the child-protection handover"
+"""A child's case, from any path stage before `handed_over` -> `handed_over`:
+households/child_protection.py, when the owning desk and the coordination cell have both said
+the child was handed to the named child-protection organisation. A child never waits on an
+adult's stage or a passage plan for it (UNSCR 2427, IDDRS 5.20)."""
+THROUGH_CHILD_ARRIVAL = "the child's arrival home, recorded by the owning desk"
+"""A child's case, `handed_over` -> `repatriated`: households/child_protection.py, when the
+owning desk records that the child arrived home (a child has no custody chain)."""
 
 
 def _path_rules() -> dict[tuple[Stage, Stage], Rule]:
@@ -107,28 +115,54 @@ CHILD_NEVER = frozenset({Stage.IN_CUSTODY})
 """Stages a child's case never enters (UNSCR 2427, IDDRS 5.20: children go to civilian
 child-protection actors, never into an adult's custody). `transition` refuses them, whatever
 step asks."""
-CHILD_TRANSITIONS = {move: rule for move, rule in TRANSITIONS.items() if move[1] not in CHILD_NEVER}
-"""The stage set for children: every move but those into `CHILD_NEVER`."""
+CHILD_BEFORE_HANDOVER = PATH[: PATH.index(Stage.HANDED_OVER)]
+"""The open stages a child's handover to a child-protection actor is recorded and confirmed
+from: any path stage before `handed_over` (an exit is re-opened first, by a supervisor)."""
 
 
-def allowed_next(stage: Stage, role: Role) -> list[Stage]:
+def _child_rules() -> dict[tuple[Stage, Stage], Rule]:
+    rules = {
+        move: rule
+        for move, rule in TRANSITIONS.items()
+        if move[0] not in CHILD_NEVER and move[1] not in CHILD_NEVER
+    }
+    for stage in CHILD_BEFORE_HANDOVER:
+        rules[(stage, Stage.HANDED_OVER)] = Rule(DESK, only_through=THROUGH_CHILD_PROTECTION)
+    rules[(Stage.HANDED_OVER, Stage.REPATRIATED)] = Rule(DESK, only_through=THROUGH_CHILD_ARRIVAL)
+    return rules
+
+
+CHILD_TRANSITIONS = _child_rules()
+"""The stage set for children: no move into or out of `CHILD_NEVER`; `handed_over` from any
+stage before it, only through the child-protection handover (never an adult's, which leads to
+custody); `repatriated` from `handed_over` through the child's arrival; then closed like any
+case."""
+
+
+def rules_for(child: bool) -> dict[tuple[Stage, Stage], Rule]:
+    """The stage set for a child's case or an adult's."""
+    return CHILD_TRANSITIONS if child else TRANSITIONS
+
+
+def allowed_next(stage: Stage, role: Role, *, child: bool = False) -> list[Stage]:
     """The stages this role may move a case to by hand from `stage`, in a stable order (a move
     made only through another step, such as an approved plan, is not one of them)."""
     order = [*PATH, *EXITS]
+    table = rules_for(child)
     return [
         target
         for target in order
-        if (rule := TRANSITIONS.get((stage, target))) is not None
+        if (rule := table.get((stage, target))) is not None
         and role in rule.roles
         and not rule.only_through
     ]
 
 
-def through_next(stage: Stage) -> list[tuple[Stage, str]]:
+def through_next(stage: Stage, *, child: bool = False) -> list[tuple[Stage, str]]:
     """The stages a case reaches from `stage` only through another step, with that step."""
     return [
         (target, rule.only_through)
-        for (source, target), rule in TRANSITIONS.items()
+        for (source, target), rule in rules_for(child).items()
         if source == stage and rule.only_through
     ]
 
@@ -169,6 +203,23 @@ HOW = {
     "case page (Approvals), and a supervisor of the desk who did not ask approves the request",
 }
 """For a move made only through another step: what makes it, for the refusal."""
+CHILD_HOW = {
+    **{
+        (stage, Stage.HANDED_OVER): "A child's case is handed over only when the owning desk "
+        "and the coordination cell have both confirmed the handover to the child-protection "
+        "organisation, on the case's Child protection card"
+        for stage in CHILD_BEFORE_HANDOVER
+    },
+    (Stage.HANDED_OVER, Stage.REPATRIATED): "A child's case is repatriated when the owning desk "
+    "records the child's arrival home on the case's Child protection card",
+}
+"""The same for the moves a child's case makes its own way."""
+
+
+def how(move: tuple[Stage, Stage], *, child: bool = False) -> str:
+    """What makes a move made only through another step, for the refusal."""
+    return (CHILD_HOW.get(move) if child else None) or HOW[move]
+
 
 _DOING = {
     Stage.CLEARED: "clear a case",

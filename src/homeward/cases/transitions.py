@@ -17,12 +17,13 @@ from homeward.cases.exceptions import TransitionForbidden, TransitionNotAllowed
 from homeward.cases.models import Case, CaseNote, CaseNoteWrap
 from homeward.cases.states import (
     CHILD_NEVER,
-    HOW,
+    CHILD_TRANSITIONS,
     TRANSITIONS,
     WORDS,
     Stage,
     allowed_next,
     doing,
+    how,
     roles_in_words,
     through_next,
 )
@@ -60,27 +61,36 @@ def transition(
     if case.owner_nation != principal.nation:
         raise NotFound("case")  # a nation it was released to reads it, never moves it
     current = Stage(case.stage)
-    rule = TRANSITIONS.get((current, target))
+    move = (current, target)
+    adult_rule, child_rule = TRANSITIONS.get(move), CHILD_TRANSITIONS.get(move)
+    age = None
+    if adult_rule is None or adult_rule != child_rule or target in CHILD_NEVER:
+        age = children.age(session, secrets, case)  # only where a child's way differs
+    child = age is not None and age.child
+    if child and target in CHILD_NEVER:
+        assert age is not None  # noqa: S101 - child implies an age
+        raise TransitionNotAllowed(
+            f"{case.reference} is a child's case ({age.because}): a child is never "
+            f"{WORDS[target]}; a child goes to a child-protection actor instead"
+        )
+    rule = child_rule if child else adult_rule
     if rule is None:
-        possible = ", ".join(WORDS[stage] for stage in allowed_next(current, principal.role))
+        possible = ", ".join(
+            WORDS[stage] for stage in allowed_next(current, principal.role, child=child)
+        )
         through = "".join(
             f"; it becomes {WORDS[stage]} only through {step}"
-            for stage, step in through_next(current)
+            for stage, step in through_next(current, child=child)
         )
         raise TransitionNotAllowed(
             f"A case that is {WORDS[current]} cannot be moved to {WORDS[target]}"
             + (f"; from here you can move it to: {possible}" if possible else "")
             + through
         )
-    if target in CHILD_NEVER and (age := children.age(session, secrets, case)) and age.child:
-        raise TransitionNotAllowed(
-            f"{case.reference} is a child's case ({age.because}): a child is never "
-            f"{WORDS[target]}; a child goes to a child-protection actor instead"
-        )
     if rule.only_through and via != rule.only_through:
         raise TransitionNotAllowed(
             f"A case that is {WORDS[current]} moves to {WORDS[target]} only through "
-            f"{rule.only_through}, never by hand. {HOW[(current, target)]}."
+            f"{rule.only_through}, never by hand. {how(move, child=child)}."
         )
     if principal.role not in rule.roles:
         who = roles_in_words(rule.roles)

@@ -47,6 +47,9 @@ HOUSEHOLD_READ = "officer:household:read"
 HOUSEHOLD_LINK = "officer:household:link"
 BEST_INTERESTS_READ = "officer:best-interests:read"
 BEST_INTERESTS_WRITE = "officer:best-interests:write"
+CHILD_PROTECTION_READ = "officer:child-protection:read"
+CHILD_PROTECTION_WRITE = "officer:child-protection:write"
+CHILD_PROTECTION_RECEIVE = "officer:child-protection:receive"
 APPROVAL_READ = "officer:approval:read"
 APPROVAL_REQUEST = "officer:approval:request"
 APPROVAL_DECIDE = "officer:approval:decide"
@@ -80,8 +83,17 @@ _PASSAGE_CELL = frozenset({POINT_READ, POINT_MANAGE, PLAN_READ})
 _SCREENING = frozenset({SCREENING_READ, SCREENING_WRITE})
 # Households: desks link their cases to others they can see; whoever reads a case reads the
 # members it may also see. A child's best-interests assessment is the owning desk's alone.
+# A child's handover to a child-protection actor: the owning desk records and confirms it; the
+# coordination cell, which physically hands the child over, reads it and confirms its side.
 _HOUSEHOLD_DESK = frozenset(
-    {HOUSEHOLD_READ, HOUSEHOLD_LINK, BEST_INTERESTS_READ, BEST_INTERESTS_WRITE}
+    {
+        HOUSEHOLD_READ,
+        HOUSEHOLD_LINK,
+        BEST_INTERESTS_READ,
+        BEST_INTERESTS_WRITE,
+        CHILD_PROTECTION_READ,
+        CHILD_PROTECTION_WRITE,
+    }
 )
 # Approvals: the owning desk asks for a step (closing a case); a supervisor who did not ask
 # approves or refuses it. Other roles see none.
@@ -105,7 +117,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE, CASE_RELEASE_REVIEW},
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK
-    | {CONVERSATION_ROUTE, HOUSEHOLD_READ}
+    | {CONVERSATION_ROUTE, HOUSEHOLD_READ, CHILD_PROTECTION_READ, CHILD_PROTECTION_RECEIVE}
     | _CASE_READING
     | _PASSAGE_CELL,
     Role.DEBRIEFER: _CASE_READING | _SCREENING | {HOUSEHOLD_READ},

@@ -1,0 +1,759 @@
+"""A child's handover to a civilian child-protection actor, confirmed twice (UNSCR 2427,
+IDDRS 5.20: children are handed quickly and unconditionally to child-protection actors, never
+held back by an adult's process).
+
+The owning desk records the handover of a child's case (cases/children.py decides whose) to a
+named organisation, with when it is planned. It waits on no adult's stage and no passage plan:
+it is recorded and confirmed from any open path stage before `handed_over` (new, in contact,
+identity verified, cleared, passage planned). An exit (withdrawn, lost contact, declined) is
+re-opened by a supervisor first, so that a handover is never recorded on a case nobody works,
+and a handed-over case has had its handover.
+
+The owning desk and the coordination cell (whose officer physically hands the child over) each
+say, independently, whether it happened (when, received by whom at the organisation) or not.
+Both yes moves the case to `handed_over` (the only way a child's case gets there); one yes and
+one no is `disputed`, a flag until a side revises its word; both no settles it as not having
+happened, and the desk records a new one. No officer confirms for both sides. The owning desk
+then records the child's arrival home, which moves the case to `repatriated` (a child has no
+custody chain); closing it is the ordinary approved close request.
+
+Each word is a case event and an audit entry in the same transaction; the organisation and what
+each side says beyond yes or no are sealed to the owning desk and the cell; opening them is an
+audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from homeward.accounts import service as accounts_service
+from homeward.accounts.models import DeskKey
+from homeward.accounts.service import Keyring
+from homeward.audit import service as audit
+from homeward.cases import children, transitions
+from homeward.cases import service as case_service
+from homeward.cases.models import Case, CaseTransfer
+from homeward.cases.states import (
+    CHILD_BEFORE_HANDOVER,
+    THROUGH_CHILD_ARRIVAL,
+    THROUGH_CHILD_PROTECTION,
+    WORDS,
+    Stage,
+)
+from homeward.cases.transfers import PENDING as TRANSFER_PENDING
+from homeward.contact.service import COORDINATION_DESK
+from homeward.core.db import utcnow
+from homeward.core.errors import BadInput, Forbidden, NotFound
+from homeward.crypto import sealing
+from homeward.crypto.keys import ServerSecrets
+from homeward.households.child_protection_models import (
+    CELL,
+    CONFIRMED,
+    DESK,
+    DISPUTED,
+    NOT_HAPPENED,
+    PENDING,
+    ChildProtectionConfirmation,
+    ChildProtectionConfirmationWrap,
+    ChildProtectionHandover,
+    ChildProtectionWrap,
+)
+from homeward.policy import binding, roles
+from homeward.policy import check as policy
+from homeward.policy.labels import encode_release
+from homeward.policy.roles import Role
+
+SIDE_WORDS = {DESK: "the owning desk", CELL: "the coordination cell"}
+STATE_WORDS = {
+    PENDING: "waiting for a confirmation",
+    CONFIRMED: "handed over: both sides confirmed",
+    DISPUTED: "disputed: one side says it happened, the other says not",
+    NOT_HAPPENED: "did not happen: both sides say so",
+}
+NAME_MAX, NOTE_MAX = 200, 2000
+PLAN_AHEAD = timedelta(days=366)
+"""How far from now a handover is planned or said to have happened (a handover may be recorded
+after the fact, even of a child handed over before the case was opened; a date further off is
+a typing mistake)."""
+
+
+class ChildProtectionRefused(BadInput):
+    """The step cannot be taken: not a child's case, the wrong stage or officer, settled."""
+
+
+def _text(value: str, name: str, limit: int, *, required: bool) -> str:
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise BadInput(name, "it is needed")
+    if len(cleaned) > limit:
+        raise BadInput(name, f"longer than {limit} characters")
+    return cleaned
+
+
+def _moment(value: datetime | None, name: str, what: str) -> datetime:
+    if value is None:
+        raise BadInput(name, f"say when {what}")
+    if value.tzinfo is None:
+        raise BadInput(name, "give the time with its time zone")
+    return value.astimezone(UTC)
+
+
+@dataclass
+class Organisation:
+    """What the desk records: who receives the child, where and when."""
+
+    organisation: str
+    planned_at: datetime | None
+    contact: str = ""
+    place: str = ""
+
+    def checked(self, *, now: datetime) -> tuple[dict[str, str], datetime]:
+        content = {
+            "organisation": _text(self.organisation, "organisation", NAME_MAX, required=True),
+            "contact": _text(self.contact, "contact", NAME_MAX, required=False),
+            "place": _text(self.place, "place", NAME_MAX, required=False),
+        }
+        planned = _moment(self.planned_at, "planned_at", "the handover is planned")
+        if planned < now - PLAN_AHEAD:
+            raise BadInput("planned_at", "the time is more than a year ago")
+        if planned > now + PLAN_AHEAD:
+            raise BadInput("planned_at", "the time is more than a year ahead")
+        return content, planned
+
+
+@dataclass
+class Word:
+    """One side's word: when and who received the child when it happened; a note why not."""
+
+    happened: bool
+    happened_at: datetime | None = None
+    received_by: str = ""
+    note: str = ""
+
+    def checked(self, *, now: datetime) -> dict[str, str | bool | None]:
+        note = _text(self.note, "note", NOTE_MAX, required=not self.happened)
+        if not self.happened:
+            return {"happened": False, "happened_at": None, "received_by": "", "note": note}
+        at = _moment(self.happened_at, "happened_at", "the child was handed over")
+        if at > now:
+            raise BadInput("happened_at", "the time is in the future")
+        if at < now - PLAN_AHEAD:
+            raise BadInput("happened_at", "the time is more than a year ago")
+        received_by = _text(self.received_by, "received_by", NAME_MAX, required=True)
+        return {"happened": True, "happened_at": at.isoformat(), "received_by": received_by,
+                "note": note}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SideView:
+    side: str
+    officer: str
+    happened: bool
+    happened_at: datetime | None
+    received_by: str
+    note: str
+    confirmed_at: datetime
+    revisions: int
+    """Earlier words of this side, superseded."""
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    id: str
+    case_id: str | None
+    """Only for the owning desk: the cell learns nothing of the case."""
+    state: str
+    organisation: str
+    contact: str
+    place: str
+    planned_at: datetime
+    recorded_by: str
+    sides: dict[str, SideView]
+    my_side: str | None
+    may_confirm: bool
+    missing: list[str]
+    """The sides whose word is still missing, in words."""
+    next_step: str
+    arrived_at: datetime | None
+    may_record_arrival: bool
+
+
+@dataclass(frozen=True)
+class CasePath:
+    """What the case page shows of a child's handover: the current one and earlier ones that
+    did not happen."""
+
+    child: children.Age | None
+    current: HandoverView | None
+    earlier: list[HandoverView] = field(default_factory=list)
+    may_record: bool = False
+    why_not: str = ""
+    """Why no handover can be recorded now, in words (empty when one can)."""
+
+
+class _Wrap(Protocol):
+    desk_key_id: str
+    sealed_key: bytes
+
+
+def _keys(session: Session, case_id: str, owner_nation: str, cell_nation: str) -> list[DeskKey]:
+    """The owning desk's key, the key of a desk a transfer waits on (it must open what is
+    written meanwhile once it accepts), and the cell's."""
+    desks = [(owner_nation, "the owning desk")]
+    waiting = session.scalar(
+        select(CaseTransfer.to_nation).where(
+            CaseTransfer.case_id == case_id, CaseTransfer.status == TRANSFER_PENDING
+        )
+    )
+    if waiting is not None:
+        desks.append((waiting, "the desk the case is being transferred to"))
+    desks.append((cell_nation, "the coordination cell"))
+    found = []
+    for code, who in desks:
+        key = accounts_service.current_desk_key(session=session, desk_code=code)
+        if key is None:
+            raise BadInput("desk", f"{who} ({code}) has no key yet: it could not read this")
+        found.append(key)
+    return found
+
+
+def _seal(content: dict[str, Any], keys: list[DeskKey]) -> tuple[bytes, list[tuple[str, bytes]]]:
+    content_key = sealing.random_bytes()
+    body = sealing.encrypt(content_key, json.dumps(content, ensure_ascii=False).encode())
+    return body, [(key.id, sealing.seal(key.public_key, content_key)) for key in keys]
+
+
+def _open(held: dict[str, bytes], body: bytes, wraps: Sequence[_Wrap]) -> dict[str, Any]:
+    wrap = next((wrap for wrap in wraps if wrap.desk_key_id in held), None)
+    if wrap is None:
+        raise Forbidden("you hold none of the desk keys this is sealed to")
+    opened: dict[str, Any] = json.loads(
+        sealing.decrypt(sealing.unseal(held[wrap.desk_key_id], wrap.sealed_key), body)
+    )
+    return opened
+
+
+def _side(principal: policy.Principal, found: ChildProtectionHandover) -> str | None:
+    """The cell hands the child over and confirms as the receiving side; the owning desk as
+    the desk."""
+    if principal.nation == found.cell_nation and roles.may(
+        principal.role, roles.CHILD_PROTECTION_RECEIVE
+    ):
+        return CELL
+    if principal.nation == found.owner_nation and roles.may(
+        principal.role, roles.CHILD_PROTECTION_WRITE
+    ):
+        return DESK
+    return None
+
+
+def _own_case(session: Session, principal: policy.Principal, case_id: str, permission: str) -> Case:
+    policy.require_permission(principal, permission)
+    case = case_service.get_case(
+        session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
+    )
+    if case.owner_nation != principal.nation:
+        raise NotFound("case")  # the owning desk's record; a released nation sees none of it
+    return case
+
+
+def _child(session: Session, secrets: ServerSecrets, case: Case) -> children.Age:
+    age = children.age(session, secrets, case)
+    if age is None:
+        raise ChildProtectionRefused(
+            "case",
+            f"{case.reference} has no date of birth and no age estimate: record the age first",
+        )
+    if not age.child:
+        raise ChildProtectionRefused(
+            "case",
+            f"{case.reference} is not a child's case ({age.because}): a handover to a "
+            "child-protection actor is for a child",
+        )
+    return age
+
+
+def _open_handover(session: Session, case: Case) -> ChildProtectionHandover | None:
+    """The case's handover still waiting or disputed, if any."""
+    return session.scalars(
+        select(ChildProtectionHandover).where(
+            ChildProtectionHandover.case_id == case.id,
+            ChildProtectionHandover.state.in_((PENDING, DISPUTED)),
+        )
+    ).first()
+
+
+_EXITS = {Stage.WITHDRAWN.value, Stage.LOST_CONTACT.value, Stage.DECLINED.value}
+
+
+def _why_not_record(case: Case, waiting: ChildProtectionHandover | None) -> str:
+    if waiting is not None:
+        return (
+            f"a handover is already recorded and {STATE_WORDS[waiting.state]}; it is settled "
+            "before another is recorded"
+        )
+    if Stage(case.stage) not in CHILD_BEFORE_HANDOVER:
+        return (
+            f"the case is {WORDS[Stage(case.stage)]}: a handover is recorded from any open "
+            "stage before handed over"
+            + (" (a supervisor re-opens the case first)" if case.stage in _EXITS else "")
+        )
+    return ""
+
+
+def record(
+    *,
+    session: Session,
+    keyring: Keyring,
+    secrets: ServerSecrets,
+    case_id: str,
+    details: Organisation,
+    now: datetime | None = None,
+) -> ChildProtectionHandover:
+    """The owning desk records the handover of a child's case to a named organisation.
+    Refused with the reason, nothing stored, for a case that is not a child's, one already
+    handed over or in an exit, or one whose handover is still waiting."""
+    principal = keyring.principal
+    now = now or utcnow()
+    case = _own_case(session, principal, case_id, roles.CHILD_PROTECTION_WRITE)
+    content, planned = details.checked(now=now)
+    _child(session, secrets, case)
+    binding.bind(session, principal)
+    why = _why_not_record(case, _open_handover(session, case))
+    if why:
+        raise ChildProtectionRefused("case", why)
+    cell = COORDINATION_DESK
+    body, wraps = _seal(content, _keys(session, case.id, case.owner_nation, cell))
+    found = ChildProtectionHandover(
+        case_id=case.id,
+        cell_nation=cell,
+        state=PENDING,
+        planned_at=planned,
+        body=body,
+        recorded_by=principal.officer_id,
+        created_at=now,
+        updated_at=now,
+        owner_nation=case.owner_nation,
+        classification=case.classification,
+        release=encode_release([*case.release_list, cell]),
+    )
+    found.wraps = [ChildProtectionWrap(desk_key_id=k, sealed_key=s) for k, s in wraps]
+    session.add(found)
+    session.flush()
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="child:protection:record",
+        detail={"handover": found.id, "planned_at": planned.isoformat()},
+    )
+    session.flush()
+    return found
+
+
+def _get(
+    session: Session, principal: policy.Principal, handover_id: str
+) -> ChildProtectionHandover:
+    """The handover, for its owning desk or its cell; NotFound for anyone else."""
+    binding.bind(session, principal)
+    found = session.get(ChildProtectionHandover, handover_id)
+    policy.check(principal, roles.CHILD_PROTECTION_READ, found, "child-protection handover")
+    assert found is not None  # noqa: S101 - policy.check raised otherwise
+    if principal.nation not in (found.owner_nation, found.cell_nation):
+        raise NotFound("child-protection handover")
+    return found
+
+
+def _case_of(session: Session, found: ChildProtectionHandover) -> Case:
+    """The handover's case, loaded past the filter: the cell may not read the case, but its
+    word may move it. Only the stage and labels are used; nothing of it is shown to the cell."""
+    with binding.unfiltered(session, "a child-protection confirmation reaches its case"):
+        case = session.get(Case, found.case_id)
+        assert case is not None  # noqa: S101 - a foreign key
+        _ = case.events  # loaded here, so that recording an event needs no filtered load
+    return case
+
+
+def live(found: ChildProtectionHandover | None) -> dict[str, ChildProtectionConfirmation]:
+    """Each side's standing word (a revised one is superseded)."""
+    if found is None:
+        return {}
+    return {c.side: c for c in found.confirmations if c.superseded_at is None}
+
+
+def _state(words: dict[str, ChildProtectionConfirmation]) -> str:
+    if len(words) < 2:
+        return PENDING
+    said = {word.happened for word in words.values()}
+    if said == {True}:
+        return CONFIRMED
+    return NOT_HAPPENED if said == {False} else DISPUTED
+
+
+def _refuse(
+    principal: policy.Principal, found: ChildProtectionHandover, case: Case, side: str
+) -> None:
+    if found.state in (CONFIRMED, NOT_HAPPENED):
+        raise ChildProtectionRefused("handover", f"already settled: {STATE_WORDS[found.state]}")
+    if Stage(case.stage) not in CHILD_BEFORE_HANDOVER:
+        detail = f"; it is {WORDS[Stage(case.stage)]}" if side == DESK else ""
+        raise ChildProtectionRefused(
+            "handover", f"the case is not waiting for this handover{detail}"
+        )
+    if side in live(found) and found.state != DISPUTED:
+        raise ChildProtectionRefused(
+            "handover",
+            f"{SIDE_WORDS[side]} has confirmed already; a side revises its word only when "
+            "the two sides disagree",
+        )
+    if any(c.officer_id == principal.officer_id and c.side != side for c in found.confirmations):
+        other = CELL if side == DESK else DESK
+        raise ChildProtectionRefused(
+            "officer",
+            f"{principal.username} confirmed for {SIDE_WORDS[other]} and cannot also confirm "
+            f"for {SIDE_WORDS[side]}; another officer must",
+        )
+
+
+def confirm(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    handover_id: str,
+    word: Word,
+    now: datetime | None = None,
+) -> ChildProtectionHandover:
+    """Take one side's word; when both said it happened, move the child's case to
+    `handed_over`. Refused with the reason otherwise, and nothing is stored (the caller's
+    transaction rolls back)."""
+    policy.require_permission(principal, roles.CHILD_PROTECTION_READ)
+    now = now or utcnow()
+    found = _get(session, principal, handover_id)
+    side = _side(principal, found)
+    if side is None:
+        raise Forbidden("only the owning desk and the coordination cell confirm")
+    case = _case_of(session, found)
+    binding.bind(session, principal)
+    _refuse(principal, found, case, side)
+    content = word.checked(now=now)
+    body, wraps = _seal(content, _keys(session, case.id, found.owner_nation, found.cell_nation))
+    revising = live(found).get(side)
+    if revising is not None:
+        revising.superseded_at = now
+    found.confirmations.append(
+        ChildProtectionConfirmation(
+            side=side,
+            officer_id=principal.officer_id,
+            happened=word.happened,
+            body=body,
+            confirmed_at=now,
+            wraps=[ChildProtectionConfirmationWrap(desk_key_id=k, sealed_key=s) for k, s in wraps],
+        )
+    )
+    found.state, found.updated_at = _state(live(found)), now
+    session.flush()
+    case_service.record_event(
+        session=session,
+        secrets=secrets,
+        principal=principal,
+        case=case,
+        kind="child:protection:revise" if revising else "child:protection:confirm",
+        detail={
+            "handover": found.id,
+            "side": side,
+            "happened": word.happened,
+            "state": found.state,
+        },
+    )
+    if found.state == DISPUTED:
+        case_service.record_event(
+            session=session,
+            secrets=secrets,
+            principal=principal,
+            case=case,
+            kind="child:protection:dispute",
+            detail={"handover": found.id},
+        )
+    if found.state == CONFIRMED:
+        _move(
+            session=session,
+            principal=principal,
+            secrets=secrets,
+            case=case,
+            target=Stage.HANDED_OVER,
+            note="the owning desk and the coordination cell both confirmed the handover to "
+            "the child-protection organisation",
+            via=THROUGH_CHILD_PROTECTION,
+        )
+    session.flush()
+    return found
+
+
+def _move(
+    *,
+    session: Session,
+    principal: policy.Principal,
+    secrets: ServerSecrets,
+    case: Case,
+    target: Stage,
+    note: str,
+    via: str,
+) -> None:
+    """Move the case through the case service. The second word may be the cell's, whose
+    officer cannot move a case: the move is then made on the desk's behalf, in that officer's
+    name (the event says who confirmed last). The binding is restored afterwards."""
+    acting = principal
+    if principal.nation != case.owner_nation:
+        acting = policy.Principal(
+            officer_id=principal.officer_id,
+            username=principal.username,
+            role=Role.DESK_OFFICER,
+            nation=case.owner_nation,
+            clearance=case.classification,
+        )
+    try:
+        transitions.transition(
+            session=session,
+            keyring=Keyring(principal=acting, private_key=b""),
+            secrets=secrets,
+            case_id=case.id,
+            to_stage=target.value,
+            note=note,
+            via=via,
+        )
+    finally:
+        binding.bind(session, principal)
+
+
+def record_arrival(
+    *,
+    session: Session,
+    keyring: Keyring,
+    secrets: ServerSecrets,
+    case_id: str,
+    arrived_at: datetime | None,
+    note: str,
+    now: datetime | None = None,
+) -> ChildProtectionHandover:
+    """The owning desk records that the child arrived home after a confirmed handover; the
+    case moves to `repatriated`. The note (who received the child at home) goes into the stage
+    change, sealed like every stage note."""
+    principal = keyring.principal
+    now = now or utcnow()
+    case = _own_case(session, principal, case_id, roles.CHILD_PROTECTION_WRITE)
+    binding.bind(session, principal)
+    found = session.scalars(
+        select(ChildProtectionHandover).where(
+            ChildProtectionHandover.case_id == case.id,
+            ChildProtectionHandover.state == CONFIRMED,
+        )
+    ).first()
+    if found is None or case.stage != Stage.HANDED_OVER.value:
+        raise ChildProtectionRefused(
+            "case",
+            "the arrival is recorded once both sides have confirmed the handover to "
+            f"child protection and the case is handed over; it is {WORDS[Stage(case.stage)]}",
+        )
+    at = _moment(arrived_at, "arrived_at", "the child arrived home")
+    if at > now:
+        raise BadInput("arrived_at", "the time is in the future")
+    if at < found.updated_at - timedelta(days=1):
+        raise BadInput("arrived_at", "the time is before the handover was confirmed")
+    text = _text(note, "note", NOTE_MAX, required=True)
+    found.arrived_at, found.arrival_by = at, principal.officer_id
+    _move(
+        session=session,
+        principal=principal,
+        secrets=secrets,
+        case=case,
+        target=Stage.REPATRIATED,
+        note=text,
+        via=THROUGH_CHILD_ARRIVAL,
+    )
+    session.flush()
+    return found
+
+
+def _view(
+    session: Session,
+    principal: policy.Principal,
+    held: dict[str, bytes],
+    found: ChildProtectionHandover,
+    case: Case | None,
+) -> HandoverView:
+    content = _open(held, found.body, found.wraps)
+    words = live(found)
+    sides: dict[str, SideView] = {}
+    for side, confirmation in words.items():
+        said = _open(held, confirmation.body, confirmation.wraps)
+        officer = accounts_service.get_officer(session=session, officer_id=confirmation.officer_id)
+        at = said.get("happened_at")
+        sides[side] = SideView(
+            side=side,
+            officer=officer.username if officer else "",
+            happened=bool(said["happened"]),
+            happened_at=datetime.fromisoformat(at) if at else None,
+            received_by=str(said["received_by"]),
+            note=str(said["note"]),
+            confirmed_at=confirmation.confirmed_at,
+            revisions=len([c for c in found.confirmations if c.side == side and c.superseded_at]),
+        )
+    recorder = accounts_service.get_officer(session=session, officer_id=found.recorded_by)
+    my_side = _side(principal, found)
+    state = found.state
+    missing = [SIDE_WORDS[side] for side in (DESK, CELL) if side not in sides]
+    handed = case is not None and case.stage == Stage.HANDED_OVER.value
+    return HandoverView(
+        id=found.id,
+        case_id=found.case_id if principal.nation == found.owner_nation else None,
+        state=state,
+        organisation=str(content["organisation"]),
+        contact=str(content.get("contact", "")),
+        place=str(content.get("place", "")),
+        planned_at=found.planned_at,
+        recorded_by=recorder.username if recorder else "",
+        sides=sides,
+        my_side=my_side,
+        may_confirm=my_side is not None
+        and ((state == PENDING and my_side not in sides) or state == DISPUTED)
+        and not any(
+            c.officer_id == principal.officer_id and c.side != my_side for c in found.confirmations
+        ),
+        missing=missing if state == PENDING else [],
+        next_step=_next_step(state, missing, found, handed),
+        arrived_at=found.arrived_at,
+        may_record_arrival=my_side == DESK and state == CONFIRMED and handed,
+    )
+
+
+def _next_step(state: str, missing: list[str], found: ChildProtectionHandover, handed: bool) -> str:
+    if state == PENDING:
+        return (
+            f"Waiting for {' and '.join(missing)} to confirm. When both say it happened, the "
+            "case is handed over."
+        )
+    if state == DISPUTED:
+        return (
+            "The two sides disagree. Speak to the other side; the side that was wrong revises "
+            "its word here."
+        )
+    if state == NOT_HAPPENED:
+        return "Both sides say it did not happen. Record a new handover when one is arranged."
+    if found.arrived_at is not None:
+        return "The child arrived home. Ask for the case to be closed (Closing card)."
+    if handed:
+        return "Handed over. Record the child's arrival home when it happens."
+    return "Handed over."
+
+
+def of_case(
+    *, session: Session, keyring: Keyring, secrets: ServerSecrets, case_id: str
+) -> CasePath:
+    """The case's handovers for the owning desk, opened (an audited read when there are any),
+    and whether one can be recorded now."""
+    principal = keyring.principal
+    case = _own_case(session, principal, case_id, roles.CHILD_PROTECTION_READ)
+    age = children.age(session, secrets, case)
+    if age is None or not age.child:
+        return CasePath(child=age, current=None)
+    binding.bind(session, principal)
+    rows = list(
+        session.scalars(
+            select(ChildProtectionHandover)
+            .where(ChildProtectionHandover.case_id == case.id)
+            .options(
+                selectinload(ChildProtectionHandover.wraps),
+                selectinload(ChildProtectionHandover.confirmations).selectinload(
+                    ChildProtectionConfirmation.wraps
+                ),
+            )
+            .order_by(ChildProtectionHandover.created_at, ChildProtectionHandover.id)
+        )
+    )
+    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    views = [_view(session, principal, held, row, case) for row in rows]
+    if views:
+        audit.record(
+            session=session,
+            actor=principal.audit_name,
+            action="child:protection:read",
+            resource_type="case",
+            resource_id=case.id,
+            nation=case.owner_nation,
+        )
+    current = next((view for view in reversed(views) if view.state != NOT_HAPPENED), None)
+    waiting = next((row for row in rows if row.state in (PENDING, DISPUTED)), None)
+    why = _why_not_record(case, waiting)
+    return CasePath(
+        child=age,
+        current=current,
+        earlier=[view for view in views if view.state == NOT_HAPPENED],
+        may_record=not why and roles.may(principal.role, roles.CHILD_PROTECTION_WRITE),
+        why_not=why,
+    )
+
+
+def waiting_for_cell(*, session: Session, keyring: Keyring) -> list[HandoverView]:
+    """The handovers this cell has yet to confirm or that are disputed, oldest planned first,
+    opened (an audited read per handover). Nothing of the case is shown."""
+    principal = keyring.principal
+    policy.require_permission(principal, roles.CHILD_PROTECTION_RECEIVE)
+    binding.bind(session, principal)
+    rows = list(
+        session.scalars(
+            select(ChildProtectionHandover)
+            .where(
+                ChildProtectionHandover.cell_nation == principal.nation,
+                ChildProtectionHandover.state.in_((PENDING, DISPUTED)),
+            )
+            .options(
+                selectinload(ChildProtectionHandover.wraps),
+                selectinload(ChildProtectionHandover.confirmations).selectinload(
+                    ChildProtectionConfirmation.wraps
+                ),
+            )
+            .order_by(ChildProtectionHandover.planned_at, ChildProtectionHandover.id)
+        )
+    )
+    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    views = []
+    for row in rows:
+        views.append(_view(session, principal, held, row, None))
+        audit.record(
+            session=session,
+            actor=principal.audit_name,
+            action="child:protection:read",
+            resource_type="case",
+            resource_id=row.case_id,
+            nation=row.owner_nation,
+        )
+    return views
+
+
+def open_one(*, session: Session, keyring: Keyring, handover_id: str) -> HandoverView:
+    """One handover opened, for its owning desk or its cell (an audited read)."""
+    principal = keyring.principal
+    policy.require_permission(principal, roles.CHILD_PROTECTION_READ)
+    found = _get(session, principal, handover_id)
+    case = _case_of(session, found) if principal.nation == found.owner_nation else None
+    binding.bind(session, principal)
+    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    view = _view(session, principal, held, found, case)
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action="child:protection:read",
+        resource_type="case",
+        resource_id=found.case_id,
+        nation=found.owner_nation,
+    )
+    return view
