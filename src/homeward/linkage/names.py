@@ -5,7 +5,9 @@ pairs; its ONNX model is not loaded: keys must be deterministic and fast, and th
 below absorbs the vowel spellings the model would guess). What no library does is fold the
 Latin spellings of one Arabic name together (rigour's name symbols are sets of Wikidata ids
 that miss "Jussuf" and "Mouhamed"; jellyfish's phonetic codes were made for English surnames
-and keep the German j/French ou apart): that is `fold_word`.
+and keep the German j/French ou apart): that is `fold_word`. Other scripts and traditions
+(Cyrillic, Turkish, South Slavic, Persian, Korean) are first written in the spelling these
+rules fold by `scripts.py` (`ascii_fold` → `to_latin`, `fold_word` → `respell`).
 
 `parse_name` first splits a name into words: articles dropped (al-, el-, as-, ...; fused
 ones before a doubled sun letter too: Essaidi = Saidi); `ben`/`bin`/`ibn`/`bint`/`ould` joined
@@ -24,7 +26,8 @@ The rules of `fold_word`, in order (each written for a spelling habit seen in re
    share one class `y` (Jamal/Djamel/Dschamal, Jussuf/Yusuf, Jasmin/Yasmin); German `sch`,
    French `ch`, English `sh` and `kh` share `x` (Shukri/Choukri/Schukri; Khaled/Chaled);
    `q`, `ck`, hard `c` → `k`; soft `c`, `ç` → `s`; `gh` → `g`; `th` → `t`; `dh` → `d`;
-   `ph`, `v` → `f`; `x` → `ks`.
+   `ph` → `f`; `v` → `w` (Persian, Turkish and Russian write Arabic w as v: Davud = Dawud,
+   Rizvan; German writes Slavic v as w: Iwan); `x` → `ks`.
 5. Vowels: `ou`/`oo`/`o`/`u` → u, `a`/`e` → a, `i`/`ee`/vowel `y` → i; a French silent final
    `e` after a consonant is dropped (Yassine = Yasin).
 6. Doubled letters collapse; then only the first vowel (class) and a final vowel are kept:
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from homeward.linkage.scripts import BOUND_SUFFIXES, respell, to_latin
 from homeward.linkage.tables import DEMONYMS, DESCRIPTORS, NISBAS, SHORT_FORMS
 
 if TYPE_CHECKING:
@@ -77,7 +81,8 @@ _DIGRAPHS = (
     ("oo", "u"),
     ("ee", "i"),
 )
-_LETTERS = str.maketrans("qvoe", "kfua")
+_LETTERS = str.maketrans("qvoe", "kwua")
+_APOSTROPHES = re.compile(r"[’'`ʿʾ´‘]")
 
 
 def is_arabic(text: str) -> bool:
@@ -92,11 +97,10 @@ def normalise_arabic(text: str) -> str:
 
 
 def ascii_fold(text: str) -> str:
-    """Lower-case ASCII: diacritics removed (ç kept as s), ß → ss, apostrophes and ʿayn gone."""
-    text = text.lower().replace("ç", "s").replace("ß", "ss").replace("æ", "ae").replace("œ", "oe")
-    text = re.sub(r"[’'`ʿʾ´‘]", "", text)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    """Lower-case ASCII from any script but Arabic (`scripts.to_latin`: diacritics removed, or
+    written as digraphs where they change the sound: š → sh, Turkish ç → ch, French ç → s),
+    apostrophes and ʿayn gone."""
+    return _APOSTROPHES.sub("", to_latin(_APOSTROPHES.sub("", text)))
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +122,7 @@ def romanise(text: str) -> str:
 @lru_cache(maxsize=262144)
 def fold_word(word: str) -> str:
     """The key of one Latin word (see the module's rules)."""
-    word = re.sub(r"[^a-z]", "", ascii_fold(word))
+    word = respell(re.sub(r"[^a-z]", "", ascii_fold(word)))
     if word.startswith("abd") and len(word) > 4:
         rest = re.sub(r"^[aeiouy]+", "", word[3:])
         if rest.startswith("l") and len(rest) > 2:
@@ -253,6 +257,8 @@ def _words(text: str) -> tuple[list[str], set[int]]:
     for word in re.split(r"[^a-z]+", ascii_fold(text)):
         if word in ARTICLES:
             article_before.add(len(words))
+        elif word in BOUND_SUFFIXES and words:
+            words[-1] += word  # Hossein Zadeh = Hosseinzadeh, Ahmet Oglu = Ahmetoglu
         elif word:
             words.append(SHORT_FORMS.get(word, _strip_fused_article(word)))
     return words, article_before
