@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from homeward.cases import flows as case_flows
+from homeward.cases import release_basis, transitions
 from homeward.cases import service as case_service
-from homeward.cases import transitions
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
 from homeward.core.db import utcnow
@@ -25,6 +25,9 @@ from tests import helpers
 
 ROW = re.compile(r'<a class="ref" href="/officer/cases/([0-9a-f]{32})">([A-Z]{3}-[0-9A-F]{8})</a>')
 NAME_CELL = re.compile(r'</a></td>\s*<td dir="auto">([^<]*)</td>')
+
+OPENING_BASIS = release_basis.Basis("legal_obligation", grounds="Synthetic: court order.")
+"""What a case opened with a release list gives for it."""
 
 
 class Officers(ExitStack):
@@ -54,7 +57,7 @@ def open_case(
             settings=runtime.settings,
             data=case_service.CaseOpen(
                 identity=ClaimedIdentity(given_names=given, family_name=family),
-                **extra,  # type: ignore[arg-type]
+                **{"basis": OPENING_BASIS, **extra},  # type: ignore[arg-type]
             ),
         )
         return case.id

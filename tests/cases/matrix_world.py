@@ -186,6 +186,7 @@ class MatrixWorld:
                         identity=identity_of(row),
                         classification=row.classification,
                         release=list(row.release),
+                        basis=Basis("legal_obligation", grounds="Synthetic: court order."),
                     ),
                 )
                 self.cases[row.line] = case.id
@@ -316,6 +317,7 @@ def payload(row: Row) -> dict[str, object]:
             },
             "classification": row.classification,
             "release": release,
+            "basis": {"kind": "legal_obligation", "grounds": "Synthetic: court order."},
         },
     }
     return bodies.get(row.action, {})

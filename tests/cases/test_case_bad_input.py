@@ -81,7 +81,12 @@ def world(
             fra = headers["fra_officer"]
             ids = {"deu": personas["deu_officer"].officer_id}
             for key, release in (("case", ["DEU"]), ("moving", [])):
-                body = {"identity": IDENTITY, "release": release, "labels": ["family"]}
+                body = {
+                    "identity": IDENTITY,
+                    "release": release,
+                    "labels": ["family"],
+                    "basis": LEGAL,
+                }
                 opened = client.post("/api/v1/cases", headers=fra, json=body)
                 assert opened.status_code == 201, opened.text
                 ids[key] = opened.json()["id"]

@@ -14,6 +14,7 @@ from homeward.cases import listing as case_listing
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case
+from homeward.cases.release_basis import Basis
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
@@ -70,6 +71,7 @@ def test_reading_once_pages_as_the_database_does(
                     ),
                     labels=["priority"] if number % 4 else [],
                     release=["FRA"] if persona is deu and number % 10 == 0 else [],
+                    basis=Basis("legal_obligation", grounds="Synthetic: court order."),
                 ),
             )
             opened.append(case.id)

@@ -334,6 +334,7 @@ def test_tightening_protection_never_grants_more(
                 identity=ClaimedIdentity(family_name=name),
                 classification=level,
                 release=sorted(release),
+                basis=Basis("legal_obligation", grounds="Synthetic: court order."),
             ),
         )
         case_id = case.id

@@ -11,8 +11,8 @@ from sqlalchemy.orm import aliased
 
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
+from homeward.cases import release_basis, transfers, transitions
 from homeward.cases import service as case_service
-from homeward.cases import transfers, transitions
 from homeward.cases.exceptions import TransitionNotAllowed
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseNoteWrap
@@ -24,6 +24,9 @@ from homeward.policy import binding
 from homeward.policy.binding import UnboundQuery
 from tests import helpers
 from tests.screening import world as screening_world
+
+OPENING_BASIS = release_basis.Basis("legal_obligation", grounds="Synthetic: court order.")
+"""What a case opened with a release list gives for it."""
 
 
 def _open(
@@ -43,7 +46,7 @@ def _open(
                     date_of_birth="1994",
                     nationalities=["FRA"],
                 ),
-                **extra,  # type: ignore[arg-type]
+                **{"basis": OPENING_BASIS, **extra},  # type: ignore[arg-type]
             ),
         )
         return case.id

@@ -14,6 +14,7 @@ from homeward.cases import service as case_service
 from homeward.cases.child_models import AgeEstimate
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
+from homeward.cases.release_basis import Basis
 from homeward.core.runtime import Runtime
 from homeward.households import best_interests
 from homeward.households import service as households
@@ -48,6 +49,7 @@ def open_case(
                     nationalities=[persona.nation],
                 ),
                 release=list(release),
+                basis=Basis("legal_obligation", grounds="Synthetic: court order."),
                 classification=classification,
             ),
         )

@@ -14,6 +14,7 @@ from homeward.cases import service as case_service
 from homeward.cases import transitions
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
+from homeward.cases.release_basis import Basis
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from homeward.screening import instrument as instruments
@@ -72,6 +73,7 @@ def open_case(
                     nationalities=[persona.nation],
                 ),
                 release=list(release),
+                basis=Basis("legal_obligation", grounds="Synthetic: court order."),
             ),
         )
         case_id = case.id

@@ -60,6 +60,23 @@ class IdentityOut(IdentityIn):
     model_config = ConfigDict(extra="ignore", from_attributes=True)
 
 
+BasisKind = Literal["consent", "legal_obligation", "vital_interest"]
+
+
+class BasisIn(BaseModel):
+    """The lawful basis of a disclosure. Consent: `consent_id` of a consent on file, or when
+    (`consent_given_on`) and how (`consent_how`) it was given. Otherwise `grounds`: which
+    obligation, or what danger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: BasisKind
+    consent_id: str = Field(default="", max_length=32)
+    consent_given_on: date | None = None
+    consent_how: str = Field(default="", max_length=2000)
+    grounds: str = Field(default="", max_length=2000)
+
+
 class CaseCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +85,8 @@ class CaseCreateIn(BaseModel):
     labels: list[str] = Field(default_factory=list, max_length=20)
     classification: int = Field(default=1, ge=0, le=3)
     release: list[str] = Field(default_factory=list, max_length=10)
+    basis: BasisIn | None = None
+    """Required when `release` names a nation: the basis of each, as when one is added later."""
 
 
 class CaseRowOut(BaseModel):
@@ -155,23 +174,6 @@ class LabelsIn(BaseModel):
 
     labels: list[str] = Field(default_factory=list, max_length=20)
     assignee_ids: list[str] = Field(default_factory=list, max_length=20)
-
-
-BasisKind = Literal["consent", "legal_obligation", "vital_interest"]
-
-
-class BasisIn(BaseModel):
-    """The lawful basis of a disclosure. Consent: `consent_id` of a consent on file, or when
-    (`consent_given_on`) and how (`consent_how`) it was given. Otherwise `grounds`: which
-    obligation, or what danger."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: BasisKind
-    consent_id: str = Field(default="", max_length=32)
-    consent_given_on: date | None = None
-    consent_how: str = Field(default="", max_length=2000)
-    grounds: str = Field(default="", max_length=2000)
 
 
 class ProtectionIn(BaseModel):

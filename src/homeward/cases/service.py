@@ -46,6 +46,8 @@ class CaseOpen:
     labels: list[str] = field(default_factory=list)
     classification: int = int(Classification.RESTRICTED)
     release: list[str] = field(default_factory=list)
+    basis: release_basis.Basis | None = None
+    """Required when `release` names a nation: the lawful basis of each (as set_protection)."""
 
 
 def record_event(
@@ -149,8 +151,19 @@ def open_case(
     case.conversations = [CaseConversation(conversation_id=cid) for cid in data.conversation_ids]
     case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, identity)]
     case.assignees = [CaseAssignee(officer_id=principal.officer_id)]
+    released = decode_release(release)
+    # Checked before the case is added: a refusal stores nothing (a consent on file cannot
+    # belong to a case not yet written, so only a new consent or grounds pass).
+    checked = release_basis.required(session=session, case=case, basis=data.basis, nations=released)
     session.add(case)
     session.flush()
+    release_basis.record(
+        session=session, principal=principal, case=case, nations=released, basis=checked
+    )
+    detail: dict[str, Any] = (
+        {"conversations": data.conversation_ids} if data.conversation_ids else {}
+    )
+    detail |= release_basis.event_detail(released, checked)
     record_event(
         session=session,
         secrets=secrets,
@@ -158,7 +171,7 @@ def open_case(
         case=case,
         kind="case:open",
         to_stage=Stage.NEW.value,
-        detail={"conversations": data.conversation_ids} if data.conversation_ids else None,
+        detail=detail or None,
     )
     session.flush()
     return case

@@ -294,6 +294,11 @@ def _case(
             identity=identity,
             conversation_ids=[] if demo.letter is None else [conversations[demo.letter]],
             release=list(demo.release),
+            basis=Basis(
+                "vital_interest", grounds="Demo: the Iraqi desk protects him where he is held."
+            )
+            if demo.release
+            else None,
         ),
     )
     for step in demo.steps:

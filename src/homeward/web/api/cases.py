@@ -114,6 +114,7 @@ def open_case(
             labels=body.labels,
             classification=body.classification,
             release=body.release,
+            basis=_basis(body.basis),
         ),
     )
     case_id = case.id

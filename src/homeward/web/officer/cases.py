@@ -40,6 +40,7 @@ from homeward.screening import service as screening
 from homeward.web.case_csv import csv_response
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
+from homeward.web.officer import inbox as inbox_pages
 from homeward.web.officer.case_timeline import describe, officer_ids
 from homeward.web.officer.deps import SignedIn, render, require_csrf
 
@@ -281,6 +282,14 @@ def _back(case_id: str, anchor: str = "") -> Response:
     return RedirectResponse(f"/officer/cases/{case_id}{anchor}", status_code=303)
 
 
+BasisField = Annotated[str, Form(max_length=2000)]
+
+
+def _require_a_name(given_names: str, family_name: str, aliases: str) -> None:
+    if not (given_names.strip() or family_name.strip() or aliases.strip()):
+        raise BadInput("family_name", "give at least one name or alias")
+
+
 @router.post("/conversations/{conversation_id}/case")
 def open_from_conversation(
     request: Request,
@@ -296,16 +305,35 @@ def open_from_conversation(
     nationalities: Line = "",
     labels: Line = "",
     classification: Annotated[int, Form(ge=0, le=3)] = int(Classification.RESTRICTED),
+    release: Annotated[list[str] | None, Form(max_length=10)] = None,
+    basis_kind: Annotated[str, Form(max_length=20)] = "",
+    consent_given_on: Annotated[str, Form(max_length=10)] = "",
+    consent_how: BasisField = "",
+    grounds: BasisField = "",
     anyway: Annotated[str, Form(max_length=3)] = "",
     csrf: Csrf = "",
 ) -> Response:
     """A second case from the same conversation, or for a person "who might this be" finds a
     case for already, is opened only after the existing cases were shown and the officer
-    answered "open anyway"."""
+    answered "open anyway". A nation on the release list needs its basis, as when it is added
+    later; refused, the conversation comes back with the form as it was typed."""
     require_csrf(request, csrf)
-    if not (given_names.strip() or family_name.strip() or aliases.strip()):
-        raise BadInput("family_name", "give at least one name or alias")
     runtime = runtime_of(request)
+    typed = {
+        "given_names": given_names,
+        "family_name": family_name,
+        "aliases": aliases,
+        "date_of_birth": date_of_birth,
+        "place_of_birth": place_of_birth,
+        "nationalities": nationalities,
+        "labels": labels,
+        "classification": str(classification),
+        "release": ",".join(release or []),
+        "basis_kind": basis_kind,
+        "consent_given_on": consent_given_on,
+        "consent_how": consent_how,
+        "grounds": grounds,
+    }
     identity = ClaimedIdentity(
         given_names=given_names,
         family_name=family_name,
@@ -314,47 +342,54 @@ def open_from_conversation(
         place_of_birth=place_of_birth,
         nationalities=_split(nationalities),
     )
-    if anyway != "yes":
-        existing = case_flows.existing_cases(
-            session=session,
-            secrets=runtime.secrets,
-            principal=keyring.principal,
-            conversation_id=conversation_id,
-            identity=identity,
-        )
-        if existing:
-            typed = {
-                "given_names": given_names,
-                "family_name": family_name,
-                "aliases": aliases,
-                "date_of_birth": date_of_birth,
-                "place_of_birth": place_of_birth,
-                "nationalities": nationalities,
-                "labels": labels,
-                "classification": str(classification),
-            }
-            return render(
-                request,
-                "case_duplicate.html",
-                status_code=409,
-                principal=keyring.principal,
-                conversation_id=conversation_id,
-                existing=existing,
-                typed=typed,
+    try:
+        with session.begin_nested():
+            _require_a_name(given_names, family_name, aliases)
+            existing = (
+                []
+                if anyway == "yes"
+                else case_flows.existing_cases(
+                    session=session,
+                    secrets=runtime.secrets,
+                    principal=keyring.principal,
+                    conversation_id=conversation_id,
+                    identity=identity,
+                )
             )
-    case = case_flows.open_case(
-        session=session,
-        keyring=keyring,
-        secrets=runtime.secrets,
-        settings=runtime.settings,
-        data=case_service.CaseOpen(
-            identity=identity,
-            conversation_ids=[conversation_id],
-            labels=_split(labels),
-            classification=classification,
-        ),
-    )
-    case_id = case.id
+            if existing:
+                return render(
+                    request,
+                    "case_duplicate.html",
+                    status_code=409,
+                    principal=keyring.principal,
+                    conversation_id=conversation_id,
+                    existing=existing,
+                    typed=typed,
+                )
+            case = case_flows.open_case(
+                session=session,
+                keyring=keyring,
+                secrets=runtime.secrets,
+                settings=runtime.settings,
+                data=case_service.CaseOpen(
+                    identity=identity,
+                    conversation_ids=[conversation_id],
+                    labels=_split(labels),
+                    classification=classification,
+                    release=release or [],
+                    basis=_basis(basis_kind, "", consent_given_on, consent_how, grounds),
+                ),
+            )
+            case_id = case.id
+    except BadInput as exc:
+        return inbox_pages.conversation_page(
+            request,
+            session,
+            keyring,
+            conversation_id,
+            status_code=status_of(exc),
+            open_refusal=_refusal(exc, typed),
+        )
     return _back(case_id)
 
 
@@ -456,9 +491,6 @@ def _release_officers(card: case_consent.ReleaseCard) -> set[str]:
         if basis.consent is not None:
             found |= {basis.consent.recorded_by, basis.consent.withdrawn_by or basis.decided_by}
     return found
-
-
-BasisField = Annotated[str, Form(max_length=2000)]
 
 
 def _basis(

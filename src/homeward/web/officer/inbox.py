@@ -13,8 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
+from homeward.accounts.service import Keyring
 from homeward.cases import flows as case_flows
 from homeward.cases import listing as case_listing
+from homeward.cases import release_basis
 from homeward.cases import transfers as case_transfers
 from homeward.contact import inbox as inbox_service
 from homeward.core.db import utcnow
@@ -281,6 +283,20 @@ def desk_summary(session: Session, runtime: Runtime, principal: Principal) -> De
 def conversation(
     request: Request, session: DbSession, conversation_id: str, keyring: SignedIn
 ) -> Response:
+    return conversation_page(request, session, keyring, conversation_id)
+
+
+def conversation_page(
+    request: Request,
+    session: Session,
+    keyring: Keyring,
+    conversation_id: str,
+    *,
+    status_code: int = 200,
+    open_refusal: object = None,
+) -> Response:
+    """The conversation; `open_refusal` (web/officer/cases.py) brings the open-case form back
+    open with the reason and what was typed."""
     runtime = runtime_of(request)
     principal = keyring.principal
     view = inbox_service.read(
@@ -295,12 +311,20 @@ def conversation(
     return render(
         request,
         "conversation.html",
+        status_code=status_code,
         principal=principal,
         view=view,
         cases=cases,
         desks=_national_desks(session),
         can_route=can_route,
         ago=ago,
+        open_refusal=open_refusal,
+        release_choices=[
+            desk.code
+            for desk in accounts_service.list_desks(session=session)
+            if desk.code != principal.nation
+        ],
+        basis_kinds=release_basis.KINDS,
     )
 
 
