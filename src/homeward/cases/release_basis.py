@@ -32,6 +32,7 @@ from homeward.cases.models import (
     CaseConsentWrap,
     CaseReleaseBasis,
     CaseReleaseBasisWrap,
+    CaseTransfer,
 )
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput
@@ -46,6 +47,8 @@ KINDS = {
     VITAL_INTEREST: "vital interest",
 }
 TEXT_MAX = 2000
+TRANSFER_PENDING = "pending"
+"""transfers.PENDING (transfers.py imports this module, so the word is repeated here)."""
 
 
 @dataclass(frozen=True)
@@ -111,21 +114,34 @@ def required(
     return Basis(kind=basis.kind, grounds=_text(basis.grounds, "grounds", missing))
 
 
-def _sealed(desk_key: DeskKey, text: str) -> tuple[bytes, bytes, bytes]:
-    """(content key, ciphertext, the key sealed to the desk)."""
+def _sealed(desk_keys: Sequence[DeskKey], text: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """(ciphertext, (desk key id, the content key sealed to it) per desk key)."""
     content_key = sealing.random_bytes()
     return (
-        content_key,
         sealing.encrypt(content_key, text.encode()),
-        sealing.seal(desk_key.public_key, content_key),
+        [(key.id, sealing.seal(key.public_key, content_key)) for key in desk_keys],
     )
 
 
-def _desk_key(session: Session, nation: str) -> DeskKey:
-    desk_key = accounts_service.current_desk_key(session=session, desk_code=nation)
+def _desk_keys(session: Session, case: Case) -> list[DeskKey]:
+    """The owning desk's key and, while a transfer of the case waits for an answer, the key of
+    the desk it is addressed to: what is written meanwhile opens for that desk once it accepts,
+    as what was written before does (shared at the request); a refusal takes these wraps away
+    again with the others (followers.unshare)."""
+    desk_key = accounts_service.current_desk_key(session=session, desk_code=case.owner_nation)
     if desk_key is None:
         raise BadInput("desk", "the desk has no key yet")
-    return desk_key
+    keys = [desk_key]
+    waiting = session.scalar(
+        select(CaseTransfer.to_nation).where(
+            CaseTransfer.case_id == case.id, CaseTransfer.status == TRANSFER_PENDING
+        )
+    )
+    if waiting is not None:
+        waiting_key = accounts_service.current_desk_key(session=session, desk_code=waiting)
+        if waiting_key is not None:
+            keys.append(waiting_key)
+    return keys
 
 
 def record(
@@ -141,7 +157,7 @@ def record(
     once and shared by every nation of this decision."""
     if not nations or basis is None:
         return []
-    desk_key = _desk_key(session, case.owner_nation)
+    desk_keys = _desk_keys(session, case)
     now = utcnow()
     consent_id = None
     if basis.kind == CONSENT:
@@ -149,7 +165,7 @@ def record(
             consent_id = _consent_on_file(session, case, basis.consent_id).id
         else:
             assert basis.given_on is not None  # noqa: S101 - required() checked it
-            _, how, wrapped = _sealed(desk_key, basis.how)
+            how, wrapped = _sealed(desk_keys, basis.how)
             consent = CaseConsent(
                 case_id=case.id,
                 given_on=basis.given_on,
@@ -157,7 +173,9 @@ def record(
                 recorded_by=principal.officer_id,
                 recorded_at=now,
             )
-            consent.wraps = [CaseConsentWrap(desk_key_id=desk_key.id, sealed_key=wrapped)]
+            consent.wraps = [
+                CaseConsentWrap(desk_key_id=key_id, sealed_key=sealed) for key_id, sealed in wrapped
+            ]
             session.add(consent)
             session.flush()
             consent_id = consent.id
@@ -173,8 +191,11 @@ def record(
             decided_at=now,
         )
         if basis.grounds:
-            _, row.grounds, wrapped = _sealed(desk_key, basis.grounds)
-            row.wraps = [CaseReleaseBasisWrap(desk_key_id=desk_key.id, sealed_key=wrapped)]
+            row.grounds, wrapped = _sealed(desk_keys, basis.grounds)
+            row.wraps = [
+                CaseReleaseBasisWrap(desk_key_id=key_id, sealed_key=sealed)
+                for key_id, sealed in wrapped
+            ]
         session.add(row)
         rows.append(row)
     session.flush()
