@@ -159,4 +159,7 @@ def test_cyrillic_full_name_report_has_tokens() -> None:
     report = normalise(PersonReport(record_id="R1", full_name="Магомедов Хабиб Абдулманапович"))
     latin = normalise(PersonReport(record_id="R2", full_name="Habib Magomedov"))
     assert set(latin.name_tokens) <= set(report.name_tokens)
-    assert report.given_phonetic or report.family_phonetic
+    parts = normalise(PersonReport(record_id="R3", given_name="Хабиб", family_name="Магомедов"))
+    assert parts.given_key == fold_word("Habib")
+    assert parts.given_phonetic
+    assert parts.family_phonetic

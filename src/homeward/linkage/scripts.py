@@ -264,8 +264,10 @@ _KOREAN_SYLLABLE = re.compile(
     r"^(?:kk|tt|pp|ss|jj|ch|[gkndtrlmbpsjh])?(?:yeo|eo|eu)(?:ng|[kgnlrmpbt])?$"
 )
 # Words that a surname or name takes as its own last part when lists write them apart
-# (Hossein Zadeh, Ahmet Oglu, Asan Uulu): joined to the word before.
-BOUND_SUFFIXES = frozenset({"zadeh", "zade", "zada", "zado", "oglu", "ogly", "ogli", "uulu"})
+# (Hossein Zadeh, Ahmet Oglu, Asan Uulu, Asan Kyzy): joined to the word before.
+BOUND_SUFFIXES = frozenset(
+    {"zadeh", "zade", "zada", "zado", "oglu", "ogly", "ogli", "uulu", "kyzy", "qizi", "gizi"}
+)
 # Suffix spellings to one form, longest first: German -ow/-owitsch for Russian -ov/-ovich,
 # Russian feminine -ova/-eva for the family's -ov/-ev, Persian and Azerbaijani -zadeh/-zada.
 _SUFFIXES = (
@@ -283,7 +285,7 @@ _SUFFIXES = (
     ("ow", "ov"),
     ("ew", "ev"),
 )
-_STEM = re.compile(r"^(.{3,}?)(ov|ev|in|zade|oglu|ogly|ogli|uulu)$")
+_STEM = re.compile(r"^(.{3,}?)(ov|ev|in|zade|oglu|ogly|ogli|uulu|kyzy|qizi|gizi)$")
 
 
 @lru_cache(maxsize=262144)
