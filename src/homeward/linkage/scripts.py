@@ -285,6 +285,7 @@ _SUFFIXES = (
     ("ow", "ov"),
     ("ew", "ev"),
 )
+_GERMAN_RUSSIAN = re.compile(r"dsch|tsch|[oe]wa?$|jewa?$")
 _STEM = re.compile(r"^(.{3,}?)(ov|ev|in|zade|oglu|ogly|ogli|uulu|kyzy|qizi|gizi)$")
 
 
@@ -298,7 +299,11 @@ def respell(word: str) -> str:
         return KOREAN_SURNAMES[word]
     if _KOREAN_SYLLABLE.match(word):
         return word.replace("eo", "o").replace("eu", "u")  # Cheol = Chol, Eun = Un
+    # Russian passports (ICAO 9303 since 2013) write я, ю, е first as ia, iu, ie: IUSUPOV.
+    word = re.sub(r"^i(?=[aeou])", "y", word)
     word = word.replace("xh", "dj")  # Albanian: Xhemal = Djemal
+    if _GERMAN_RUSSIAN.search(word):  # German writes Russian х as ch: Abdurachmanow, Dschochar
+        word = re.sub(r"(?<=[a-z])(?<!s)ch(?=[a-z])", "kh", word)
     word = re.sub(r"dz(?!h)", "dzh", word)  # Bosnian lists without ž: Hodzic = Hodžić
     word = re.sub(r"(?<=[aeiou])je(?=wa?$)", "ye", word)  # German Alijew = Aliyev
     if len(word) > 5:
@@ -307,7 +312,7 @@ def respell(word: str) -> str:
                 word = word[: -len(spelled)] + form
                 break
     word = _forms(word)
-    word = re.sub(r"iy+(?=[aeou])", "i", word)  # Aliyev = Aliev, Iliyas = Ilias
+    word = re.sub(r"(?<=.)iy+(?=[aeou])", "i", word)  # Aliyev = Aliev, Iliyas = Ilias
     word = re.sub(r"(?<=[aeiou])ye(?=vs?$)", "e", word)  # Mamayev = Mamaev
     # -ić, -ich, -itsch, -ic: one ending (Hodžić, Ходжич, Hodschitsch, Hodzic; Eric = Erich).
     word = re.sub(r"(?<=[b-df-hj-np-tvxz])i(?:tsch|tch|ch|c)$", "ik", word)
