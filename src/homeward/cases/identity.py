@@ -16,6 +16,7 @@ from homeward.linkage.dates import check_partial_date
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MAX_NAME = 200
 NATION = re.compile(r"^[A-Z]{3}$")
+SEXES = {"": "not known", "F": "female", "M": "male", "X": "another"}
 
 
 @dataclass
@@ -26,6 +27,8 @@ class ClaimedIdentity:
     date_of_birth: str = ""
     place_of_birth: str = ""
     nationalities: list[str] = field(default_factory=list)
+    sex: str = ""
+    """M, F, X or empty (not known), as the identity index's reports have it."""
 
     def checked(self) -> ClaimedIdentity:
         for name in ("given_names", "family_name", "place_of_birth"):
@@ -41,6 +44,9 @@ class ClaimedIdentity:
         if any(not NATION.match(nation) for nation in nations):
             raise BadInput("nationalities", "ISO 3166 alpha-3 codes, such as FRA or DEU")
         self.nationalities = sorted(set(nations))
+        self.sex = self.sex.strip().upper()
+        if self.sex not in SEXES:
+            raise BadInput("sex", "M, F, X or empty when not known")
         return self
 
     @property

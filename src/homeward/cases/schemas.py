@@ -51,6 +51,9 @@ class IdentityIn(BaseModel):
     )
     place_of_birth: str = Field(default="", max_length=200)
     nationalities: list[str] = Field(default_factory=list, max_length=10)
+    sex: str = Field(
+        default="", max_length=1, description="M, F, X or empty (an edit without it keeps it)"
+    )
 
     def to_identity(self) -> ClaimedIdentity:
         return ClaimedIdentity(**self.model_dump())

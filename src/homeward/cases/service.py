@@ -245,6 +245,8 @@ def update_identity(
     if case.owner_nation != principal.nation:
         raise NotFound("case")  # a nation it was released to reads it, never edits it
     checked = identity.checked()
+    if not checked.sex:  # the identity form does not ask it: an edit keeps what was known
+        checked.sex = identity_of(secrets, case).sex
     case.identity_sealed = checked.seal(secrets)
     case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, checked)]
     record_event(

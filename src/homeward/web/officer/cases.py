@@ -40,11 +40,14 @@ from homeward.screening import service as screening
 from homeward.web.case_csv import csv_response
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
+from homeward.web.officer import family as family_pages
 from homeward.web.officer import inbox as inbox_pages
 from homeward.web.officer.case_timeline import describe, officer_ids
 from homeward.web.officer.deps import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
+router.add_api_route("/cases/{case_id}/family", family_pages.family_page, methods=["GET"])
+router.add_api_route("/cases/{case_id}/family", family_pages.open_member, methods=["POST"])
 
 SORT_LABELS = {
     "updated": "Last change",
@@ -255,6 +258,8 @@ def _case_response(
         releases=releases,
         release_refusal=release_refusal,
         basis_kinds=release_basis.KINDS,
+        family_offer=request.query_params.get("family") == "1"
+        and households.may_link(principal, view.owner_nation),
         may_screen=owner and roles.may(principal.role, roles.SCREENING_WRITE),
         household=households.card(
             session=session, principal=principal, secrets=runtime.secrets, case_id=view.id
@@ -381,6 +386,7 @@ def open_from_conversation(
                 ),
             )
             case_id = case.id
+            found = family_pages.letters_mention_family(session, keyring, case_id)
     except BadInput as exc:
         return inbox_pages.conversation_page(
             request,
@@ -390,7 +396,8 @@ def open_from_conversation(
             status_code=status_of(exc),
             open_refusal=_refusal(exc, typed),
         )
-    return _back(case_id)
+    # The letter speaks of family: the case page offers to open each member's case.
+    return _back(case_id, "?family=1" if found else "")
 
 
 def _require_confirmation(stage: str, confirm: str) -> None:
