@@ -155,14 +155,17 @@ def test_the_case_page_guides_through_the_stages(browser: Browser, sqlite_runtim
         expect(page.locator("#exits")).to_have_count(0)
         context.close()
 
-        # The supervisor's start page lists the case waiting for the step; the case offers it.
+        # The supervisor's start page has one card for what waits for an answer, the queue's
+        # (no assessment is written yet, so nothing waits); the case says what it needs.
         context = sign_in(browser, base, runtime, supervisor)
         page = context.pages[0]
-        waiting = page.locator("section", has=page.locator("#approvals"))
-        expect(page.locator("#approvals")).to_have_text("At a supervisor's step 1")
-        expect(waiting).to_contain_text("Walid SAIDI")
+        expect(page.locator("#queue")).to_have_text("Approvals waiting 0")
+        expect(page.locator("#approvals")).to_have_count(0)
+        expect(page.get_by_role("link", name="The queue")).to_have_attribute(
+            "href", "/officer/approvals"
+        )
         shot(page, "start-supervisor")
-        waiting.get_by_role("link").first.click()
+        page.goto(f"{base}/officer/cases/{walid}")
         expect(page.locator("#screening")).to_contain_text("The case is cleared when a supervisor")
         context.close()
 

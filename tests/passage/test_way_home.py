@@ -293,7 +293,7 @@ def test_a_disputed_handover_is_flagged_on_the_case_page_the_list_and_the_start_
     assert "disputed handover" not in text_of(client.get("/officer/cases"))
 
 
-def test_a_supervisors_start_page_lists_the_plans_they_may_approve(
+def test_a_supervisors_start_page_counts_the_plans_they_may_approve_in_the_queue_card(
     runtime: Runtime, personas: helpers.Personas, officers: Officers
 ) -> None:
     point_id = world.make_point(runtime, personas["coordinator"])
@@ -306,16 +306,18 @@ def test_a_supervisors_start_page_lists_the_plans_they_may_approve(
     by_supervisor = world.book(
         runtime, personas["fra_supervisor"], own, point_id, world.window(day, "10:00")
     )
+    # One card, the approvals queue's: its count and the oldest, each linked.
     start = text_of(officers("fra_supervisor").get("/officer"))
-    assert "Plans waiting for your approval" in start
+    assert 'Approvals waiting <span class="n">1</span>' in start
+    assert "Plans waiting for your approval" not in start  # no second card beside it
     assert f"/officer/passage/plans/{by_officer}" in start
     assert f"/officer/passage/plans/{by_supervisor}" not in start  # he wrote it
-    assert "Plans waiting for your approval" not in text_of(officers("fra_officer").get("/officer"))
+    assert "Approvals waiting" not in text_of(officers("fra_officer").get("/officer"))
     url = f"/officer/passage/plans/{by_officer}"
     assert officers.post("fra_supervisor", url, url + "/approve", {}).status_code == 303  # type: ignore[attr-defined]
-    assert "Plans waiting for your approval" not in text_of(
-        officers("fra_supervisor").get("/officer")
-    )
+    after = text_of(officers("fra_supervisor").get("/officer"))
+    assert 'Approvals waiting <span class="n">0</span>' in after
+    assert f"/officer/passage/plans/{by_officer}" not in after
 
 
 def test_the_case_page_links_its_plan_its_handover_and_the_custody_chain(

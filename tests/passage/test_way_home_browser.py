@@ -96,10 +96,10 @@ def test_the_whole_way_home_in_order(browser: Browser, sqlite_runtime: Runtime) 
 
         # 2. A supervisor who did not write it finds it on the start page and approves it.
         supervisor = signed_in(browser, runtime, base, personas["fra_supervisor"])
-        waiting = supervisor.locator("section[aria-labelledby=plans-to-approve]")
-        expect(waiting).to_contain_text("Rabia crossing")
+        waiting = supervisor.locator("section[aria-labelledby=queue]")
+        expect(waiting.locator("h2")).to_have_text("Approvals waiting 1")
         shots(supervisor, "2-supervisor-start")
-        waiting.locator("a", has_text="Rabia crossing").click()
+        waiting.get_by_role("link", name="Approve the passage plan").click()
         supervisor.get_by_role("button", name="Approve the plan").click()
         expect(supervisor.locator(".plan-state")).to_contain_text("Approved by fra.supervisor")
         supervisor.goto(case_url)

@@ -70,7 +70,7 @@ def pages(runtime: Runtime, credentials: dict[str, str]) -> dict[str, list[tuple
             ("start-disputed", "/officer/"),
         ],
         "fra.supervisor": [
-            ("start-plans-to-approve", "/officer/"),
+            ("start-queue-with-a-plan", "/officer/"),
             ("plan-to-approve", plan),
         ],
         "irq.coordinator": [

@@ -1,8 +1,9 @@
 """The start page: what needs doing, for each role. A desk officer sees letters awaiting a
 reply, cases too long in their stage, cases assigned to them and transfers waiting; a supervisor
-also the cases waiting for a supervisor's step; an auditor witness refusals, refused sign-ins
-and recent reads of sealed content; the coordination cell the letters it has to route. Every
-list goes through the same services (and so the same policy) as its full page."""
+also one card for what waits for their answer (the approvals queue, oldest first); an auditor
+witness refusals, refused sign-ins and recent reads of sealed content; the coordination cell
+the letters it has to route. Every list goes through the same services (and so the same
+policy) as its full page."""
 
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ from homeward.policy import roles
 from homeward.policy.check import Principal
 from homeward.web import queue as supervisor_queue
 from homeward.web.deps import DbSession, runtime_of
+from homeward.web.officer.approvals import waited
 from homeward.web.officer.auditor import SENSITIVE_READS, SIGNIN_OUTCOMES, People, people_of
 from homeward.web.officer.deps import SignedIn, render
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 LETTERS_SHOWN = 5
+QUEUE_SHOWN = 5
 
 
 @dataclass
@@ -41,10 +44,10 @@ class Start:
     to_route: int | None = None
     stale: case_listing.Shortlist | None = None
     assigned: case_listing.Shortlist | None = None
-    approvals: case_listing.Shortlist | None = None
     transfers: int | None = None
-    queue: int | None = None
-    """For a supervisor: how many things wait in their approvals queue."""
+    queue: list[supervisor_queue.Item] | None = None
+    """For a supervisor: what waits in their approvals queue, oldest first (the card shows the
+    count and the oldest few, and links to the queue)."""
     release_reviews: list[tuple[str, str]] = field(default_factory=list)
     """The desk's cases with a release whose consent was withdrawn: (id, reference)."""
     witness_refusals: list[tuple[object, object]] = field(default_factory=list)
@@ -55,8 +58,6 @@ class Start:
     """Plans of the desk whose window passed without a handover."""
     disputed: list[passage_flows.PlanRow] = field(default_factory=list)
     """Plans of the desk whose handover the two sides disagree on."""
-    plans_to_approve: list[passage_flows.PlanRow] = field(default_factory=list)
-    """For a supervisor: the desk's plans waiting for an approval they may give."""
 
 
 def _letters(session: Session, principal: Principal, start: Start) -> None:
@@ -75,10 +76,6 @@ def _cases(session: Session, runtime: Runtime, principal: Principal, start: Star
     )
     if roles.may(principal.role, roles.CASE_EDIT):
         start.assigned = case_listing.assigned_shortlist(
-            session=session, principal=principal, secrets=secrets, settings=settings
-        )
-    if principal.role is roles.Role.SUPERVISOR:
-        start.approvals = case_listing.approvals_shortlist(
             session=session, principal=principal, secrets=secrets, settings=settings
         )
     if roles.may(principal.role, roles.CASE_EDIT):
@@ -114,9 +111,8 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
         _audit(session, principal, start)
     start.missed = passage_flows.missed(session=session, principal=principal)
     start.disputed = passage_flows.disputed(session=session, principal=principal)
-    start.plans_to_approve = passage_flows.to_approve(session=session, principal=principal)
     if supervisor_queue.may_see(principal):
-        start.queue = len(supervisor_queue.queue(session=session, principal=principal))
+        start.queue = supervisor_queue.queue(session=session, principal=principal)
     return render(
         request,
         "home.html",
@@ -124,4 +120,6 @@ def start_page(request: Request, session: DbSession, keyring: SignedIn) -> Respo
         start=start,
         sensitive=SENSITIVE_READS,
         outcomes=SIGNIN_OUTCOMES,
+        waited=waited,
+        queue_shown=QUEUE_SHOWN,
     )
