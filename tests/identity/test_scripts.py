@@ -59,8 +59,9 @@ VARIANTS = [
     # Korean: Revised, McCune-Reischauer and North Korean lists, Hangul, hyphens.
     ("Yong", "Young", "Yeong", "용"),
     ("Chol", "Chul", "Cheol", "Ch'ŏl", "철"),
-    ("Kim Jong-un", "Kim Jong Un", "KIM JONG UN", "Kim Jeong-eun", "김정은"),
-    ("Kim Yong Chol", "KIM YONG CHOL", "Kim Yong-Chol", "Kim Young-cheol", "김용철"),
+    ("Kim Jong-un", "Kim Jong Un", "KIM JONG UN", "Kim Jeong-eun", "김정은", "Kim Jongun"),
+    ("Kim Yong Chol", "KIM YONG CHOL", "Kim Yong-Chol", "KIM YOUNGCHEOL", "김용철"),
+    ("Lee Sung-hee", "LEE SUNGHEE", "Ri Song Hui"),
     ("Ri", "Rhee", "Lee", "Yi", "이"),
     ("Pak", "Park", "Bak", "박"),
     ("Choe", "Choi", "최"),
@@ -142,6 +143,11 @@ def test_ascii_fold_keeps_latin_text_as_before() -> None:
     """Text with French and German diacritics folds as it did before scripts.py."""
     assert ascii_fold("Hélène Müller-Lüdenscheidt d'Aïn") == "helene muller-ludenscheidt dain"
     assert ascii_fold("Straße Œuvre Æsir") == "strasse oeuvre aesir"
+
+
+@pytest.mark.parametrize("name", ["Ali Kim", "Omar Kim", "Kim Ara", "Mohammed Ali", "Jamal Han"])
+def test_only_a_korean_given_name_is_split_into_syllables(name: str) -> None:
+    assert len(parse_name(name).keys) == 2
 
 
 def test_respell_is_stable() -> None:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from homeward.linkage.scripts import BOUND_SUFFIXES, respell, to_latin
+from homeward.linkage.scripts import BOUND_SUFFIXES, respell, split_korean, to_latin
 from homeward.linkage.tables import DEMONYMS, DESCRIPTORS, NISBAS, SHORT_FORMS
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def _words(text: str) -> tuple[list[str], set[int]]:
             words[-1] += word  # Hossein Zadeh = Hosseinzadeh, Ahmet Oglu = Ahmetoglu
         elif word:
             words.append(SHORT_FORMS.get(word, _strip_fused_article(word)))
-    return words, article_before
+    return (words if article_before else split_korean(words)), article_before
 
 
 @lru_cache(maxsize=262144)

@@ -260,6 +260,19 @@ KOREAN_SURNAMES: dict[str, str] = {
     "paik": "baek",
     "baeg": "baek",
 }
+# A Korean name written surname first or last, its given name's two syllables run together
+# as South Korean passports write them (KIM YOUNGCHEOL): split like Young-cheol. Only these
+# surnames (not Han, Song, Yang: other languages' names too), and only when the second
+# syllable starts with a consonant or the first ends in ng (Jong-un), each of two letters.
+_KOREAN_ONLY_SURNAMES = frozenset(KOREAN_SURNAMES) | {
+    "kim", "ri", "pak", "choe", "kang", "chong", "kwon", "hwang", "yun", "yoon", "cho", "rim"
+}  # fmt: skip
+_SYLLABLE = (
+    r"(?:kk|tt|pp|ss|jj|ch|[gkndtrlmbpsjh])?"
+    r"(?:yeo|yae|you|wae|weo|ya|ye|yo|yu|wa|wo|we|wi|ae|eo|eu|ui|oe|ou|oo|ee|a|e|i|o|u)"
+    r"(?:ng|[kgnlrmpbt])?"
+)
+_TWO_SYLLABLES = re.compile(rf"^({_SYLLABLE})({_SYLLABLE})$")
 _KOREAN_SYLLABLE = re.compile(
     r"^(?:kk|tt|pp|ss|jj|ch|[gkndtrlmbpsjh])?(?:yeo|eo|eu)(?:ng|[kgnlrmpbt])?$"
 )
@@ -297,6 +310,8 @@ def respell(word: str) -> str:
         return word
     if word in KOREAN_SURNAMES:
         return KOREAN_SURNAMES[word]
+    if word in ("hui", "heui"):
+        return "hi"  # 희: Hee, Hui, Heui (not every ui: Rui is Portuguese)
     if _KOREAN_SYLLABLE.match(word):
         return word.replace("eo", "o").replace("eu", "u")  # Cheol = Chol, Eun = Un
     # Russian passports (ICAO 9303 since 2013) write я, ю, е first as ia, iu, ie: IUSUPOV.
@@ -333,3 +348,23 @@ def _forms(word: str) -> str:
             if stem.group(1) in table:
                 return table[stem.group(1)] + stem.group(2)
     return word
+
+
+def split_korean(words: list[str]) -> list[str]:
+    """[kim, jongun] → [kim, jong, un]: a two-word Korean name's run-together given name in
+    its syllables, as lists write it (Kim Jong Un, Kim Jong-un). Any other list as it is."""
+    if len(words) != 2:
+        return words
+    surname_first = words[0] in _KOREAN_ONLY_SURNAMES
+    if not surname_first and words[1] not in _KOREAN_ONLY_SURNAMES:
+        return words
+    given = words[1] if surname_first else words[0]
+    match = _TWO_SYLLABLES.match(given)
+    if not match:
+        return words
+    first, second = match.groups()
+    if len(first) < 2 or len(second) < 2:
+        return words
+    if second[0] in "aeiouyw" and not first.endswith("ng"):
+        return words
+    return [words[0], first, second] if surname_first else [first, second, words[1]]
