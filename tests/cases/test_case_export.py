@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from homeward.audit import service as audit_service
 from homeward.cases.listing import CaseRow
 from homeward.core.runtime import Runtime
-from homeward.web.case_csv import COLUMNS, FORMULA_STARTS, lines, safe_cell
+from homeward.core.spreadsheet import FORMULA_STARTS, safe_cell
+from homeward.web.case_csv import COLUMNS, lines
 from tests import helpers
 from tests.cases.case_pages_world import NAME_CELL, Officers, listed, open_case, refused
 

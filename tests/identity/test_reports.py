@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path
 
 import pytest
 
 from homeward.linkage.reports import (
     COLUMNS,
+    InvalidCell,
     PersonReport,
     ReportsRefused,
+    read_report_file,
     read_reports,
+    write_invalid_report,
     write_reports,
 )
 
@@ -115,3 +121,85 @@ def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
     workbook.save(path)
     (report,) = read_reports(path)
     assert (report.dob, report.document_number) == ("1990-05-04", "1234")
+
+
+# Registries are dirty: FEBRL4's own dates include month 90 and 31 February.
+DIRTY = [
+    GOOD,
+    "R2,Ahmed,Haddad,,,,,1918-90-11,Lyon,FRA,M,,",
+    "R3,Karim,Saidi,,,,,1948-02-31,,FRANCE,,,",
+    "R4,Omar,,,,,,1990,,DZA,,,",
+]
+
+
+def test_dirty_file_is_refused_by_default_naming_its_lines(tmp_path: Path) -> None:
+    with pytest.raises(ReportsRefused) as caught:
+        read_report_file(_file(tmp_path, HEADER, *DIRTY))
+    assert caught.value.problems == [
+        "line 3, dob: '1918-90-11' has no month 90",
+        "line 4, dob: '1948-02-31' is not a real date",
+        "line 4, nationality: 'FRANCE' is not an ISO 3166 alpha-3 code",
+    ]
+
+
+def test_blank_empties_exactly_the_invalid_cells_and_lists_them(tmp_path: Path) -> None:
+    read = read_report_file(_file(tmp_path, HEADER, *DIRTY), invalid="blank")
+    assert read.blanked == [
+        InvalidCell(3, "dob", "1918-90-11", "'1918-90-11' has no month 90", "reports.csv"),
+        InvalidCell(4, "dob", "1948-02-31", "'1948-02-31' is not a real date", "reports.csv"),
+        InvalidCell(
+            4,
+            "nationality",
+            "FRANCE",
+            "'FRANCE' is not an ISO 3166 alpha-3 code",
+            "reports.csv",
+        ),
+    ]
+    # Nothing else changes: the same file with those cells emptied by hand reads the same.
+    clean = [
+        GOOD,
+        "R2,Ahmed,Haddad,,,,,,Lyon,FRA,M,,",
+        "R3,Karim,Saidi,,,,,,,,,,",
+        "R4,Omar,,,,,,1990,,DZA,,,",
+    ]
+    assert read.reports == read_reports(_file(tmp_path, HEADER, *clean))
+    assert read_report_file(_file(tmp_path, HEADER, *clean), invalid="blank").blanked == []
+
+
+def test_blank_cannot_mend_a_record_id_and_refuses_the_file(tmp_path: Path) -> None:
+    """A record is known by its id (the output's key): an empty, malformed or repeated one
+    cannot be blanked, so the file is refused even when blanking, naming only those rows."""
+    rows = [*DIRTY, "R2,Yusuf,,,,,,1990,,,,,", "bad id,,,,,,,,,,,,", ",Ali,,,,,,,,,,,"]
+    with pytest.raises(ReportsRefused) as caught:
+        read_report_file(_file(tmp_path, HEADER, *rows), invalid="blank")
+    assert caught.value.problems == [
+        "line 6, record_id: 'R2' already on line 3",
+        "line 7, record_id: 'bad id' has characters other than letters, digits, . : / _ -",
+        "line 8, record_id: is empty",
+    ]
+    assert "blanking cannot mend" in str(caught.value)
+
+
+def test_invalid_report_shows_hostile_values_without_running_them(tmp_path: Path) -> None:
+    """A value a spreadsheet would run (=, +, -, @, after a separator too) is shown with a
+    leading quote; a control character as its escape; a huge value cut short."""
+    cells = [
+        InvalidCell(2, "dob", '=HYPERLINK("http://x","1990")', "not a date", "a.csv"),
+        InvalidCell(3, "nationality", "FRA;@SUM(1)", "'FRA;@SUM(1)' is not", "a.csv"),
+        InvalidCell(4, "given_name", "Ali\x07\x1b", "contains control characters", "a.csv"),
+        InvalidCell(5, "address", "x" * 5000, "longer than 300 characters", "a.csv"),
+    ]
+    path = tmp_path / "out.csv.invalid.csv"
+    assert write_invalid_report(path, cells) == 4
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('\ufeff"file","line","field","value","why"\n')
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:]
+    values = [row[3] for row in rows]
+    assert values[0] == "'" + cells[0].value
+    assert values[1] == "FRA;'@SUM(1)"
+    assert values[2] == "Ali\\x07\\x1b"
+    assert values[3] == "x" * 600 + "… (5000 characters)"
+    for row in rows:
+        for cell in row:
+            for part in re.split(r"[,;\t|\r\n]", cell):
+                assert not part.lstrip(' "').startswith(("=", "+", "-", "@")), cell

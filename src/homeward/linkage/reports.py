@@ -1,7 +1,10 @@
 """Person reports: the exchange format (CSV or XLSX) and its validating reader.
 
 A file is imported whole or not at all: every bad row is reported with its line and field,
-so an officer fixes the file once instead of once per error."""
+so an officer fixes the file once instead of once per error. On files (the `homeward identity`
+commands) a dirty registry may instead be read with its invalid cells blanked
+(`invalid="blank"`): each one is kept, with its line, field, value and why, for the report the
+command writes beside its output."""
 
 from __future__ import annotations
 
@@ -10,14 +13,16 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import pycountry
 
 from homeward.core.errors import BadInput
+from homeward.core.spreadsheet import safe_cell
 from homeward.linkage.dates import check_partial_date
 
 COLUMNS: tuple[str, ...] = (
@@ -73,13 +78,40 @@ class PersonReport:
         return row
 
 
+Invalid = Literal["refuse", "blank"]
+"""What a reader does with a cell that fails its check: refuse the file (the exchange format's
+rule, and the default), or blank the cell and report it."""
+UNMENDABLE = "the header, a row's number of fields or a record_id"
+"""What blanking cannot mend: without them a row cannot be told apart or placed."""
+
+
 class ReportsRefused(BadInput):
     """A report file with problems; `problems` lists every one, `line N, field: ...`."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], *, blanking: bool = False) -> None:
         shown = "; ".join(problems[:20]) + ("; …" if len(problems) > 20 else "")
-        super().__init__("file", f"{len(problems)} problem(s), nothing imported: {shown}")
+        what = f" that blanking cannot mend ({UNMENDABLE})" if blanking else ""
+        super().__init__("file", f"{len(problems)} problem(s){what}, nothing imported: {shown}")
         self.problems = list(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidCell:
+    """A cell read as empty because it failed its check (`invalid="blank"`)."""
+
+    line: int
+    field: str
+    value: str
+    why: str
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    """A file's reports, and the cells blanked to read it (none when refusing)."""
+
+    reports: list[PersonReport]
+    blanked: list[InvalidCell]
 
 
 def _text(value: str, name: str) -> str:
@@ -162,20 +194,33 @@ def parse_row(row: dict[str, str]) -> tuple[PersonReport, list[BadInput]]:
 
 def parse_reports(rows: Iterable[Sequence[str]]) -> list[PersonReport]:
     """Validate a header and its rows (line 1 is the header); all or nothing."""
-    iterator = iter(rows)
-    header = [cell.strip() for cell in next(iterator, [])]
+    return parse_file(rows).reports
+
+
+def _header_problems(header: list[str]) -> list[str]:
     missing = [name for name in COLUMNS if name not in header]
     extra = [name for name in header if name not in (*COLUMNS, TRUTH_COLUMN)]
-    header_problems = []
+    problems = []
     if missing:
-        header_problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+        problems.append(f"line 1: missing column(s) {', '.join(missing)}")
     if extra:
-        header_problems.append(f"line 1: unknown column(s) {', '.join(extra)}")
+        problems.append(f"line 1: unknown column(s) {', '.join(extra)}")
     if len(set(header)) != len(header):
-        header_problems.append("line 1: a column is named twice")
-    if header_problems:
-        raise ReportsRefused(header_problems)
+        problems.append("line 1: a column is named twice")
+    return problems
+
+
+def parse_file(rows: Iterable[Sequence[str]], *, invalid: Invalid = "refuse") -> ReportFile:
+    """Validate a header and its rows. Refusing, any problem refuses the file; blanking, an
+    invalid cell is read as empty and listed, and only what blanking cannot mend (the header,
+    a row's number of fields, an empty, malformed or repeated record_id) refuses it."""
+    iterator = iter(rows)
+    header = [cell.strip() for cell in next(iterator, [])]
+    blanking = invalid == "blank"
+    if header_problems := _header_problems(header):
+        raise ReportsRefused(header_problems, blanking=blanking)
     problems: list[str] = []
+    blanked: list[InvalidCell] = []
     reports: list[PersonReport] = []
     seen: dict[str, int] = {}
     for line, cells in _numbered(iterator):
@@ -184,8 +229,13 @@ def parse_reports(rows: Iterable[Sequence[str]]) -> list[PersonReport]:
         if len(cells) != len(header):
             problems.append(f"line {line}: {len(cells)} fields, the header has {len(header)}")
             continue
-        report, errors = parse_row(dict(zip(header, cells, strict=True)))
-        problems.extend(f"line {line}, {error.field}: {error.problem}" for error in errors)
+        row = dict(zip(header, cells, strict=True))
+        report, errors = parse_row(row)
+        for error in errors:
+            if blanking and error.field != "record_id":
+                blanked.append(InvalidCell(line, error.field, row[error.field], error.problem))
+            else:
+                problems.append(f"line {line}, {error.field}: {error.problem}")
         if report.record_id in seen:
             problems.append(
                 f"line {line}, record_id: {report.record_id!r} already on line "
@@ -195,8 +245,8 @@ def parse_reports(rows: Iterable[Sequence[str]]) -> list[PersonReport]:
             seen[report.record_id] = line
         reports.append(report)
     if problems:
-        raise ReportsRefused(problems)
-    return reports
+        raise ReportsRefused(problems, blanking=blanking)
+    return ReportFile(reports, blanked)
 
 
 def _numbered(rows: Iterator[Sequence[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -209,7 +259,12 @@ def _numbered(rows: Iterator[Sequence[str]]) -> Iterator[tuple[int, list[str]]]:
 
 def read_csv_text(text: str) -> list[PersonReport]:
     """Validate reports given as CSV text (a leading byte-order mark is ignored)."""
-    return parse_reports(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    return _csv_file(text, "refuse").reports
+
+
+def _csv_file(text: str, invalid: Invalid) -> ReportFile:
+    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    return parse_file(rows, invalid=invalid)
 
 
 def _cell(value: object) -> str:
@@ -247,27 +302,42 @@ def read_reports(path: Path) -> list[PersonReport]:
     return read_report_bytes(path.read_bytes(), path.name)
 
 
+def read_report_file(path: Path, *, invalid: Invalid = "refuse") -> ReportFile:
+    """`read_reports`, or with `invalid="blank"` the file with its invalid cells blanked and
+    listed (each naming this file)."""
+    read = _file_bytes(path.read_bytes(), path.name, invalid)
+    return ReportFile(read.reports, [replace(cell, file=path.name) for cell in read.blanked])
+
+
 def read_report_bytes(data: bytes, filename: str) -> list[PersonReport]:
     """The same from bytes in memory (an uploaded registry is tier-2 content and never
     touches the disk in clear): XLSX by its name or its zip signature, otherwise CSV."""
+    return _file_bytes(data, filename, "refuse").reports
+
+
+def _file_bytes(data: bytes, filename: str, invalid: Invalid) -> ReportFile:
     if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
+        return _read_xlsx(data, invalid)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ReportsRefused([f"file: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
-    return read_csv(text)
+    return _csv_or_refused(text, invalid)
 
 
 def read_csv(text: str) -> list[PersonReport]:
     """Validate CSV text; a line the csv module cannot read at all is refused as such."""
+    return _csv_or_refused(text, "refuse").reports
+
+
+def _csv_or_refused(text: str, invalid: Invalid) -> ReportFile:
     try:
-        return read_csv_text(text)
+        return _csv_file(text, invalid)
     except csv.Error as exc:
         raise ReportsRefused([f"file: not readable as CSV ({exc})"]) from exc
 
 
-def _read_xlsx(data: bytes) -> list[PersonReport]:
+def _read_xlsx(data: bytes, invalid: Invalid = "refuse") -> ReportFile:
     from openpyxl import load_workbook
 
     try:
@@ -281,7 +351,7 @@ def _read_xlsx(data: bytes) -> list[PersonReport]:
         ]
     finally:
         workbook.close()
-    return parse_reports(_trim_empty_columns(rows))
+    return parse_file(_trim_empty_columns(rows), invalid=invalid)
 
 
 def write_reports(path: Path, reports: Iterable[PersonReport], *, truth: bool = False) -> int:
@@ -293,5 +363,40 @@ def write_reports(path: Path, reports: Iterable[PersonReport], *, truth: bool = 
         writer.writeheader()
         for report in reports:
             writer.writerow(report.as_row(truth=truth))
+            count += 1
+    return count
+
+
+INVALID_COLUMNS = ("file", "line", "field", "value", "why")
+SHOWN_VALUE = 2 * MAX_FIELD
+"""Characters of an invalid value the report shows; the rest is counted, not copied."""
+
+
+def invalid_report_path(out: Path) -> Path:
+    """Where a command writing `out` reports the cells it blanked: beside it."""
+    return out.with_name(out.name + ".invalid.csv")
+
+
+def _shown(value: str) -> str:
+    """An invalid value as the report shows it: control characters as escapes (a raw one is
+    what made it invalid, and would break the line), and cut short if very long."""
+    shown = _CONTROL.sub(lambda found: repr(found.group())[1:-1], value)
+    if len(shown) > SHOWN_VALUE:
+        return f"{shown[:SHOWN_VALUE]}… ({len(value)} characters)"
+    return shown
+
+
+def write_invalid_report(path: Path, cells: Iterable[InvalidCell]) -> int:
+    """Every blanked cell as CSV (file, line, field, value, why) for a person to open in a
+    spreadsheet: a byte-order mark, every field quoted, and no cell able to start a formula
+    (a hostile value is shown, never run). Returns how many were written."""
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("\ufeff")
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(INVALID_COLUMNS)
+        for cell in cells:
+            values = (cell.file, str(cell.line), cell.field, _shown(cell.value), cell.why)
+            writer.writerow([safe_cell(value) for value in values])
             count += 1
     return count

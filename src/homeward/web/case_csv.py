@@ -2,20 +2,20 @@
 
 Only fields every reader of the list may read; no identity beyond the display name already on
 the list. Every field is quoted, and no cell can start a formula however the file is split
-(see `safe_cell`).
+(see `core.spreadsheet.safe_cell`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 
 from fastapi.responses import StreamingResponse
 
 from homeward.cases.listing import CaseExport, CaseRow
 from homeward.core.db import utcnow
+from homeward.core.spreadsheet import safe_cell
 from homeward.policy.labels import Classification
 
 COLUMNS = (
@@ -28,23 +28,8 @@ COLUMNS = (
     "labels",
     "display_name",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SEPARATORS = ",;\t|\r\n"
-"""What a spreadsheet may split a line or a file on: comma, the semicolon of French and German
-spreadsheets, tab, pipe, and line ends."""
-_FORMULA = '(?=[ "]*[' + re.escape("".join(FORMULA_STARTS)) + "])"
-_FORMULA_AFTER_SEPARATOR = re.compile("([" + re.escape(SEPARATORS) + "])" + _FORMULA)
-_FORMULA_AT_START = re.compile("^" + _FORMULA)
 CHUNK_ROWS = 500
 MEDIA_TYPE = "text/csv; charset=utf-8"
-
-
-def safe_cell(value: str) -> str:
-    """OWASP's CSV injection advice, for every way the file may be split: a field that starts
-    like a formula is prefixed with ', and so is whatever follows a separator inside it
-    (`Ali;=1+2` becomes `Ali;'=1+2`), spaces and quotes before the formula sign included."""
-    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
-    return _FORMULA_AT_START.sub("'", value)
 
 
 def _cells(row: CaseRow) -> list[str]:
