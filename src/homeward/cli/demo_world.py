@@ -1,18 +1,21 @@
 """The demo's world, made through the services as officers would make it: synthetic letters,
 a reply, a letter routed by the coordination cell and one waiting to be routed, cases on three
 desks in several stages (one with a screening assessment waiting for the FRA supervisor's
-review, one cleared by a reviewed screening decision, one lost contact), a transfer waiting for
-France, a case the coordination cell may read, and a small registry in the identity index.
-Every person, place and document number here is invented."""
+review, one cleared by a reviewed screening decision, one lost contact, a child brought home
+through a child-protection handover whose close request waits for the supervisor), a transfer
+waiting for France, a case the coordination cell may read, and a small registry in the identity
+index. Every person, place and document number here is invented."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
+from homeward.approvals import service as approvals
 from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
@@ -23,6 +26,7 @@ from homeward.contact import inbox as inbox_service
 from homeward.contact import service as contact_service
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
+from homeward.households import child_protection
 from homeward.identity import imports as identity_imports
 from homeward.identity.service import Protection
 from homeward.linkage.reports import read_csv
@@ -226,6 +230,7 @@ def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> No
         )
     for demo in CASES:
         _case(session, runtime, keyring, demo, conversations)
+    _child_home_close_waiting(session, runtime, keyring)
 
 
 def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str]:
@@ -385,3 +390,65 @@ def _screening(
             decision=outcome,
             reasons="Security check done; no objection. Account consistent with the registry.",
         )
+
+
+def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyrings) -> None:
+    """A FRA child's case brought home through a child-protection handover (the desk and the
+    coordination cell each confirm it happened), its arrival recorded, and the desk's request
+    to close it waiting: the FRA supervisor's approvals queue shows a close request."""
+    desk, now = keyring("fra.officer"), utcnow()
+    case = case_flows.open_case(
+        session=session,
+        keyring=desk,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        data=case_service.CaseOpen(
+            identity=ClaimedIdentity(
+                given_names="Lina",
+                family_name="Merabet",
+                date_of_birth="2016-04-11",
+                place_of_birth="Toulouse",
+                nationalities=["FRA"],
+            ),
+        ),
+    )
+    handover = child_protection.record(
+        session=session,
+        keyring=desk,
+        secrets=runtime.secrets,
+        case_id=case.id,
+        details=child_protection.Organisation(
+            "Synthetic children's aid society",
+            planned_at=now - timedelta(days=3),
+            contact="Duty social worker (invented)",
+            place="Reception centre, invented town",
+        ),
+    )
+    word = child_protection.Word(
+        True, happened_at=now - timedelta(days=3), received_by="Duty social worker (invented)"
+    )
+    for side in ("fra.officer", "irq.coordinator"):
+        child_protection.confirm(
+            session=session,
+            principal=keyring(side).principal,
+            secrets=runtime.secrets,
+            handover_id=handover.id,
+            word=word,
+            now=now - timedelta(days=2),  # each side said so two days ago
+        )
+    child_protection.record_arrival(
+        session=session,
+        keyring=desk,
+        secrets=runtime.secrets,
+        case_id=case.id,
+        arrived_at=now - timedelta(days=1),
+        note="Received by her grandmother in Toulouse with the social worker.",
+    )
+    approvals.request(
+        session=session,
+        keyring=desk,
+        secrets=runtime.secrets,
+        case_id=case.id,
+        kind="close",
+        comment="Home with her grandmother; the children's services follow her. Nothing left.",
+    )
