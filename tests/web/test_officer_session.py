@@ -286,6 +286,10 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/cases/{case_id}/consents/{consent_id}/withdraw": ("fra_officer", {"how": "x"}),
         "/officer/cases/{case_id}/releases/{basis_id}/review": ("fra_officer", {"reason": "x"}),
         "/officer/cases/{case_id}/household": ("fra_officer", {"member_reference": "FRA-1"}),
+        "/officer/cases/{case_id}/family": (
+            "fra_officer",
+            {"relation": "child", "given_names": "W"},
+        ),
         "/officer/cases/{case_id}/household/{link_id}/unlink": ("fra_officer", {"reason": "x"}),
         "/officer/cases/{case_id}/household/best-interests": ("fra_officer", {"outcome": "x"}),
     }
