@@ -183,3 +183,12 @@ def test_cyrillic_full_name_report_has_tokens() -> None:
     assert parts.given_key == fold_word("Habib")
     assert parts.given_phonetic
     assert parts.family_phonetic
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Şükrü", "Sukru"), ("Магомед", "Muhammad"), ("Алиева", "Aliev"), ("Çelik", "Celik")],
+)
+def test_phonetic_keys_agree_too(one: str, other: str) -> None:
+    keys = [normalise(PersonReport(record_id="R", given_name=name)) for name in (one, other)]
+    assert keys[0].given_phonetic == keys[1].given_phonetic != ""

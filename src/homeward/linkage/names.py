@@ -298,4 +298,5 @@ def parse_name(text: str) -> ParsedName:
             kept.append(word)
         index += 1
     keys = tuple(key for key in map(fold_word, kept) if key)
-    return ParsedName(tuple(kept), kunya, nation, keys)
+    # Words respelled (Sukru as Şükrü, Magomed as Muhammad): the phonetic keys agree too.
+    return ParsedName(tuple(map(respell, kept)), kunya, nation, keys)
