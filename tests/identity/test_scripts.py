@@ -34,6 +34,10 @@ VARIANTS = [
     ("Akhmed", "Ahmed", "Ахмед", "Ahmet", "أحمد"),
     ("Shamil", "Шамиль", "Şamil", "Schamil"),
     ("Zhanna", "Жанна"),
+    # Arabic kh outside a Russian surname stays kh, German ch included (not Russian h).
+    ("Lakhdar", "Lachdar", "لخضر"),
+    ("Mukhtar", "Muchtar", "مختار"),
+    ("Akhmedov", "Ahmedov", "Ахмедов"),
     # Turkish: ş ç ğ ı, lists that lose them, German spellings, Turkish forms of Arabic names.
     ("Şükrü", "Sukru", "Schükrü", "Shukru"),
     ("Çelik", "Celik", "Tschelik", "ÇELİK"),
@@ -86,6 +90,7 @@ DIFFERENT = [
     ("Yusupov", "Yunusov"),
     ("Çetin", "Çelik"),
     ("Jong", "Yong"),
+    ("Ian", "Jan"),
 ]
 
 

@@ -147,10 +147,10 @@ def _turkish(word: str) -> str:
 # --- respell: one ASCII word, per tradition --------------------------------------------------
 
 # Russian (and Dagestani, Chechen, Azerbaijani through Russian) forms of Arabic names: Russian
-# has no h, and writes Arabic h as g (Магомед, Гусейн, Ибрагим) or, word-initially, kh
-# (Хасан, Хабиб), and Arabic d (dad) as z (Рамазан, Ризван, as Persian and Turkish do);
-# Dagestani women's names add -at (Патимат). Spellings as the BGN/PCGN
-# romanisation of the Russian forms gives them, which is what UN and OFAC lists carry.
+# has no h, and writes Arabic h as g (Магомед, Гусейн, Ибрагим) or kh (Хасан, Ахмед,
+# Мухаммад), and Arabic d (dad) as z (Рамазан, Ризван, as Persian and Turkish do); Dagestani
+# women's names add -at (Патимат). Spellings as the BGN/PCGN romanisation of the Russian
+# forms gives them, which is what UN and OFAC lists carry.
 RUSSIAN_FORMS: dict[str, str] = {
     "magomed": "muhammad",
     "magomet": "muhammad",
@@ -186,6 +186,27 @@ RUSSIAN_FORMS: dict[str, str] = {
     "khadizhat": "khadija",
     "aminat": "amina",
     "khalimat": "halima",
+    "mukhammad": "muhammad",
+    "mukhammed": "muhammad",
+    "mukhamed": "muhammad",
+    "mukhamad": "muhammad",
+    "mukhamet": "muhammad",
+    "akhmed": "ahmed",
+    "akhmad": "ahmed",
+    "akhmet": "ahmed",
+    "makhmud": "mahmud",
+    "rakhim": "rahim",
+    "rakhman": "rahman",
+    "rakhmon": "rahman",
+    "abdurakhman": "abdurahman",
+    "abdurakhim": "abdurahim",
+    "abdulkhamid": "abdulhamid",
+    "yakhya": "yahya",
+    "yakhia": "yahya",
+    "vakhid": "wahid",
+    "takhir": "tahir",
+    "zakhir": "zahir",
+    "shakhid": "shahid",
     "ramazan": "ramadan",
     "rizvan": "ridwan",
 }
@@ -298,6 +319,7 @@ _SUFFIXES = (
     ("ow", "ov"),
     ("ew", "ev"),
 )
+_RUSSIAN_SURNAME = re.compile(r"(?:ov|ev|ovich|evich|ovna|evna)$")
 _GERMAN_RUSSIAN = re.compile(r"dsch|tsch|[oe]wa?$|jewa?$")
 _STEM = re.compile(r"^(.{3,}?)(ov|ev|in|zade|oglu|ogly|ogli|uulu|kyzy|qizi|gizi)$")
 
@@ -314,8 +336,10 @@ def respell(word: str) -> str:
         return "hi"  # 희: Hee, Hui, Heui (not every ui: Rui is Portuguese)
     if _KOREAN_SYLLABLE.match(word):
         return word.replace("eo", "o").replace("eu", "u")  # Cheol = Chol, Eun = Un
-    # Russian passports (ICAO 9303 since 2013) write я, ю, е first as ia, iu, ie: IUSUPOV.
-    word = re.sub(r"^i(?=[aeou])", "y", word)
+    # Russian passports (ICAO 9303 since 2013) write я, ю, е first as ia, iu, ie: IUSUPOV
+    # (not in a short word: Ian is not Jan).
+    if len(word) > 4:
+        word = re.sub(r"^i(?=[aeou])", "y", word)
     word = word.replace("xh", "dj")  # Albanian: Xhemal = Djemal
     if _GERMAN_RUSSIAN.search(word):  # German writes Russian х as ch: Abdurachmanow, Dschochar
         word = re.sub(r"(?<=[a-z])(?<!s)ch(?=[a-z])", "kh", word)
@@ -329,11 +353,13 @@ def respell(word: str) -> str:
     word = _forms(word)
     word = re.sub(r"(?<=.)iy+(?=[aeou])", "i", word)  # Aliyev = Aliev, Iliyas = Ilias
     word = re.sub(r"(?<=[aeiou])ye(?=vs?$)", "e", word)  # Mamayev = Mamaev
+    # Russian writes Arabic h as kh too (Абдурахманов): inside a Russian surname kh is h
+    # (Abdurakhmanov = Abdurahmanov); elsewhere it is Arabic kh (Lakhdar = Lachdar) or a
+    # given name in RUSSIAN_FORMS (Akhmed, Mukhammad).
+    if _RUSSIAN_SURNAME.search(word):
+        word = re.sub(r"(?<=[a-z])kh(?=[a-z])", "h", word)
     # -ić, -ich, -itsch, -ic: one ending (Hodžić, Ходжич, Hodschitsch, Hodzic; Eric = Erich).
-    word = re.sub(r"(?<=[b-df-hj-np-tvxz])i(?:tsch|tch|ch|c)$", "ik", word)
-    # Russian, Turkish and Persian write Arabic h and kh alike inside a word (Abdurakhmanov =
-    # Abdurahmanov, Mukhtar = Muhtar); kept apart only first and last (Khalid, Sheikh).
-    return re.sub(r"(?<=[a-z])kh(?=[a-z])", "h", word)
+    return re.sub(r"(?<=[b-df-hj-np-tvxz])i(?:tsch|tch|ch|c)$", "ik", word)
 
 
 def _forms(word: str) -> str:
