@@ -115,4 +115,17 @@ def test_a_letter_about_family_in_the_browser(browser: Browser, sqlite_runtime: 
             scanned.get_by_text("Open a case from this conversation").click()
             scanned.get_by_role("button", name="Open case").click()
             findings += axe.scan(scanned, f"open-case refusal {width}")
+        # The open-case form with nations ticked and no basis: refused, what was typed kept.
+        page.goto(f"{base}/officer/conversations/{conversation_id}")
+        page.get_by_text("Open a case from this conversation").click()
+        page.get_by_label("Family name").fill("Benali")
+        page.get_by_role("checkbox", name="DEU").check()
+        page.get_by_role("button", name="Open case").click()
+        # A second case from the letter: shown the first, the officer opens one anyway.
+        page.get_by_role("button", name="Open a new case anyway").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "Basis: say on what basis DEU may read the case"
+        )
+        expect(page.get_by_role("checkbox", name="DEU")).to_be_checked()
+        shot(page, "5-open-case-refused")
     assert [str(finding) for finding in findings if finding.blocking] == []
