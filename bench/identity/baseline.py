@@ -32,8 +32,13 @@ DOB_FULL = "length(l.dob) = 10 and l.dob = r.dob"
 records born in the same year when only the year is known (a third of the synthetic reports),
 about 1.3 billion pairs at 1M reports; Splink's own `count_comparisons_from_blocking_rules`
 shows it and a user would narrow the rule this way."""
-BLOCKING = (DOB_FULL, block_on("given_name", "family_name"))
-DETERMINISTIC = (block_on("given_name", "family_name", "dob"),)
+NAMES = "l.family_name = r.family_name AND coalesce(l.given_name, '') = coalesce(r.given_name, '')"
+"""Equal given and family names, where two reports without a given name (a full name alone,
+which `load` puts in the family name) count as equal on it: `block_on("given_name",
+"family_name")` never pairs them (NULL = NULL is not true), and a file of full names alone
+would have no blocked pairs but equal full dates, and no prior at all."""
+BLOCKING = (DOB_FULL, NAMES)
+DETERMINISTIC = (f"{NAMES} AND l.dob = r.dob",)
 
 
 def settings() -> SettingsCreator:

@@ -18,16 +18,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench.harness.machine import busy_fraction, machine, wait_for_quiet
 from bench.harness.readme import RESULTS_DIR
-from bench.identity import baseline, data, measure, online, readme
+from bench.identity import baseline, curve, data, measure, metrics, online, readme, variants
 from homeward.core.db import utcnow
-from homeward.linkage.batch import CLUSTER_THRESHOLD
+from homeward.linkage.batch import CLUSTER_THRESHOLD, feature_table, scored_pairs
 from homeward.linkage.reports import read_reports
+from homeward.linkage.training import train
 
 WORK_DIR = Path(tempfile.gettempdir()) / "homeward-bench-identity"
 """Generated files, kept between runs (the same seed gives the same file)."""
 SEED = 5
 TOOLS = ("homeward", "baseline")
-PARTS = ("febrl", "synth", "latency", "batch")
+PARTS = ("febrl", "variants", "synth", "latency", "batch")
+CHART = "identity-variants-pr.svg"
 BIG_PEOPLE = 443_000
 """About 2.27 reports a person: 1,008,103 reports, so 1,000,000 for the registry and the
 batch, and the rest as new reports to look up."""
@@ -60,6 +62,52 @@ def quality(name: str, source: Path, truth: dict[str, str], facts: dict[str, Any
 def febrl() -> dict[str, Any]:
     source, truth, facts = data.febrl4(WORK_DIR)
     return quality("febrl4", source, truth, facts)
+
+
+def real_variants() -> dict[str, Any]:
+    """The real-variant set (variants.py): both tools as users run them, then recall on
+    the reports that give a name alone, and both tools' scored pairs at every threshold."""
+    labelled = variants.build(WORK_DIR, SEED)
+    source = WORK_DIR / f"{labelled.stem}.input.csv"
+    records = data.split_rows(labelled, {source: (0, 10**9)})
+    truth = data.read_truth(labelled)
+    alone = variants.name_only(labelled)
+    facts = {
+        "source": variants.SOURCE,
+        "seed": SEED,
+        "records": records,
+        "true_people": len(set(truth.values())),
+        "people_with_several_reports": variants.PEOPLE,
+        "name_only_records": len(alone),
+    }
+    result = quality("real variants", source, truth, facts)
+    only = {key: truth[key] for key in alone}
+    for tool in TOOLS:
+        out = WORK_DIR / f"{source.stem}.{tool}.clusters.csv"
+        if "f1" not in result[tool]:
+            continue
+        clusters = data.read_clusters(out)
+        score = metrics.pairwise(only, {key: clusters[key] for key in only})
+        result[tool]["name_only"] = score.as_dict()
+        print(f"    {tool} on name-only reports: R {score.recall:.4f}", flush=True)
+    print("[real variants] scored pairs at every threshold", flush=True)
+    table = feature_table(read_reports(source))
+    ours = scored_pairs(table, train(table))
+    linker, _ = baseline.train(baseline.load(source))
+    theirs = [
+        (str(a), str(b), float(p))
+        for a, b, p in linker.inference.predict()
+        .as_duckdbpyrelation()
+        .select("record_id_l, record_id_r, match_probability")
+        .fetchall()
+    ]
+    result["curve"] = {
+        "homeward": curve.points(ours, truth),
+        "baseline": curve.points(theirs, truth),
+    }
+    marks = {"homeward": CLUSTER_THRESHOLD, "baseline": baseline.THRESHOLD}
+    curve.write(RESULTS_DIR / CHART, result["curve"], marks)
+    return result
 
 
 def synthetic(people: int) -> dict[str, Any]:
@@ -203,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if "febrl" in parts:
         result["quality"]["febrl4"] = febrl()
+        save()
+    if "variants" in parts:
+        result["quality"]["real variants"] = real_variants()
         save()
     if "synth" in parts:
         for people in (2_000, 10_000) if args.quick else (10_000, 100_000):

@@ -5,11 +5,14 @@ their input when no model is given."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from homeward.linkage.features import Features, features
+from homeward.linkage.features import CAPPED_KEYS, Features, features
 from homeward.linkage.model import LinkageModel, splink_settings
 from homeward.linkage.normalise import normalise
 from homeward.linkage.reports import PersonReport
@@ -18,6 +21,13 @@ from homeward.linkage.training import arrow_table, as_table, quiet_splink, train
 # Pairs at or above this probability join one cluster (connected components). Chosen on
 # the synthetic set (bench/identity): precision and recall balance here.
 CLUSTER_THRESHOLD = 0.9
+# A date-less blocking key (a full name, a name word or two) shared by more reports than
+# this is dropped in the batch: it would pair them all (n²/2) and says little.
+KEY_CAP = 100
+# Pairs below this probability are counted, not kept: the summary's lowest bin.
+SUMMARY_FLOOR = 0.01
+# Upper bounds of the summary's bins of match probability (the last bin ends at 1).
+BINS = (SUMMARY_FLOOR, 0.5, 0.9, 0.99)
 
 Advance = Callable[[int], None]
 Step = Callable[[str], None]
@@ -43,11 +53,51 @@ def _current_blocking() -> dict[str, object]:
 
 @dataclass(frozen=True, slots=True)
 class Clusters:
-    """Each record's cluster, and the model that made them."""
+    """Each record's cluster, the model that made them, and what the threshold did."""
 
     cluster_of: dict[str, str]
     model: LinkageModel
     pairs: int  # scored pairs at or above the threshold
+    scored: int = 0  # candidate pairs the model scored
+    bins: tuple[int, ...] = field(default_factory=tuple)  # pairs per `bin_labels()` bin
+
+
+def bin_labels() -> list[str]:
+    """Labels of the summary's bins of match probability."""
+    edges = (0.0, *BINS, 1.0)
+    return [f"{low:g}–{high:g}" for low, high in pairwise(edges)]
+
+
+def bin_counts(probabilities: Iterable[float]) -> tuple[int, ...]:
+    """How many probabilities fall in each bin of `bin_labels()`."""
+    counts = [0] * (len(BINS) + 1)
+    for probability in probabilities:
+        counts[sum(probability >= edge for edge in BINS)] += 1
+    return tuple(counts)
+
+
+def capped(table: pa.Table, cap: int = KEY_CAP) -> pa.Table:
+    """The table with every date-less blocking key value shared by more than `cap` reports
+    made null (or taken out of a list key): the batch's per-key cap."""
+    for column in CAPPED_KEYS:
+        values = table.column(column)
+        listed = pa.types.is_list(values.type)
+        flat = pc.list_flatten(values) if listed else values.drop_null()
+        counts = pc.value_counts(flat)
+        common = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), cap))
+        if len(common) == 0:
+            continue
+        if listed:
+            drop = set(common.to_pylist())
+            kept = [
+                [value for value in row if value not in drop] or None if row else None
+                for row in values.to_pylist()
+            ]
+            replaced = pa.array(kept, type=values.type)
+        else:
+            replaced = pc.if_else(pc.is_in(values, value_set=common), None, values)
+        table = table.set_column(table.schema.get_field_index(column), column, replaced)
+    return table
 
 
 def feature_table(
@@ -70,30 +120,56 @@ def feature_table(
     return pa.concat_tables(batches)
 
 
+def _linker(rows: pa.Table, model: LinkageModel, cap: int) -> object:
+    from splink import DuckDBAPI, Linker
+
+    quiet_splink()
+    table = DuckDBAPI().register(capped(rows, cap))
+    # Blocking belongs to this code's keys (features.py), not to the file's training day.
+    settings = dict(model.splink, **_current_blocking())
+    return Linker(table, settings, log_level=None)
+
+
+def scored_pairs(
+    rows: Sequence[Features] | pa.Table, model: LinkageModel, *, cap: int = KEY_CAP
+) -> list[tuple[str, str, float]]:
+    """Every candidate pair the batch scores, with its match probability (for measuring a
+    threshold: bench/identity draws its precision-recall curve from these)."""
+    linker: Any = _linker(as_table(rows), model, cap)
+    relation = linker.inference.predict().as_duckdbpyrelation()
+    found = relation.select("record_id_l, record_id_r, match_probability").fetchall()
+    return [(str(left), str(right), float(p)) for left, right, p in found]
+
+
 def dedupe(
     rows: Sequence[Features] | pa.Table,
     *,
     model: LinkageModel | None = None,
     threshold: float = CLUSTER_THRESHOLD,
     step: Step | None = None,
+    cap: int = KEY_CAP,
 ) -> Clusters:
     """Cluster reports that are probably one person. Every record gets a cluster; a record
     alone is its own."""
-    from splink import DuckDBAPI, Linker
-
     say = step or (lambda _message: None)
     rows = as_table(rows)
     if model is None:
         model = train(rows, step=lambda part: say(f"training: {part}"))
-    quiet_splink()
-    db_api = DuckDBAPI()
-    table = db_api.register(rows)
-    # Blocking belongs to this code's keys (features.py), not to the file's training day.
-    settings = dict(model.splink, **_current_blocking())
-    linker = Linker(table, settings, log_level=None)
+    linker: Any = _linker(rows, model, cap)
     say("scoring candidate pairs")
-    predictions = linker.inference.predict(threshold_match_probability=threshold)
-    pairs = predictions.as_duckdbpyrelation().count("*").fetchall()
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    scored = int(blocked.as_duckdbpyrelation().count("*").fetchall()[0][0])
+    # Kept from a low floor, not the threshold, so the summary can show where the rest fell.
+    floor = min(threshold, SUMMARY_FLOOR)
+    predictions = linker.inference.predict(threshold_match_probability=floor)
+    relation = predictions.as_duckdbpyrelation()
+    cases = ", ".join(
+        f"count(*) FILTER (WHERE match_probability >= {edge})" for edge in (*BINS, threshold)
+    )
+    counts = [int(value) for value in relation.aggregate(cases).fetchall()[0]]
+    *at_least, joined = counts
+    kept = [scored, *at_least]  # pairs at or above each lower edge (0 first)
+    bins = (*(high - low for high, low in pairwise(kept)), kept[-1])
     say("clustering")
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=threshold
@@ -104,4 +180,4 @@ def dedupe(
         .select("record_id, cluster_id")
         .fetchall()
     }
-    return Clusters(cluster_of, model, int(pairs[0][0]))
+    return Clusters(cluster_of, model, joined, scored, bins)

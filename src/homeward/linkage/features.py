@@ -8,6 +8,7 @@ same strings, hashed) find exactly the same candidates."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import combinations
 
 from homeward.linkage.normalise import NormalisedReport
 
@@ -78,6 +79,18 @@ def _tokens_and_year(n: NormalisedReport) -> str | None:
     return "|".join(sorted(longest)) + f"|{n.dob_year}"
 
 
+def _words(n: NormalisedReport) -> list[str] | None:
+    """Keys of a name without a date: every two of its three longest words, and each of its
+    two longest words of four letters or more. Reports that give a full name and nothing
+    else meet through them ("Husayn Muhammad Husayn al-Juaythini" and "Hussein Mohammed
+    Hussein Aljeithni" share "husn|muhmd"); a key shared by many reports (a common pair, a
+    common word) is capped: `batch.capped` in the batch, the index's key cap online."""
+    words = sorted(n.name_words, key=lambda word: (-len(word), word))
+    keys = {"|".join(sorted(pair)) for pair in combinations(words[:3], 2)}
+    keys.update(word for word in words[:2] if len(word) >= 4)
+    return sorted(keys) or None
+
+
 BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
     "bk_full": _full,
     "bk_given_year": lambda n: _with_year(n.given_key, n.family_key, n),
@@ -95,14 +108,19 @@ BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
 }
 
 
+# Keys holding a list: a report has several, and two reports are candidates when their lists
+# share an element (Splink explodes the list; the index stores each element).
+LIST_KEYS: dict[str, Callable[[NormalisedReport], list[str] | None]] = {"bk_words": _words}
+
 # Keys the batch leaves out. At registry scale they make most of the pairs (at a million
-# reports, 23.5M for full names, 32M for noms de guerre, of 78M) and those pairs seldom
-# reach the cluster threshold: a full name with no year is shared by namesakes, a nom de
-# guerre by many men. Measured on 10,000 synthetic people: F1 0.631 with every key, 0.627
-# without these. The online search keeps them: an officer asking "who might this be" wants
-# the weaker candidates too.
-ONLINE_ONLY_KEYS = frozenset({"bk_full", "bk_kunya", "bk_kunya_shifted"})
+# reports, 32M for noms de guerre, of 78M) and those pairs seldom reach the cluster
+# threshold: a nom de guerre is shared by many men. The online search keeps them: an officer
+# asking "who might this be" wants the weaker candidates too.
+ONLINE_ONLY_KEYS = frozenset({"bk_kunya", "bk_kunya_shifted"})
 BATCH_KEYS = tuple(name for name in BLOCKING_KEYS if name not in ONLINE_ONLY_KEYS)
+# Keys without a date: the batch drops a value shared by more than `batch.KEY_CAP` reports
+# (a full name with no year is shared by namesakes; "muhmd" by everyone).
+CAPPED_KEYS = ("bk_full", *LIST_KEYS)
 
 
 def _nations(n: NormalisedReport) -> list[str]:
@@ -119,6 +137,8 @@ def features(n: NormalisedReport) -> Features:
     row["dob_date"] = n.dob_key if full_date else None
     for name, key in BLOCKING_KEYS.items():
         row[name] = key(n)
+    for name, keys in LIST_KEYS.items():
+        row[name] = keys(n)
     return row
 
 
@@ -126,12 +146,20 @@ def blocking_keys(n: NormalisedReport) -> frozenset[str]:
     """Every blocking key of a report as `name:value`: two reports are candidates when they
     share one."""
     values = ((name, key(n)) for name, key in BLOCKING_KEYS.items())
-    return frozenset(_key(name, value) for name, value in values if value is not None)
+    found = {_key(name, value) for name, value in values if value is not None}
+    for name, keys in LIST_KEYS.items():
+        found.update(_key(name, value) for value in keys(n) or ())
+    return frozenset(found)
 
 
 def row_keys(row: Features) -> list[str]:
     """`blocking_keys` of a row `features` already made."""
-    return [_key(name, row[name]) for name in BLOCKING_KEYS if row[name] is not None]
+    found = [_key(name, row[name]) for name in BLOCKING_KEYS if row[name] is not None]
+    for name in LIST_KEYS:
+        values = row[name]
+        if isinstance(values, list):
+            found.extend(_key(name, value) for value in values)
+    return found
 
 
 def _key(name: str, value: object) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from homeward.linkage.batch import BINS, CLUSTER_THRESHOLD
 from homeward.linkage.features import Features, row_keys
 from homeward.linkage.model import LinkageModel, PairScore
 
@@ -39,6 +40,21 @@ class CandidateIndex:
         return found
 
 
+@dataclass(slots=True)
+class Tally:
+    """What matching did: candidates scored, how many reached the cluster threshold, and
+    how many fell in each bin of `batch.bin_labels()` (the command's closing summary)."""
+
+    scored: int = 0
+    joined: int = 0
+    bins: list[int] = field(default_factory=lambda: [0] * (len(BINS) + 1))
+
+    def add(self, probability: float) -> None:
+        self.scored += 1
+        self.joined += probability >= CLUSTER_THRESHOLD
+        self.bins[sum(probability >= edge for edge in BINS)] += 1
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """One ranked candidate for a query."""
@@ -50,7 +66,12 @@ class Match:
 
 
 def best_matches(
-    model: LinkageModel, index: CandidateIndex, query: Features, *, top: int
+    model: LinkageModel,
+    index: CandidateIndex,
+    query: Features,
+    *,
+    top: int,
+    tally: Tally | None = None,
 ) -> list[Match]:
     """The `top` registry rows most likely to be the query's person, best first."""
     scored = []
@@ -58,7 +79,10 @@ def best_matches(
         candidate = index.rows[position]
         if candidate["record_id"] == query["record_id"]:
             continue
-        scored.append((model.score_rows(query, candidate), str(candidate["record_id"])))
+        score = model.score_rows(query, candidate)
+        if tally is not None:
+            tally.add(score.probability)
+        scored.append((score, str(candidate["record_id"])))
     scored.sort(key=lambda item: (-item[0].match_weight, item[1]))
     return [
         Match(str(query["record_id"]), record_id, rank, score)
@@ -67,9 +91,14 @@ def best_matches(
 
 
 def match_all(
-    model: LinkageModel, registry: Sequence[Features], queries: Iterable[Features], *, top: int
+    model: LinkageModel,
+    registry: Sequence[Features],
+    queries: Iterable[Features],
+    *,
+    top: int,
+    tally: Tally | None = None,
 ) -> Iterable[Match]:
     """`best_matches` for every query, in query order."""
     index = CandidateIndex(registry)
     for query in queries:
-        yield from best_matches(model, index, query, top=top)
+        yield from best_matches(model, index, query, top=top, tally=tally)

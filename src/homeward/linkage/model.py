@@ -21,11 +21,11 @@ from typing import Any
 
 from homeward.core.errors import BadInput
 from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
-from homeward.linkage.features import BATCH_KEYS, Features, features
+from homeward.linkage.features import BATCH_KEYS, LIST_KEYS, Features, features
 from homeward.linkage.normalise import NormalisedReport
 
 MODEL_FORMAT = "homeward-identity-model"
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: full names compared word by word (within, alike), name_words
 DEFAULT_MODEL = "default_model.json"
 
 
@@ -56,7 +56,11 @@ def splink_settings() -> dict[str, Any]:
         "unique_id_column_name": "record_id",
         "comparisons": [comparison.splink() for comparison in COMPARISONS],
         "blocking_rules_to_generate_predictions": [
-            f"l.{column} = r.{column}" for column in BATCH_KEYS
+            *(f"l.{column} = r.{column}" for column in BATCH_KEYS),
+            *(
+                {"blocking_rule": f"l.{column} = r.{column}", "arrays_to_explode": [column]}
+                for column in LIST_KEYS
+            ),
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
@@ -77,6 +81,7 @@ class _ScoredComparison:
     weights: tuple[float, ...]  # one per level, "else" last
     tf_column: tuple[str, ...]  # per level: the column whose frequency adjusts it, or ""
     tf_base: tuple[float, ...]  # per level: log2 u of the column's exact level
+    tf_weight: tuple[float, ...]  # per level: the share of the adjustment applied
 
 
 class LinkageModel:
@@ -97,6 +102,7 @@ class LinkageModel:
                     tuple(float(level["weight"]) for level in saved["levels"]),
                     tuple(level.get("tf_column", "") for level in saved["levels"]),
                     tuple(float(level.get("tf_base", 0.0)) for level in saved["levels"]),
+                    tuple(float(level.get("tf_weight", 1.0)) for level in saved["levels"]),
                 )
             )
         self._comparisons = tuple(scored)
@@ -176,7 +182,7 @@ class LinkageModel:
         ]
         if not frequencies or max(frequencies) <= 0:
             return 0.0
-        return scored.tf_base[index] - math.log2(max(frequencies))
+        return scored.tf_weight[index] * (scored.tf_base[index] - math.log2(max(frequencies)))
 
 
 def _check_document(document: Mapping[str, Any]) -> None:
@@ -217,10 +223,12 @@ def document_from_splink(
         levels = []
         for index, label in enumerate(comparison.labels()):
             level: dict[str, Any] = {"label": label, "weight": weights[index]}
-            tf = comparison.levels[index].tf if index < len(comparison.levels) else ""
-            if tf:
-                level["tf_column"] = tf
+            ours = comparison.levels[index] if index < len(comparison.levels) else None
+            if ours is not None and ours.tf:
+                level["tf_column"] = ours.tf
                 level["tf_base"] = bases[index]
+                if ours.tf_weight != 1.0:
+                    level["tf_weight"] = ours.tf_weight
             levels.append(level)
         comparisons.append({"name": comparison.name, "levels": levels})
     return {

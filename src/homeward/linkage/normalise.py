@@ -41,6 +41,7 @@ class NormalisedReport:
     family_phonetic: str = ""
     father_key: str = ""
     name_tokens: list[str] = field(default_factory=list)  # every name key, aliases included
+    name_words: list[str] = field(default_factory=list)  # his own name keys, distinct, sorted
     kunya: str = ""  # X of "Abu X": his child's name, never his own
     nisba_nation: str = ""
     sex: str = ""
@@ -125,15 +126,17 @@ def birth_date(value: str) -> BirthDate:
 
 
 def _split_full_name(text: str) -> tuple[str, str]:
-    """Given and family parts of a full name: an upper-case run is the family name
-    (registries write "BEN ALI Mohammed"), otherwise the last word is."""
+    """Given and family parts of a full name when it says which is which: an upper-case run
+    is the family name (registries write "BEN ALI Mohammed"). Otherwise none: "Husayn
+    Muhammad Husayn al-Juaythini" or "KIM YONG CHOL" may be in any order, so such a name is
+    compared word by word (the `other_names` comparison), not as a guessed given/family pair."""
     words = text.split()
     if is_arabic(text) or len(words) < 2:
-        return "", text
+        return "", ""
     upper = [word for word in words if word.isupper() and len(word) > 1]
     if upper and len(upper) < len(words):
         return " ".join(word for word in words if word not in upper), " ".join(upper)
-    return " ".join(words[:-1]), words[-1]
+    return "", ""
 
 
 def normalise(report: PersonReport) -> NormalisedReport:
@@ -170,6 +173,7 @@ def normalise(report: PersonReport) -> NormalisedReport:
         family_phonetic=_phonetic(family),
         father_key=" ".join(parse_name(report.father_name).keys) if report.father_name else "",
         name_tokens=tokens,
+        name_words=sorted(set(own)),
         kunya=kunya,
         nisba_nation=nisba,
         sex=report.sex,

@@ -17,7 +17,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from homeward.core.errors import BadInput
 from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS
-from homeward.linkage.features import BLOCKING_KEYS, Features
+from homeward.linkage.features import BLOCKING_KEYS, LIST_KEYS, Features
 from homeward.linkage.model import LinkageModel, document_from_splink, splink_settings
 
 _TEXT = pa.string()
@@ -32,6 +32,7 @@ SCHEMA = pa.schema(
         ("family_phonetic", _TEXT),
         ("father_key", _TEXT),
         ("name_tokens", _TEXT_LIST),
+        ("name_words", _TEXT_LIST),
         ("kunya", _TEXT),
         ("nisba_nation", _TEXT),
         ("sex", _TEXT),
@@ -48,6 +49,7 @@ SCHEMA = pa.schema(
         ("nations", _TEXT_LIST),
         ("dob_date", _TEXT),
         *((name, _TEXT) for name in BLOCKING_KEYS),
+        *((name, _TEXT_LIST) for name in LIST_KEYS),
     ]
 )
 
@@ -75,6 +77,8 @@ U_MAX_PAIRS = 3e6
 DETERMINISTIC_RULES = (
     "l.bk_full = r.bk_full AND l.dob_date = r.dob_date",
     "l.document_key = r.document_key",
+    # Files of full names alone have neither: three words or more, the same once folded.
+    "l.full_key = r.full_key AND len(l.name_words) >= 3",
 )
 # Family and partner reports rarely carry a full date or a document, so these rules find
 # few of the true pairs: 0.155 of them on the synthetic set (bench/identity).
@@ -137,6 +141,7 @@ def train(
     )
     say("u probabilities")
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    linker = _names_u_among_strangers(linker, table, rows, seed=seed)
     for rule, fallback in EM_RULES:
         say("m probabilities")
         big = rows.num_rows > 200_000
@@ -144,6 +149,70 @@ def train(
         if not learnt:
             linker, _ = _expectation_maximisation(linker, table, fallback, big=big)
     return model_from_linker(linker, rows)
+
+
+# Comparisons whose u is measured on pairs that cannot be one man (births years apart).
+STRANGERS_U = ("other_names",)
+STRANGERS_YEARS = 5
+STRANGERS_SAMPLE = 2500  # reports with a year: about 3M pairs
+
+
+def _names_u_among_strangers(linker: Any, table: Any, rows: pa.Table, *, seed: int) -> Any:
+    """u of the full-name comparison from pairs born years apart, not from random pairs.
+
+    Splink measures u on random pairs, taking them all for two people. That holds for a
+    given or family name; but in a file of full names alone, with several reports a man,
+    the random pairs that agree on a whole name are mostly one man twice, and u then says
+    a rare full name is shared by strangers as often as by one man's reports (bench/identity's
+    real name variants: 3.3e-4 for "same full name" from random pairs, 6.5e-6 from pairs born
+    5 years apart or more). Files with too few dated reports keep Splink's u. A
+    frequency-only comparison (`name_frequency`) gets each level's m set to its u here."""
+    import duckdb
+    from splink import Linker
+
+    settings = linker.misc.save_model_to_json()
+    by_name = {comparison.name: comparison for comparison in COMPARISONS}
+    dated = rows.filter(pc.is_valid(rows.column("dob_year")))
+    if dated.num_rows < MIN_REPORTS:
+        dated = dated.slice(0, 0)
+    connection = duckdb.connect()
+    connection.register("dated", dated)
+    columns = [name for name in dated.column_names if name != "record_id"]
+    # Every name in these statements is our own (schema columns, comparison SQL, constants).
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+    pairs_sql = (
+        f"SELECT {sides} FROM sample AS l JOIN sample AS r ON l.record_id < r.record_id"  # noqa: S608
+        f" AND abs(l.dob_year - r.dob_year) >= {STRANGERS_YEARS}"
+    )
+    sample = f"reservoir({STRANGERS_SAMPLE} ROWS) REPEATABLE ({int(seed)})"
+    connection.execute(f"CREATE TABLE sample AS SELECT * FROM dated USING SAMPLE {sample}")  # noqa: S608
+    for saved in settings["comparisons"]:
+        comparison = by_name[saved["output_column_name"]]
+        if comparison.name not in STRANGERS_U:
+            continue
+        cases = " ".join(
+            f"WHEN {level.when.sql()} THEN {index}" for index, level in enumerate(comparison.levels)
+        )
+        level_sql = f"CASE {cases} ELSE {len(comparison.levels)} END"
+        found = connection.execute(
+            f"SELECT {level_sql} AS level, count(*) FROM ({pairs_sql}) GROUP BY level"  # noqa: S608
+        ).fetchall()
+        counts = dict(found)
+        nulls = {i for i, level in enumerate(comparison.levels) if level.null}
+        total = sum(n for level, n in counts.items() if level not in nulls)
+        if total < 1000:
+            continue
+        for index, level in enumerate(saved["comparison_levels"]):
+            if index in nulls:
+                continue
+            level["u_probability"] = max(counts.get(index, 0), 0.5) / total
+    connection.close()
+    for saved in settings["comparisons"]:
+        if by_name[saved["output_column_name"]].frequency_only:
+            for level in saved["comparison_levels"]:
+                if "u_probability" in level:
+                    level["m_probability"] = level["u_probability"]
+    return Linker(table, settings, log_level=None)
 
 
 def _expectation_maximisation(linker: Any, table: Any, rule: str, *, big: bool) -> tuple[Any, bool]:
@@ -213,8 +282,9 @@ def model_from_linker(linker: Any, rows: pa.Table) -> LinkageModel:
             if level.get("is_null_level"):
                 level_weights.append(0.0)
                 continue
-            m = min(max(level_obj.m_probability, M_FLOOR), 1.0)
             u = min(max(level_obj.u_probability, U_FLOOR), 1.0)
+            # A frequency-only comparison's m is its u (weight 0 before the adjustment).
+            m = u if ours.frequency_only else min(max(level_obj.m_probability, M_FLOOR), 1.0)
             level["m_probability"], level["u_probability"] = m, u
             level_weights.append(math.log2(m / u))
         weights.append(level_weights)
