@@ -20,7 +20,9 @@ from homeward.contact import service as contact_service
 from homeward.core.runtime import Runtime
 from homeward.households import family
 from homeward.policy import binding
+from homeward.policy.roles import Role
 from tests import helpers
+from tests.approvals.world import add_officer
 from tests.households import world
 
 
@@ -212,3 +214,54 @@ def test_without_family_words_the_step_is_there_by_hand_and_only_for_the_owning_
     assert _kept(runtime) == before
     deu.close()
     assert csrf
+
+
+FAMILY_ROUTE = "/officer/cases/{case_id}/family"
+
+
+def is_family_route(template: str) -> bool:
+    """The family page's routes, covered by the rows below (tests/web/test_authorization.py
+    leaves them here)."""
+    return template == FAMILY_ROUTE
+
+
+DENIED = (
+    ("administrator", 403),
+    ("auditor", 403),
+    ("fra_debriefer", 403),
+    ("coordinator", 403),
+    ("deu_officer", 404),
+    ("deu_supervisor", 404),
+)
+FAMILY_ROWS = {
+    "GET": (*DENIED, ("fra_officer", 200), ("fra_supervisor", 200)),
+    "POST": (*DENIED, ("fra_officer", 303), ("fra_supervisor", 303)),
+}
+
+
+def test_the_family_routes_by_role_and_nation(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    from tests.web.authorization_world import app_routes
+
+    routes = {r for r in app_routes(client.app) if is_family_route(r[1])}  # type: ignore[arg-type]
+    assert routes == {(method, FAMILY_ROUTE) for method in FAMILY_ROWS}
+    personas["fra_debriefer"] = add_officer(runtime, "fra.debriefer", Role.DEBRIEFER, "FRA")
+    personas["deu_supervisor"] = add_officer(runtime, "deu.supervisor", Role.SUPERVISOR, "DEU")
+    anchor = world.open_case(runtime, personas["fra_officer"], release=("DEU", "IRQ"))
+    url = FAMILY_ROUTE.format(case_id=anchor)
+    pages = {who: _signed_in(client, runtime, personas[who]) for _m, rows in
+             FAMILY_ROWS.items() for who, _status in rows}  # fmt: skip
+    for who, status in FAMILY_ROWS["GET"]:
+        assert pages[who].get(url).status_code == status, who
+    for who, status in FAMILY_ROWS["POST"]:
+        before = _kept(runtime)
+        token = helpers.csrf_of(pages[who].get("/officer/").text)
+        body = {"relation": "sibling", "given_names": f"Nour {who}", "csrf": token}
+        answer = pages[who].post(url, data=body, follow_redirects=False)
+        assert answer.status_code == status, (who, answer.status_code)
+        if status >= 400:
+            assert _kept(runtime) == before, who
+    assert len(world.members(runtime, personas["fra_officer"], anchor)) == 2
+    for page in pages.values():
+        page.close()

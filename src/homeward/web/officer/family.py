@@ -21,6 +21,7 @@ from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.households import family
 from homeward.households import service as households
 from homeward.households.models import RELATIONSHIPS
+from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
@@ -74,6 +75,7 @@ def _page(
     typed: dict[str, str] | None = None,
 ) -> Response:
     principal = keyring.principal
+    policy.require_permission(principal, roles.HOUSEHOLD_LINK)  # as the form's POST is
     case = case_service.get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
     )
