@@ -53,10 +53,11 @@ count under the batch table (Splink's `count_comparisons_from_blocking_rules`), 
 narrowed to full dates, as a user would after that count. Training
 without labels: the prior from the deterministic rule "same given name, family name and date
 of birth" at recall 0.7, u by random sampling (5M pairs, seed 42), m by EM on each blocking
-rule; then `predict` and `cluster_pairwise_predictions_at_threshold` at 0.95 (on the real
+rule; then `predict` and `cluster_pairwise_predictions_at_threshold` at 0.95. On the real
 variants its prior rule, which needs a date, finds almost no pair, so its prior is tiny and
 next to nothing reaches 0.95: a configuration made for registries, run as it stands on reports
-of names alone, as a new user would) (Homeward's
+of names alone, as a new user would (the issue's held-out set had plain Splink at F1 0.28 with
+Jaro-Winkler on the full name). (Homeward's
 `dedupe` clusters at its default 0.9: each tool at its own setting). On the synthetic set the
 baseline's EM is led astray by namesakes (a same-person date of birth agreement gets m ≈ 0.06),
 but that is not the whole gap: trained on the true labels instead (m from `person_id`, the
