@@ -21,10 +21,10 @@ from rich.progress import (
 )
 
 from homeward.core.errors import BadInput
-from homeward.linkage.batch import CLUSTER_THRESHOLD, feature_rows, feature_table
+from homeward.linkage.batch import CLUSTER_THRESHOLD, bin_labels, feature_rows, feature_table
 from homeward.linkage.batch import dedupe as dedupe_rows
 from homeward.linkage.features import Features
-from homeward.linkage.matching import match_all
+from homeward.linkage.matching import Tally, match_all
 from homeward.linkage.model import LinkageModel
 from homeward.linkage.reports import PersonReport, read_reports, write_reports
 from homeward.linkage.synthetic import generator as synth_data
@@ -40,6 +40,33 @@ ModelOption = Annotated[
         "--model", exists=True, dir_okay=False, help="A saved model; default: train on the input."
     ),
 ]
+
+
+THRESHOLD_HELP = (
+    "Match probability at which two reports join one cluster. Higher: fewer, surer links; "
+    "lower: more links, more of them wrong. On the project's evaluation of real name "
+    "variants (bench/README.md, full names mostly alone) 0.9 gave precision 0.99 and recall "
+    "0.64; 0.5 gave 0.93 and 0.69; 0.95 gave 0.996 and 0.21. The run ends with how many "
+    "pairs it scored and where their probabilities fell."
+)
+
+
+def _pairs_summary(scored: int, joined: int, bins: tuple[int, ...], threshold: float) -> None:
+    """How many pairs the model scored, how many joined, and where their probabilities fell:
+    what a threshold did, to judge whether it suits the file (see `--threshold`)."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"{scored:,} pairs scored, {joined:,} at or above {threshold:g}",
+        title_justify="left",
+    )
+    table.add_column("match probability")
+    table.add_column("pairs", justify="right")
+    table.add_column("")
+    most = max(bins, default=0) or 1
+    for label, count in zip(bin_labels(), bins, strict=False):
+        table.add_row(label, f"{count:,}", "█" * round(24 * count / most))
+    console.print(table)
 
 
 def _progress() -> Progress:
@@ -121,7 +148,7 @@ def dedupe(
     out: Annotated[Path, typer.Option(help="CSV of record_id,cluster_id.", dir_okay=False)],
     model_file: ModelOption = None,
     threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Match probability that joins a cluster.")
+        float, typer.Option(min=0.0, max=1.0, help=THRESHOLD_HELP)
     ] = CLUSTER_THRESHOLD,
     save_model: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Also save the model trained here.")
@@ -148,6 +175,7 @@ def dedupe(
         result.model.save(save_model)
     clusters = len(set(result.cluster_of.values()))
     console.print(f"{table.num_rows} records in {clusters} clusters written to {out}.")
+    _pairs_summary(result.scored, result.pairs, result.bins, threshold)
 
 
 @app.command()
@@ -178,7 +206,8 @@ def match(
             writer = csv.writer(handle)
             writer.writerow(("query_id", "record_id", "probability", "rank"))
             last = None
-            for found in match_all(model, registry_rows, query_rows, top=top):
+            tally = Tally()
+            for found in match_all(model, registry_rows, query_rows, top=top, tally=tally):
                 writer.writerow(
                     (found.query_id, found.record_id, f"{found.score.probability:.6f}", found.rank)
                 )
@@ -188,6 +217,7 @@ def match(
                     last = found.query_id
             progress.update(task, completed=len(query_rows))
     console.print(f"{written} candidates for {len(query_rows)} queries written to {out}.")
+    _pairs_summary(tally.scored, tally.joined, tuple(tally.bins), CLUSTER_THRESHOLD)
 
 
 @app.command()
