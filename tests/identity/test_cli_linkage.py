@@ -4,6 +4,7 @@ offline, training on the input when no model is given."""
 from __future__ import annotations
 
 import csv
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -179,3 +180,119 @@ def test_features_and_spark_settings_for_a_registry_beyond_one_machine(
     )
     assert refused.exit_code == 2
     assert "dialect" in refused.output
+
+
+def _dirty(folder: Path, tmp_path: Path) -> tuple[Path, Path, list[list[str]]]:
+    """The query file with three invalid cells as registries have them (month 90, 31
+    February, a nation by name), and the same file with those cells empty."""
+    rows = _rows(folder / "queries.csv")
+    bad = {(1, "dob"): "1918-90-11", (4, "dob"): "1948-02-31", (6, "nationality"): "FRANCE"}
+    dirty, clean = tmp_path / "dirty.csv", tmp_path / "clean.csv"
+    expected = []
+    for path, blank in ((dirty, False), (clean, True)):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
+            writer.writeheader()
+            for index, row in enumerate(rows):
+                cells = dict(row)
+                for (at, name), value in bad.items():
+                    if at == index:
+                        cells[name] = "" if blank else value
+                        if not blank:
+                            expected.append(["dirty.csv", str(index + 2), name, value])
+                writer.writerow(cells)
+    return dirty, clean, expected
+
+
+def test_dirty_file_refused_by_default_and_read_with_invalid_blank(
+    folder: Path, tmp_path: Path
+) -> None:
+    dirty, clean, expected = _dirty(folder, tmp_path)
+    out = tmp_path / "clusters.csv"
+    report = tmp_path / "clusters.csv.invalid.csv"
+    refused = runner.invoke(app, ["identity", "dedupe", str(dirty), "--out", str(out)])
+    assert refused.exit_code == 2
+    for line in ("line 3, dob", "line 6, dob", "line 8, nationality"):
+        assert line in refused.output
+    assert not out.exists()
+    assert not report.exists()
+
+    model = tmp_path / "model.json"
+    result = runner.invoke(
+        app,
+        ["identity", "dedupe", str(dirty), "--out", str(out), "--invalid", "blank",
+         "--save-model", str(model)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "3 invalid cell(s) blanked (dob 2, nationality 1)" in " ".join(result.output.split())
+    listed = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert listed[0] == ["file", "line", "field", "value", "why"]
+    assert [row[:4] for row in listed[1:]] == expected
+    assert [len(_rows(out))] == [200]
+
+    # Nothing else changes: the dirty file blanked clusters as the file cleaned by hand.
+    blanked, cleaned = tmp_path / "blanked.csv", tmp_path / "cleaned.csv"
+    for source, target, extra in ((dirty, blanked, ["--invalid", "blank"]), (clean, cleaned, [])):
+        args = ["identity", "dedupe", str(source), "--out", str(target), "--model", str(model)]
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+    assert blanked.read_text() == cleaned.read_text()
+
+
+def test_invalid_blank_on_match_and_features_reports_beside_the_output(
+    folder: Path, tmp_path: Path
+) -> None:
+    dirty, _, expected = _dirty(folder, tmp_path)
+    out = tmp_path / "matches.csv"
+    result = runner.invoke(
+        app,
+        ["identity", "match", "--registry", str(folder / "registry.csv"), "--query", str(dirty),
+         "--out", str(out), "--invalid", "blank"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "matches.csv.invalid.csv").read_text(encoding="utf-8-sig")
+    assert [row[:4] for row in csv.reader(report.splitlines())][1:] == expected
+    rows_file = tmp_path / "rows.parquet"
+    result = runner.invoke(
+        app, ["identity", "features", str(dirty), "--out", str(rows_file), "--invalid", "blank"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "rows.parquet.invalid.csv").exists()
+
+
+def test_invalid_blank_still_refuses_a_bad_record_id(tmp_path: Path) -> None:
+    """A record_id cannot be blanked (the output is keyed by it): the file is refused,
+    naming the line, and nothing is written."""
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        ",".join(COLUMNS) + "\nr1,,,,,,,1918-90-11,,,,,\nr 2,,,,,,,,,,,,\nr1,,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "rows.parquet"
+    result = runner.invoke(
+        app, ["identity", "features", str(path), "--out", str(out), "--invalid", "blank"]
+    )
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "blanking cannot mend" in output
+    assert "line 3, record_id" in output
+    assert "line 4, record_id: 'r1' already on line 2" in output
+    assert "line 2, dob" not in output
+    assert not out.exists()
+    assert not (tmp_path / "rows.parquet.invalid.csv").exists()
+
+
+def test_spark_engine_without_pyspark_names_the_extra(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if the extra were not installed
+    out = tmp_path / "clusters.csv"
+    result = runner.invoke(
+        app, ["identity", "dedupe", str(folder / "queries.csv"), "--out", str(out),
+              "--engine", "spark"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "engine: spark needs pyspark, in Homeward's optional extra 'spark'" in output
+    assert "make install-spark" in output
+    assert not out.exists()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,12 +24,20 @@ from rich.progress import (
 )
 
 from homeward.core.errors import BadInput
+from homeward.linkage import spark
 from homeward.linkage.batch import CLUSTER_THRESHOLD, bin_labels, feature_rows, feature_table
 from homeward.linkage.batch import dedupe as dedupe_rows
 from homeward.linkage.features import Features
 from homeward.linkage.matching import Tally, match_all
 from homeward.linkage.model import LinkageModel
-from homeward.linkage.reports import PersonReport, read_reports, write_reports
+from homeward.linkage.reports import (
+    InvalidCell,
+    PersonReport,
+    invalid_report_path,
+    read_report_file,
+    write_invalid_report,
+    write_reports,
+)
 from homeward.linkage.synthetic import generator as synth_data
 from homeward.linkage.training import train as train_model
 
@@ -40,6 +51,56 @@ ModelOption = Annotated[
         "--model", exists=True, dir_okay=False, help="A saved model; default: train on the input."
     ),
 ]
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class OnInvalid(StrEnum):
+    refuse = "refuse"
+    blank = "blank"
+
+
+InvalidOption = Annotated[
+    OnInvalid,
+    typer.Option(
+        "--invalid",
+        help="A cell that fails its check (month 90, 31 February, a nation code that is not "
+        "ISO): refuse the file, naming every one (the default), or blank it, count them by "
+        "field and list each (line, field, value, why) in OUT.invalid.csv beside the output. "
+        "A bad or repeated record_id, header or field count refuses the file either way.",
+    ),
+]
+
+
+@dataclass
+class _Reading:
+    """The files one command reads, and the cells blanked reading them."""
+
+    invalid: OnInvalid
+    blanked: list[InvalidCell] = field(default_factory=list)
+
+    def read(self, path: Path, progress: Progress) -> list[PersonReport]:
+        task = progress.add_task(f"reading {path.name}", total=None)
+        read = read_report_file(path, invalid=self.invalid.value)
+        self.blanked.extend(read.blanked)
+        progress.update(task, total=len(read.reports), completed=len(read.reports))
+        return read.reports
+
+    def report(self, out: Path) -> None:
+        """When blanking: every blanked cell in a file beside `out`, counted by field."""
+        if self.invalid is not OnInvalid.blank:
+            return
+        path = invalid_report_path(out)
+        write_invalid_report(path, self.blanked)
+        counts = Counter(cell.field for cell in self.blanked)
+        fields = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+        console.print(
+            f"{len(self.blanked)} invalid cell(s) blanked ({fields or 'none'}); "
+            f"each listed in {path}."
+        )
 
 
 THRESHOLD_HELP = (
@@ -90,13 +151,6 @@ def _refusing() -> Iterator[None]:
         raise typer.Exit(2) from exc
 
 
-def _read(path: Path, progress: Progress) -> list[PersonReport]:
-    task = progress.add_task(f"reading {path.name}", total=None)
-    reports = read_reports(path)
-    progress.update(task, total=len(reports), completed=len(reports))
-    return reports
-
-
 def _rows(reports: list[PersonReport], progress: Progress, what: str) -> list[Features]:
     task = progress.add_task(f"normalising {what}", total=len(reports))
     return feature_rows(reports, advance=lambda done: progress.advance(task, done))
@@ -131,15 +185,18 @@ def synth(
 def train(
     input_file: InputFile,
     out: Annotated[Path, typer.Option(help="Model file (JSON) to write.", dir_okay=False)],
+    invalid: InvalidOption = OnInvalid.refuse,
 ) -> None:
     """Train the linkage model on a file of reports, without labels, and save it."""
+    reading = _Reading(invalid)
     with _refusing(), _progress() as progress:
-        table = _table(_read(input_file, progress), progress)
+        table = _table(reading.read(input_file, progress), progress)
         task = progress.add_task("training", total=None)
         model = train_model(table, step=lambda part: progress.update(task, description=part))
         progress.update(task, total=1, completed=1, description="trained")
     model.save(out)
     console.print(f"Model trained on {table.num_rows} reports written to {out}.")
+    reading.report(out)
 
 
 @app.command()
@@ -153,13 +210,25 @@ def dedupe(
     save_model: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Also save the model trained here.")
     ] = None,
+    *,
+    invalid: InvalidOption = OnInvalid.refuse,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="Where pairs are scored and clustered: DuckDB in this process, or Spark "
+            "(local mode on this machine; needs the optional extra 'spark', see README)."
+        ),
+    ] = Engine.duckdb,
 ) -> None:
     """Deduplicate a registry: every record gets a cluster of reports of one person."""
+    reading = _Reading(invalid)
     with _refusing(), _progress() as progress:
+        if engine is Engine.spark:
+            spark.require_pyspark()
         model = LinkageModel.load(model_file) if model_file else None
-        table = _table(_read(input_file, progress), progress)
+        table = _table(reading.read(input_file, progress), progress)
         task = progress.add_task("linking", total=None)
-        result = dedupe_rows(
+        result = (spark.dedupe if engine is Engine.spark else dedupe_rows)(
             table,
             model=model,
             threshold=threshold,
@@ -176,6 +245,7 @@ def dedupe(
     clusters = len(set(result.cluster_of.values()))
     console.print(f"{table.num_rows} records in {clusters} clusters written to {out}.")
     _pairs_summary(result.scored, result.pairs, result.bins, threshold)
+    reading.report(out)
 
 
 @app.command()
@@ -187,12 +257,15 @@ def match(
     ],
     top: Annotated[int, typer.Option(min=1, max=100, help="Candidates per query.")] = 5,
     model_file: ModelOption = None,
+    *,
+    invalid: InvalidOption = OnInvalid.refuse,
 ) -> None:
     """Who might each query report be: the registry's best candidates, ranked."""
+    reading = _Reading(invalid)
     with _refusing(), _progress() as progress:
         model = LinkageModel.load(model_file) if model_file else None
-        registry_rows = _rows(_read(registry, progress), progress, "registry")
-        query_rows = _rows(_read(query, progress), progress, "queries")
+        registry_rows = _rows(reading.read(registry, progress), progress, "registry")
+        query_rows = _rows(reading.read(query, progress), progress, "queries")
         if model is None:
             task = progress.add_task("training", total=None)
             model = train_model(
@@ -218,21 +291,25 @@ def match(
             progress.update(task, completed=len(query_rows))
     console.print(f"{written} candidates for {len(query_rows)} queries written to {out}.")
     _pairs_summary(tally.scored, tally.joined, tuple(tally.bins), CLUSTER_THRESHOLD)
+    reading.report(out)
 
 
 @app.command()
 def features(
     input_file: InputFile,
     out: Annotated[Path, typer.Option(help="Parquet file of model rows.", dir_okay=False)],
+    invalid: InvalidOption = OnInvalid.refuse,
 ) -> None:
     """Write the model's rows (normalised keys, blocking keys) as Parquet, for Splink on
     Spark: see README, "At national scale"."""
     from pyarrow import parquet  # type: ignore[import-untyped]
 
+    reading = _Reading(invalid)
     with _refusing(), _progress() as progress:
-        table = _table(_read(input_file, progress), progress)
+        table = _table(reading.read(input_file, progress), progress)
     parquet.write_table(table, out)
     console.print(f"{table.num_rows} rows written to {out}.")
+    reading.report(out)
 
 
 @app.command("splink-settings")
