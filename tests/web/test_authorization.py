@@ -20,6 +20,7 @@ from tests import helpers
 from tests.approvals.test_authorization import is_approval_route
 from tests.cases.test_release_basis import is_release_route
 from tests.households.test_api import is_household_route
+from tests.households.test_child_protection_api import is_child_protection_route
 from tests.households.test_family import is_family_route
 from tests.identity.online_world import using_real_model
 from tests.screening.test_authorization import is_screening_route
@@ -386,6 +387,7 @@ def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None
             or is_approval_route(r[1])
             or is_release_route(r[1])
             or is_household_route(r[1])
+            or is_child_protection_route(r[1])
             or is_family_route(r[1])
         )
     }

@@ -292,6 +292,16 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         ),
         "/officer/cases/{case_id}/household/{link_id}/unlink": ("fra_officer", {"reason": "x"}),
         "/officer/cases/{case_id}/household/best-interests": ("fra_officer", {"outcome": "x"}),
+        "/officer/cases/{case_id}/child-protection": ("fra_officer", {"organisation": "x"}),
+        "/officer/cases/{case_id}/child-protection/{handover_id}/confirm": (
+            "fra_officer",
+            {"happened": "no", "note": "x"},
+        ),
+        "/officer/cases/{case_id}/child-protection/arrival": ("fra_officer", {"note": "x"}),
+        "/officer/child-protection/{handover_id}/confirm": (
+            "coordinator",
+            {"happened": "no", "note": "x"},
+        ),
     }
     posted = {
         context.path
@@ -319,6 +329,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             consent_id=NO_RECORD,
             basis_id=NO_RECORD,
             link_id=NO_RECORD,
+            handover_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}

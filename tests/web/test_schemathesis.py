@@ -39,6 +39,7 @@ from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
 from tests.approvals import world as approval_world
+from tests.households import child_protection_world
 from tests.households import world as households_world
 from tests.passage import world as passage_world
 from tests.screening import world as screening_world
@@ -124,6 +125,11 @@ class World:
                 personas["fra_officer"],
                 fra_case,
                 households_world.open_case(runtime, personas["fra_officer"], given="Nour"),
+            ),
+            "handover_id": child_protection_world.record(
+                runtime,
+                personas["fra_officer"],
+                child_protection_world.child(runtime, personas["fra_officer"]),
             ),
             "approval_id": approval_world.ask(
                 runtime,

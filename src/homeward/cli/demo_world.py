@@ -2,7 +2,8 @@
 a reply, a letter routed by the coordination cell and one waiting to be routed, cases on three
 desks in several stages (one with a screening assessment waiting for the FRA supervisor's
 review, one cleared by a reviewed screening decision, one lost contact, a child brought home
-through a child-protection handover whose close request waits for the supervisor), a transfer
+through a child-protection handover whose close request waits for the supervisor, a child whose
+handover to child protection waits for the coordination cell's confirmation), a transfer
 waiting for France, a case the coordination cell may read, and a small registry in the identity
 index. Every person, place and document number here is invented."""
 
@@ -231,6 +232,7 @@ def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> No
     for demo in CASES:
         _case(session, runtime, keyring, demo, conversations)
     _child_home_close_waiting(session, runtime, keyring)
+    _child_handover_waiting(session, runtime, keyring)
 
 
 def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str]:
@@ -451,4 +453,47 @@ def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyr
         case_id=case.id,
         kind="close",
         comment="Home with her grandmother; the children's services follow her. Nothing left.",
+    )
+
+
+def _child_handover_waiting(session: Session, runtime: Runtime, keyring: _Keyrings) -> None:
+    """A FRA child's case, still new, whose handover to a child-protection organisation the desk
+    recorded and confirmed: it waits for the coordination cell's word (irq.coordinator's
+    Children page; the case page says whose confirmation is missing)."""
+    desk, now = keyring("fra.officer"), utcnow()
+    case = case_flows.open_case(
+        session=session,
+        keyring=desk,
+        secrets=runtime.secrets,
+        settings=runtime.settings,
+        data=case_service.CaseOpen(
+            identity=ClaimedIdentity(
+                given_names="Sami",
+                family_name="Ouali",
+                date_of_birth="2014-09-02",
+                place_of_birth="Lille",
+                nationalities=["FRA"],
+            ),
+        ),
+    )
+    handover = child_protection.record(
+        session=session,
+        keyring=desk,
+        secrets=runtime.secrets,
+        case_id=case.id,
+        details=child_protection.Organisation(
+            "Synthetic child-protection partner (UNICEF-supported, invented)",
+            planned_at=now - timedelta(hours=5),
+            contact="Case worker on duty (invented)",
+            place="Interim care centre, invented town",
+        ),
+    )
+    child_protection.confirm(
+        session=session,
+        principal=desk.principal,
+        secrets=runtime.secrets,
+        handover_id=handover.id,
+        word=child_protection.Word(
+            True, happened_at=now - timedelta(hours=4), received_by="Case worker on duty"
+        ),
     )

@@ -757,3 +757,74 @@ def open_one(*, session: Session, keyring: Keyring, handover_id: str) -> Handove
         nation=found.owner_nation,
     )
     return view
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the case page's card shows without opening anything sealed: the state, when it is
+    planned, who has confirmed which side, whose word is missing and what happens next."""
+
+    handover_id: str
+    state: str
+    state_words: str
+    planned_at: datetime
+    confirmed: list[tuple[str, str, bool]]
+    """(side in words, officer, said it happened) for each standing word."""
+    missing: list[str]
+    next_step: str
+    arrived_at: datetime | None
+    earlier: int
+    """Earlier handovers both sides said did not happen."""
+
+
+def summary(
+    *, session: Session, principal: policy.Principal, case: Case
+) -> tuple[Summary | None, str]:
+    """The newest handover of a child's case for its owning desk (the caller has already
+    decided the case is a child's), and why a new one cannot be recorded now (empty when it
+    can). No sealed content is opened, so nothing is audited here."""
+    if case.owner_nation != principal.nation or not roles.may(
+        principal.role, roles.CHILD_PROTECTION_READ
+    ):
+        return None, "only the owning desk records a handover to child protection"
+    binding.bind(session, principal)
+    rows = list(
+        session.scalars(
+            select(ChildProtectionHandover)
+            .where(ChildProtectionHandover.case_id == case.id)
+            .options(selectinload(ChildProtectionHandover.confirmations))
+            .order_by(ChildProtectionHandover.created_at, ChildProtectionHandover.id)
+        )
+    )
+    waiting = next((row for row in rows if row.state in (PENDING, DISPUTED)), None)
+    why = _why_not_record(case, waiting)
+    if not roles.may(principal.role, roles.CHILD_PROTECTION_WRITE):
+        why = why or "only a desk officer or a supervisor of the desk records one"
+    current = next((row for row in reversed(rows) if row.state != NOT_HAPPENED), None)
+    if current is None:
+        return None, why
+    words = live(current)
+    names: dict[str, str] = {}
+    for word in words.values():
+        officer = accounts_service.get_officer(session=session, officer_id=word.officer_id)
+        names[word.officer_id] = officer.username if officer else "former officer"
+    missing = [SIDE_WORDS[side] for side in (DESK, CELL) if side not in words]
+    handed = case.stage == Stage.HANDED_OVER.value
+    return (
+        Summary(
+            handover_id=current.id,
+            state=current.state,
+            state_words=STATE_WORDS[current.state],
+            planned_at=current.planned_at,
+            confirmed=[
+                (SIDE_WORDS[side], names[words[side].officer_id], words[side].happened)
+                for side in (DESK, CELL)
+                if side in words
+            ],
+            missing=missing if current.state == PENDING else [],
+            next_step=_next_step(current.state, missing, current, handed),
+            arrived_at=current.arrived_at,
+            earlier=len([row for row in rows if row.state == NOT_HAPPENED]),
+        ),
+        why,
+    )

@@ -19,7 +19,7 @@ from homeward.cases.models import Case
 from homeward.core.db import new_id, utcnow
 from homeward.core.errors import BadInput, NotFound
 from homeward.crypto.keys import ServerSecrets
-from homeward.households import best_interests
+from homeward.households import best_interests, child_protection
 from homeward.households.models import BASES, INVERSE, RELATIONSHIPS, HouseholdLink
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
@@ -201,6 +201,11 @@ class Card:
     assessments: list[tuple[str, datetime]]
     """Best-interests assessments of a child's case: (id, when), for the owning desk."""
     may_assess: bool
+    protection: child_protection.Summary | None = None
+    """A child's handover to child protection, for the owning desk (nothing sealed opened)."""
+    may_protect: bool = False
+    """Whether the desk may record a new handover to child protection now."""
+    why_not_protect: str = ""
 
 
 def card(
@@ -224,10 +229,18 @@ def card(
                 session=session, principal=principal, case_id=case_id
             )
         ]
+    protection, why_not = (
+        child_protection.summary(session=session, principal=principal, case=case)
+        if child
+        else (None, "")
+    )
     return Card(
         members=members,
         may_link=may_link(principal, case.owner_nation),
         age=age,
         assessments=assessments,
         may_assess=child and owner and roles.may(principal.role, roles.BEST_INTERESTS_WRITE),
+        protection=protection,
+        may_protect=child and owner and not why_not,
+        why_not_protect=why_not,
     )

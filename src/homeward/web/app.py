@@ -26,6 +26,7 @@ from homeward.core.runtime import Runtime
 from homeward.web.api import approvals as api_approvals
 from homeward.web.api import audit as api_audit
 from homeward.web.api import cases as api_cases
+from homeward.web.api import child_protection as api_child_protection
 from homeward.web.api import handover as api_handover
 from homeward.web.api import households as api_households
 from homeward.web.api import identity as api_identity
@@ -38,6 +39,7 @@ from homeward.web.errors import status_of
 from homeward.web.officer import approvals as officer_approvals
 from homeward.web.officer import auditor as officer_auditor
 from homeward.web.officer import cases as officer_cases
+from homeward.web.officer import child_protection as officer_child_protection
 from homeward.web.officer import deps as officer_deps
 from homeward.web.officer import handover as officer_handover
 from homeward.web.officer import home as officer_home
@@ -110,6 +112,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_handover.router)
     app.include_router(officer_screening.router)
     app.include_router(officer_households.router)
+    app.include_router(officer_child_protection.router)
     app.include_router(officer_approvals.router)
     app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
@@ -119,6 +122,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api_passage.router)
     app.include_router(api_screening.router)
     app.include_router(api_households.router)
+    app.include_router(api_child_protection.router)
     app.include_router(api_approvals.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
