@@ -48,8 +48,12 @@ def points(pairs: Sequence[Pair], truth: Mapping[str, str]) -> list[dict[str, fl
 
 
 _W, _H, _PAD = 520, 380, 50
-_COLOURS = {"homeward": "#1f6f43", "baseline": "#b5452b"}
-_NAMES = {"homeward": "Homeward", "baseline": "plain Splink"}
+_COLOURS = {"homeward": "#1f6f43", "baseline": "#b5452b", "baseline_names": "#3b5bab"}
+_NAMES = {
+    "homeward": "Homeward",
+    "baseline": "plain Splink",
+    "baseline_names": "plain Splink, one name column",
+}
 
 
 def _x(recall: float) -> float:
@@ -94,11 +98,11 @@ def svg(curves: Mapping[str, Sequence[Mapping[str, Any]]], marks: Mapping[str, f
                 f'fill="{colour}"/>'
             )
             label += f" (dot: its threshold {mark:g})"
-        y = _y(0.2) + 18 * row
+        y = _y(0.3) + 18 * row
         parts += [
-            f'<line x1="{_x(0.45)}" y1="{y - 4}" x2="{_x(0.5)}" y2="{y - 4}" stroke="{colour}" '
+            f'<line x1="{_x(0.2)}" y1="{y - 4}" x2="{_x(0.25)}" y2="{y - 4}" stroke="{colour}" '
             'stroke-width="2"/>',
-            f'<text x="{_x(0.52)}" y="{y}">{label}</text>',
+            f'<text x="{_x(0.27)}" y="{y}">{label}</text>',
         ]
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

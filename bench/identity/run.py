@@ -101,11 +101,24 @@ def real_variants() -> dict[str, Any]:
         .select("record_id_l, record_id_r, match_probability")
         .fetchall()
     ]
+    on_names = [
+        (str(a), str(b), float(p))
+        for a, b, p in baseline.train_names(baseline.load_names(source))
+        .inference.predict()
+        .as_duckdbpyrelation()
+        .select("record_id_l, record_id_r, match_probability")
+        .fetchall()
+    ]
     result["curve"] = {
         "homeward": curve.points(ours, truth),
         "baseline": curve.points(theirs, truth),
+        "baseline_names": curve.points(on_names, truth),
     }
-    marks = {"homeward": CLUSTER_THRESHOLD, "baseline": baseline.THRESHOLD}
+    marks = {
+        "homeward": CLUSTER_THRESHOLD,
+        "baseline": baseline.THRESHOLD,
+        "baseline_names": baseline.THRESHOLD,
+    }
     curve.write(RESULTS_DIR / CHART, result["curve"], marks)
     return result
 
