@@ -309,3 +309,26 @@ def test_a_child_is_still_never_put_in_custody_nor_handed_over_by_an_adults_hand
     with pytest.raises(TransitionNotAllowed, match="child-protection handover"):
         move("handed_over", THROUGH_HANDOVER)
     assert cw.stage(runtime, other) == "passage_planned"
+
+
+def test_a_case_that_is_no_longer_a_childs_is_not_handed_over_this_way(
+    runtime: Runtime, personas: helpers.Personas
+) -> None:
+    """The date of birth is corrected after the handover was recorded: a yes is refused with the
+    reason (the cell is not told the date), a no is taken."""
+    from tests.households.test_children import _born
+
+    fra, coordinator = personas["fra_officer"], personas["coordinator"]
+    case_id = cw.child(runtime, fra)
+    handover_id = cw.record(runtime, fra, case_id)
+    _born(runtime, case_id, "1990")
+    before = cw.stored(runtime)
+    with pytest.raises(BadInput, match="no longer a child's: ") as refused:
+        cw.confirm(runtime, coordinator, handover_id, cw.happened())
+    assert "1990" not in str(refused.value)
+    with pytest.raises(BadInput, match=r"no longer a child's \(born 1990"):
+        cw.confirm(runtime, fra, handover_id, cw.happened())
+    assert cw.stored(runtime) == before
+    cw.confirm(runtime, coordinator, handover_id, cw.did_not())
+    assert cw.confirm(runtime, fra, handover_id, cw.did_not()) == NOT_HAPPENED
+    assert cw.stage(runtime, case_id) == "new"

@@ -423,6 +423,19 @@ def _refuse(
         )
 
 
+def _still_a_child(session: Session, secrets: ServerSecrets, case: Case, side: str) -> None:
+    """A case whose date of birth or age estimate changed since the handover was recorded may
+    no longer be a child's: it is not handed over this way (the cell is not told why)."""
+    age = children.age(session, secrets, case)
+    if age is None or not age.child:
+        why = f" ({age.because})" if age is not None and side == DESK else ""
+        raise ChildProtectionRefused(
+            "case",
+            f"the case is no longer a child's{why}: it is not handed over to child protection; "
+            "the desk says the handover did not happen",
+        )
+
+
 def confirm(
     *,
     session: Session,
@@ -445,6 +458,8 @@ def confirm(
     binding.bind(session, principal)
     _refuse(principal, found, case, side)
     content = word.checked(now=now)
+    if word.happened:
+        _still_a_child(session, secrets, case, side)
     body, wraps = _seal(content, _keys(session, case.id, found.owner_nation, found.cell_nation))
     revising = live(found).get(side)
     if revising is not None:
@@ -563,6 +578,7 @@ def record_arrival(
             "the arrival is recorded once both sides have confirmed the handover to "
             f"child protection and the case is handed over; it is {WORDS[Stage(case.stage)]}",
         )
+    _still_a_child(session, secrets, case, DESK)
     at = _moment(arrived_at, "arrived_at", "the child arrived home")
     if at > now:
         raise BadInput("arrived_at", "the time is in the future")
