@@ -1,5 +1,6 @@
 """Households in the demo world, for the accessibility scan (tests/web/test_accessibility.py): a
-FRA child's case with a best-interests assessment. Returns, for each demo officer, the pages to
+FRA child's case with a best-interests assessment, and the demo's child whose handover to child
+protection waits for the cell (its handover page). Returns, for each demo officer, the pages to
 scan as that officer (the crawl reaches the case's household card, not an opened assessment)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from homeward.core.runtime import Runtime
+from homeward.households.child_protection_models import PENDING, ChildProtectionHandover
 from homeward.households.models import BestInterests
 from homeward.policy import binding
 from tests.households import world
@@ -21,11 +23,15 @@ def pages(runtime: Runtime, credentials: dict[str, str]) -> dict[str, list[tuple
         case_id = session.scalar(
             select(BestInterests.case_id).where(BestInterests.id == assessment_id)
         )
+        waiting = session.scalar(
+            select(ChildProtectionHandover.case_id).where(ChildProtectionHandover.state == PENDING)
+        )
     return {
         "fra.officer": [
             (
                 "best-interests",
                 f"/officer/cases/{case_id}/household/best-interests/{assessment_id}",
             ),
+            ("child-protection", f"/officer/cases/{waiting}/child-protection"),
         ],
     }
