@@ -95,6 +95,9 @@ def test_child_protection_in_the_browser(browser: Browser, sqlite_runtime: Runti
         expect(desk.locator(".cp-state")).to_contain_text("Waiting for the coordination cell")
         desk.goto(f"{base}/officer/cases/{child}")
         expect(card).to_contain_text("Still missing: the coordination cell")
+        timeline = desk.locator("main")
+        expect(timeline).to_contain_text("Handover to child protection confirmed")
+        expect(timeline).to_contain_text("the owning desk: it happened")
         shot(desk, "card-waiting", card=True)
 
         cell = browser.new_context(java_script_enabled=False).new_page()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from homeward.cases import release_basis
 from homeward.cases.schemas import CaseOut, EventOut
+from homeward.households import child_protection
 from homeward.passage.custody import KIND_WORDS
 from homeward.passage.handovers import SIDE_WORDS, STATE_WORDS
 from homeward.policy.labels import Classification
@@ -36,6 +37,10 @@ WHAT = {
     "passage:handover:revise": "Handover word revised",
     "passage:handover:dispute": "Handover disputed",
     "passage:custody:record": "Custody link recorded",
+    "child:protection:record": "Handover to child protection recorded",
+    "child:protection:confirm": "Handover to child protection confirmed",
+    "child:protection:revise": "Word on the child-protection handover revised",
+    "child:protection:dispute": "Handover to child protection disputed",
     "approval:request": "Approval asked for",
     "approval:approved": "Request approved",
     "approval:rejected": "Request rejected",
@@ -89,6 +94,15 @@ def _passage(detail: dict[str, object]) -> list[str]:
     return [fact for fact in facts if fact]
 
 
+def _child_protection(detail: dict[str, object]) -> list[str]:
+    """A side's word on a child's handover: which side, yes or no, and the state it gives."""
+    if (side := detail.get("side")) not in child_protection.SIDE_WORDS:
+        return []
+    said = "it happened" if detail.get("happened") else "it did not happen"
+    state = child_protection.STATE_WORDS.get(str(detail.get("state")), "")
+    return [f"{child_protection.SIDE_WORDS[str(side)]}: {said}", *([state] if state else [])]
+
+
 def _release(detail: dict[str, object]) -> list[str]:
     """A release's basis (its kind, never its sealed details), flags and review."""
     facts = []
@@ -107,6 +121,8 @@ def _release(detail: dict[str, object]) -> list[str]:
 def describe(event: EventOut, names: dict[str, str]) -> Entry:
     detail = event.detail or {}
     facts: list[str] = _passage(detail) if event.kind.startswith("passage:") else []
+    if event.kind.startswith("child:protection:"):
+        facts += _child_protection(detail)
     if verifier := detail.get("verified_by"):
         facts.append(f"identity verified by {verifier}")
     if target := detail.get("to"):
