@@ -189,3 +189,23 @@ def test_who_might_this_be_finds_a_full_name_alone_without_a_date(
                 session=session, secrets=runtime.secrets, principal=fra, report=query
             )
         assert found.candidates[0].report.report.record_id == wanted
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("Kim Yong-Chol", "KIM YONG CHOL", "same full name"),
+        ("Husayn Muhammad Husayn", "Husayn Muhammad Husayn al-Juaythini", "shorter name within"),
+        ("Husayn al-Juaythini", "Husayn Muhammad Husayn al-Juaythini", "shorter name within"),
+        ("M. Husayn al-Juaythini", "Muhammad Husayn al-Juaythini", "every word alike"),
+        ("Husayn M. Juaythini", "Hussein Muhammad Juaythini", "every word alike"),
+        ("Husayn Juaythini", "Husayn Bakri", "1 word shared"),
+    ],
+)
+def test_full_names_meet_at_their_word_levels(left: str, right: str, level: str) -> None:
+    """Filiation (a middle name more or fewer), initials and spelling: each pair reaches its
+    level of `other_names`, the same in either order."""
+    names = next(c for c in COMPARISONS if c.name == "other_names")
+    rows = [features(normalise(PersonReport(side, full_name=side))) for side in (left, right)]
+    for a, b in (rows, rows[::-1]):
+        assert names.labels()[names.level_of(a, b)].startswith(level)

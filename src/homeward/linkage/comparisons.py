@@ -161,8 +161,9 @@ class Within(Condition):
 @dataclass(frozen=True, slots=True)
 class AllAlike(Condition):
     """Every word of the shorter list (of `least` words or more) is like a word of the
-    longer: Jaro-Winkler at or above `threshold`, or an initial of it (M. = Muhammad). Lists
-    of one length are alike both ways, so the level does not depend on the order."""
+    longer: Jaro-Winkler at or above `threshold`, or one is the other's initial (M. =
+    Muhammad). Lists of one length are alike both ways, so the level does not depend on the
+    order."""
 
     column: str
     threshold: float
@@ -171,7 +172,7 @@ class AllAlike(Condition):
     def _alike(self, these: str, those: str) -> str:
         like = (
             f"jaro_winkler_similarity(x, y) >= {self.threshold}"
-            " OR (length(x) = 1 AND left(y, 1) = x)"
+            " OR (length(x) = 1 AND left(y, 1) = x) OR (length(y) = 1 AND left(x, 1) = y)"
         )
         inner = f"len(list_filter({those}, lambda y: {like})) > 0"
         return f"len(list_filter({these}, lambda x: NOT ({inner}))) = 0"
@@ -190,6 +191,7 @@ class AllAlike(Condition):
             any(
                 jellyfish.jaro_winkler_similarity(x, y) >= self.threshold
                 or (len(x) == 1 and y[:1] == x)
+                or (len(y) == 1 and x[:1] == y)
                 for y in those
             )
             for x in these
