@@ -18,6 +18,7 @@ from homeward.audit.models import AuditEvent
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
+from homeward.cases.release_basis import Basis
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.passage import hours as clock
@@ -29,6 +30,8 @@ from homeward.policy.check import Principal
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
 from tests import helpers
+
+OPENING_BASIS = Basis("legal_obligation", grounds="Synthetic: court order.")
 
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 EVERY_DAY = {weekday: [("08:00", "12:00"), ("13:00", "16:00")] for weekday in range(7)}
@@ -98,6 +101,7 @@ def cleared_case(
                     nationalities=[persona.nation],
                 ),
                 release=list(release),
+                basis=OPENING_BASIS if release else None,
             ),
         )
         case_id = case.id
