@@ -102,6 +102,9 @@ def test_the_waterfall_chart_in_a_browser(
         expect(folded).to_contain_text("Not compared (one side does not say): ")
         expect(first.locator("tbody th", has_text="document number")).to_have_count(0)
         expect(folded).to_contain_text("document number")
+        # the name's frequency weighs a name level; it is never a field "not compared"
+        expect(folded).not_to_contain_text("how common")
+        expect(folded).not_to_contain_text("name frequency")
         table = first.locator("table.evidence").bounding_box()
         card = page.locator("section.candidate").first.bounding_box()
         assert table is not None

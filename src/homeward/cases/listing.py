@@ -19,7 +19,7 @@ from homeward.cases.identity import name_token, name_words
 from homeward.cases.models import Case, CaseAssignee, CaseLabel, CaseNameToken
 from homeward.cases.schemas import CaseFilter
 from homeward.cases.service import identity_of
-from homeward.cases.states import FINAL, WAITING_FOR_SUPERVISOR, Stage
+from homeward.cases.states import FINAL, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput
 from homeward.core.settings import Settings
@@ -372,14 +372,4 @@ def assigned_shortlist(
     """Cases this officer is assigned to, still on their path or in an exit."""
     mine = select(CaseAssignee.case_id).where(CaseAssignee.officer_id == principal.officer_id)
     where = [Case.id.in_(mine), Case.stage.not_in([stage.value for stage in FINAL])]
-    return _shortlist(session, principal, secrets, settings, where)
-
-
-def approvals_shortlist(
-    *, session: Session, principal: policy.Principal, secrets: ServerSecrets, settings: Settings
-) -> Shortlist:
-    """The desk's own cases at a step a supervisor takes: identity verified (the screening
-    review clears it) and repatriated (an approved request closes it)."""
-    waiting = [stage.value for stage in WAITING_FOR_SUPERVISOR]
-    where = [Case.owner_nation == principal.nation, Case.stage.in_(waiting)]
     return _shortlist(session, principal, secrets, settings, where)

@@ -247,12 +247,3 @@ def doing(current: Stage, target: Stage) -> str:
 def roles_in_words(roles: frozenset[Role]) -> str:
     """ "a supervisor", "a desk officer or a supervisor"."""
     return " or ".join(f"a {role.value.replace('_', ' ')}" for role in sorted(roles))
-
-
-WAITING_FOR_SUPERVISOR = tuple(
-    stage
-    for stage in PATH
-    if (following := next_on_path(stage)) is not None
-    and TRANSITIONS[(stage, following)].roles == SUPERVISOR
-)
-"""Path stages whose next step only a supervisor may take: a case there waits for approval."""

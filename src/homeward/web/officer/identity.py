@@ -47,6 +47,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "given_name": ("given name", ("given_name",)),
     "family_name": ("family name", ("family_name",)),
     "other_names": ("other names", ("full_name", "name_arabic", "aliases")),
+    "name_frequency": ("how common the name is", ("full_name", "name_arabic", "aliases")),
     "father_name": ("father's name", ("father_name",)),
     "kunya": ("kunya (Abu X)", ("aliases",)),
     "nation": ("nationality", ("nationality",)),
@@ -145,7 +146,9 @@ def chart_of(case_report: PersonReport, candidate: identity_search.Candidate) ->
         if item.level == BOTH_NAMES:  # one piece of evidence for the two names together
             both_names, label, names = True, "given and family names", BOTH_FIELDS
         if item.level == NULL_LEVEL:
-            if not (both_names and item.comparison == "family_name"):
+            # The name's frequency only weighs a name level above it: not a field of its own.
+            quiet = item.comparison == "name_frequency"
+            if not quiet and not (both_names and item.comparison == "family_name"):
                 missing.append(label)
             continue
         left, right = _value(case_report, names), _value(candidate.report.report, names)
