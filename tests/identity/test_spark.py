@@ -105,3 +105,20 @@ def test_cli_engine_spark_writes_what_duckdb_writes(
         written[engine] = _partition(dict(line.split(",") for line in lines[1:]))
         assert len(lines) == len(reports) + 1
     assert written["spark"] == written["duckdb"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Splink's Spark jaro_winkler (the Scala UDF in its jar) is not DuckDB's "
+    "jaro_winkler_similarity on some strings: at a million reports a few hundred of 32.5M "
+    "pairs score differently (bench/README.md). To do: a Spark UDF computing DuckDB's.",
+)
+def test_spark_jaro_winkler_equals_duckdbs(session: Any) -> None:
+    import duckdb
+    from splink import SparkAPI
+
+    SparkAPI(spark_session=session)  # registers Splink's UDFs on the session
+    words = ("hamza yabri", "hamza trabldi")
+    on_spark = session.sql(f"SELECT jaro_winkler('{words[0]}', '{words[1]}')").first()[0]
+    on_duckdb = duckdb.sql(f"SELECT jaro_winkler_similarity('{words[0]}', '{words[1]}')")
+    assert abs(on_spark - on_duckdb.fetchone()[0]) <= TOLERANCE
