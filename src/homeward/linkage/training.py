@@ -17,6 +17,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from homeward.core.errors import BadInput
 from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS
+from homeward.linkage.connection import capped_connection
 from homeward.linkage.features import BLOCKING_KEYS, LIST_KEYS, Features
 from homeward.linkage.model import LinkageModel, document_from_splink, splink_settings
 
@@ -130,7 +131,7 @@ def train(
 
     quiet_splink()
     say = step or (lambda _message: None)
-    db_api = DuckDBAPI()
+    db_api = DuckDBAPI(connection=capped_connection())
     table = db_api.register(rows)
     settings = _with_priors_for_sparse_fields(splink_settings(), rows)
     settings["max_iterations"] = EM_MAX_ITERATIONS
