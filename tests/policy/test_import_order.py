@@ -31,6 +31,7 @@ LABELLED = {
     "approval",
     "household_link",
     "best_interests",
+    "child_protection_handover",
 }
 
 SCRIPT = """
@@ -111,6 +112,7 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "household_link": roles.HOUSEHOLD_READ,
         "best_interests": roles.BEST_INTERESTS_READ,
         "approval": roles.APPROVAL_READ,
+        "child_protection_handover": roles.CHILD_PROTECTION_READ,
     }
 
 
