@@ -39,6 +39,7 @@ class Finding:
 
 def scan(page: Page, name: str) -> list[Finding]:
     """Every violation axe finds on the page as it is now, one finding per element."""
+    page.wait_for_load_state("load")  # a page still loading has no document to scan
     # Evaluated through the DevTools protocol, so the page's CSP (no script) does not stop it.
     page.evaluate(source())
     result: dict[str, Any] = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")

@@ -160,7 +160,10 @@ class Scanner:
 
 
 def _submit(page: Page, action: str) -> None:
-    page.locator(f"form[action$='{action}'] [type=submit]").first.click()
+    """Submit and wait for the answer page: a scan started while the old page unloads finds
+    no document (the CI run at 5e56412 failed so, once in 2,687)."""
+    with page.expect_navigation():
+        page.locator(f"form[action$='{action}'] [type=submit]").first.click()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
