@@ -32,6 +32,7 @@ LABELLED = {
     "household_link",
     "best_interests",
     "child_protection_handover",
+    "debrief_report",
 }
 
 SCRIPT = """
@@ -90,6 +91,7 @@ def test_models_alone_are_refused_without_an_officer(runtime: Runtime, module: s
         "homeward.screening.models": "screening_assessment",
         "homeward.households.models": "household_link",
         "homeward.approvals.models": "approval",
+        "homeward.debrief.models": "debrief_report",
     }
     if module in own:
         assert own[module] in found["answers"]
@@ -113,6 +115,7 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "best_interests": roles.BEST_INTERESTS_READ,
         "approval": roles.APPROVAL_READ,
         "child_protection_handover": roles.CHILD_PROTECTION_READ,
+        "debrief_report": roles.DEBRIEF_READ,
     }
 
 

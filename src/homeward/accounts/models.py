@@ -42,6 +42,8 @@ class Officer(Base):
     role: Mapped[str] = mapped_column(String(20))
     nation: Mapped[str] = mapped_column(ForeignKey("desk.code"), index=True)
     clearance: Mapped[int] = mapped_column(Integer, default=1)
+    caveats: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Handling caveats held (',ORCON,HUMINT,'): a debrief carrying one not held stays hidden."""
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     """Tier 2: under the server data key."""

@@ -21,6 +21,7 @@ from homeward.audit import service as audit
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.policy.check import Principal
+from homeward.policy.labels import decode_release, encode_release
 from homeward.policy.roles import Role
 
 DEFAULT_DESKS: tuple[tuple[str, str, bool], ...] = (
@@ -60,6 +61,7 @@ def principal_of(officer: Officer) -> Principal:
         role=Role(officer.role),
         nation=officer.nation,
         clearance=officer.clearance,
+        caveats=frozenset(decode_release(officer.caveats)),
     )
 
 
@@ -283,6 +285,32 @@ def rotate_desk_key(*, session: Session, actor: str, desk_code: str) -> DeskKey:
     )
     session.flush()
     return desk_key
+
+
+CAVEAT = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
+
+
+def set_caveats(*, session: Session, actor: str, officer_id: str, caveats: list[str]) -> Officer:
+    """The handling caveats an officer holds (granted by whoever manages officers; the
+    programme's words are checked by the debrief capability that reads them)."""
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise InvalidOfficer("officer", "no such officer")
+    cleaned = {caveat.strip().upper() for caveat in caveats if caveat.strip()}
+    for caveat in cleaned:
+        if not CAVEAT.match(caveat):
+            raise InvalidOfficer("caveats", f"{caveat!r}: 2-32 of A-Z 0-9 -, a letter first")
+    officer.caveats = encode_release(cleaned)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="admin:officer:caveats",
+        resource_type="officer",
+        resource_id=officer.id,
+        nation=officer.nation,
+    )
+    session.flush()
+    return officer
 
 
 def get_officer(*, session: Session, officer_id: str) -> Officer | None:

@@ -10,6 +10,7 @@ from homeward.cases import child_models as case_child_models
 from homeward.cases import models as case_models
 from homeward.contact import models as contact_models
 from homeward.core.db import Base
+from homeward.debrief import models as debrief_models
 from homeward.households import child_protection_models as households_child_protection_models
 from homeward.households import models as households_models
 from homeward.identity import models as identity_models
@@ -24,6 +25,7 @@ ALL_MODEL_MODULES = (
     case_child_models,
     case_models,
     contact_models,
+    debrief_models,
     households_child_protection_models,
     households_models,
     identity_models,

@@ -125,6 +125,11 @@ def _criteria(model: type[Any], principal: Reader, permission: str) -> Any:
     turns into bound parameters, so the statement's shape is cached once."""
     if not may(principal.role, permission):
         return with_loader_criteria(model, lambda _cls: false(), include_aliases=True)
+    stricter = getattr(model, "__policy_clause__", None)
+    if stricter is not None:
+        # A compartmented model (a debrief: roles and caveats too) builds its whole rule; its
+        # shape depends on the officer's caveats, so it is a plain expression, not a lambda.
+        return with_loader_criteria(model, stricter(principal), include_aliases=True)
     clearance, nation = principal.clearance, principal.nation
     return with_loader_criteria(
         model,

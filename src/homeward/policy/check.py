@@ -27,6 +27,8 @@ class Principal:
     role: Role
     nation: str
     clearance: int
+    caveats: frozenset[str] = frozenset()
+    """Handling caveats the officer holds (a debrief's ORCON...): every one a record carries."""
 
     @property
     def audit_name(self) -> str:

@@ -53,6 +53,10 @@ CHILD_PROTECTION_RECEIVE = "officer:child-protection:receive"
 APPROVAL_READ = "officer:approval:read"
 APPROVAL_REQUEST = "officer:approval:request"
 APPROVAL_DECIDE = "officer:approval:decide"
+DEBRIEF_READ = "officer:debrief:read"
+DEBRIEF_WRITE = "officer:debrief:write"
+DEBRIEF_RELEASE = "officer:debrief:release"
+DEBRIEF_EXPORT = "officer:debrief:export"
 
 _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
@@ -98,6 +102,12 @@ _HOUSEHOLD_DESK = frozenset(
 # Approvals: the owning desk asks for a step (closing a case); a supervisor who did not ask
 # approves or refuses it. Other roles see none.
 _APPROVALS = frozenset({APPROVAL_READ, APPROVAL_REQUEST})
+# Debriefs: a debriefer writes reports and exchanges them as STIX (export and import); desks
+# read the reports the owner opens to their role; only a supervisor widens or narrows a
+# release. Reading also needs the report's level, nation or release, role and every caveat
+# (policy/compartments.py), never the case alone.
+_DEBRIEF_DESK = frozenset({DEBRIEF_READ})
+_DEBRIEF_WORK = frozenset({DEBRIEF_READ, DEBRIEF_WRITE, DEBRIEF_EXPORT})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.DESK_OFFICER: _DESK_WORK
@@ -106,7 +116,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     | _PASSAGE_DESK
     | _SCREENING
     | _HOUSEHOLD_DESK
-    | _APPROVALS,
+    | _APPROVALS
+    | _DEBRIEF_DESK,
     Role.SUPERVISOR: _DESK_WORK
     | _CASE_WORK
     | _IDENTITY_WORK
@@ -114,13 +125,14 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     | _SCREENING
     | _HOUSEHOLD_DESK
     | _APPROVALS
-    | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE, CASE_RELEASE_REVIEW},
+    | _DEBRIEF_WORK
+    | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE, CASE_RELEASE_REVIEW, DEBRIEF_RELEASE},
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK
     | {CONVERSATION_ROUTE, HOUSEHOLD_READ, CHILD_PROTECTION_READ, CHILD_PROTECTION_RECEIVE}
     | _CASE_READING
     | _PASSAGE_CELL,
-    Role.DEBRIEFER: _CASE_READING | _SCREENING | {HOUSEHOLD_READ},
+    Role.DEBRIEFER: _CASE_READING | _SCREENING | _DEBRIEF_WORK | {HOUSEHOLD_READ},
     Role.AUDITOR: frozenset({AUDIT_READ}),
     # An administrator manages accounts and keys and holds no desk key: no content at all.
     Role.ADMINISTRATOR: frozenset({OFFICER_MANAGE, DESK_KEY_ROTATE}),
