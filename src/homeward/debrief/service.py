@@ -281,13 +281,18 @@ def store(
     session.flush()
     readers = {owner, *decode_release(labels.release)}
     if origin == IMPORTED:
-        readers = {principal.nation, *readers} & set(accounts_service.coalition(session=session))
+        # A partner's report: sealed to the importing desk and to every reader with a desk here.
+        readers = set(
+            accounts_service.current_desk_keys(
+                session=session, desk_codes=sorted({principal.nation, *readers})
+            )
+        )
     report.wraps = seal_to(session, report, key, sorted(readers))
     session.flush()
     return report
 
 
-def _own_case_id(session: Session, principal: policy.Principal, case_id: str) -> str:
+def own_case_id(session: Session, principal: policy.Principal, case_id: str) -> str:
     """A report is written on a case of the officer's own nation (its owner's)."""
     case = case_service.get_case(
         session=session, principal=principal, case_id=case_id, permission=roles.CASE_READ
@@ -350,7 +355,7 @@ def write(
     basis, like a case's, and is recorded as the first release decision."""
     principal = keyring.principal
     policy.require_permission(principal, roles.DEBRIEF_WRITE)
-    case_id = _own_case_id(session, principal, case_id)
+    case_id = own_case_id(session, principal, case_id)
     labels = check_labels(
         session=session,
         settings=settings,
