@@ -11,6 +11,11 @@ nor make a key look common. A key shared by more than `key_cap` visible reports 
 with a year, say) says little and would cost much: it is skipped, and the reports it would
 have brought in come, if at all, through the query's rarer keys. The reports sharing the most
 keys are kept, at most `max_candidates`, and only those are loaded and scored.
+
+Name keys without a date (so that a report giving a full name alone is found) are many and
+common: they have their own cap, `name_key_cap` (as the batch's), and the reports they alone
+bring in are kept apart, at most `name_candidates`, so that namesakes neither crowd out the
+reports found by a date or a document nor cost a hundred decryptions a query.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.identity.models import KEY_HASH_SIZE, ReportKey, StoredReport
-from homeward.linkage.features import blocking_keys
+from homeward.linkage.features import CAPPED_KEYS, blocking_keys
 from homeward.linkage.model import LinkageModel
 from homeward.linkage.normalise import NormalisedReport, normalise
 from homeward.linkage.reports import PersonReport
@@ -54,6 +60,11 @@ class IdentitySettings(BaseSettings):
     """A blocking key shared by more reports than this is skipped (it says little, costs much)."""
     max_candidates: int = Field(default=100, ge=1)
     """At most this many reports, those sharing the most keys, are decrypted and scored."""
+    name_key_cap: int = Field(default=100, ge=1)
+    """A name key without a date ("husn|muhmd", "muhmd") shared by more reports than this is
+    skipped, as the batch skips it (`batch.KEY_CAP`, also 100)."""
+    name_candidates: int = Field(default=20, ge=1)
+    """At most this many reports found through name keys alone are scored, besides those."""
 
 
 @cache
@@ -102,6 +113,27 @@ def key_hashes(keys: Keys, normalised: NormalisedReport) -> list[bytes]:
     return sorted({key_hash(keys, key) for key in blocking_keys(normalised)})
 
 
+_NAME_KEY_PREFIXES = tuple(f"{name}:" for name in CAPPED_KEYS)
+
+
+@dataclass(frozen=True)
+class QueryHashes:
+    """A query's key hashes in two groups: keys with a date, a document or an address, and
+    name keys without a date (`features.CAPPED_KEYS`), which are capped more tightly."""
+
+    specific: list[bytes]
+    names: list[bytes]
+
+
+def query_hashes(keys: Keys, normalised: NormalisedReport) -> QueryHashes:
+    found = blocking_keys(normalised)
+    names = {key for key in found if key.startswith(_NAME_KEY_PREFIXES)}
+    return QueryHashes(
+        sorted({key_hash(keys, key) for key in found - names}),
+        sorted({key_hash(keys, key) for key in names}),
+    )
+
+
 def record_hash(keys: Keys, source: str, scope: str, record_id: str) -> bytes:
     """One report per source record: a registry's record id within its nation, a case."""
     text = f"{source}\x1f{scope}\x1f{record_id}"
@@ -129,30 +161,18 @@ def open_payload(keys: Keys, sealed: bytes) -> tuple[PersonReport, NormalisedRep
 
 @dataclass(frozen=True)
 class Lookup:
-    """Candidate report ids, most shared keys first, and how many keys were too common."""
+    """Candidate report ids, most shared keys first, and how many keys were too common:
+    keys with a date, a document or an address, and date-less name keys, apart."""
 
     report_ids: list[str]
     skipped_keys: int
+    skipped_name_keys: int = 0
 
 
-def lookup(
-    session: Session,
-    hashes: Sequence[bytes],
-    *,
-    principal: policy.Principal,
-    exclude: Iterable[str] = (),
-    key_cap: int | None = None,
-    max_candidates: int | None = None,
-) -> Lookup:
-    """Ids of the reports `principal` may see that share a blocking key with the query, and
-    how many keys were too common among those (see the module's docstring)."""
-    settings = identity_settings()
-    cap = key_cap or settings.key_cap
-    most = max_candidates or settings.max_candidates
-    if not hashes:
-        return Lookup([], 0)
-    visible = policy.visible(principal, roles.IDENTITY_READ, StoredReport)
-    excluded = list(exclude)
+def _scans(
+    hashes: Sequence[bytes], visible: ColumnElement[bool], excluded: list[str], limit: int
+) -> list[Subquery]:
+    """One bounded scan a key: at most `limit + 1` visible reports, to tell an over-cap key."""
     scans = []
     for value in hashes:
         scan = (
@@ -162,17 +182,64 @@ def lookup(
         )
         if excluded:
             scan = scan.where(ReportKey.report_id.not_in(excluded))
-        scans.append(scan.limit(cap + 1).subquery())
+        scans.append(scan.limit(limit + 1).subquery())
+    return scans
+
+
+def lookup(
+    session: Session,
+    hashes: Sequence[bytes] | QueryHashes,
+    *,
+    principal: policy.Principal,
+    exclude: Iterable[str] = (),
+    key_cap: int | None = None,
+    max_candidates: int | None = None,
+    name_key_cap: int | None = None,
+    name_candidates: int | None = None,
+) -> Lookup:
+    """Ids of the reports `principal` may see that share a blocking key with the query, and
+    how many keys were too common among those (see the module's docstring).
+
+    Name keys without a date are looked up with their own, smaller cap (`name_key_cap`), and
+    the reports that share only such keys with the query come after the others, at most
+    `name_candidates` of them: those sharing the most name keys, then those whose rarest
+    shared key is rarest. "muhmd" alone would otherwise fetch a thousand reports per query
+    at a million, and a hundred namesakes would be decrypted and scored for nothing."""
+    settings = identity_settings()
+    cap = key_cap or settings.key_cap
+    most = max_candidates or settings.max_candidates
+    name_cap = name_key_cap or settings.name_key_cap
+    name_most = name_candidates or settings.name_candidates
+    grouped = hashes if isinstance(hashes, QueryHashes) else QueryHashes(list(hashes), [])
+    if not grouped.specific and not grouped.names:
+        return Lookup([], 0)
+    visible = policy.visible(principal, roles.IDENTITY_READ, StoredReport)
+    excluded = list(exclude)
+    scans = _scans(grouped.specific, visible, excluded, cap)
+    scans += _scans(grouped.names, visible, excluded, name_cap)
     statement = union_all(*(select(scan.c.key_hash, scan.c.report_id) for scan in scans))
     per_key: dict[bytes, list[str]] = {}
     for hashed, report_id in session.execute(statement):
         per_key.setdefault(bytes(hashed), []).append(str(report_id))
+    names = set(grouped.names)
     shared: Counter[str] = Counter()
-    skipped = 0
-    for ids in per_key.values():
-        if len(ids) > cap:
-            skipped += 1
+    through_specific: set[str] = set()
+    rarest: dict[str, int] = {}
+    skipped: Counter[bool] = Counter()
+    for hashed, ids in per_key.items():
+        named = hashed in names
+        if len(ids) > (name_cap if named else cap):
+            skipped[named] += 1
             continue
         shared.update(ids)
-    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
-    return Lookup([report_id for report_id, _count in ranked[:most]], skipped)
+        if not named:
+            through_specific.update(ids)
+            continue
+        for report_id in ids:
+            rarest[report_id] = min(rarest.get(report_id, len(ids)), len(ids))
+    ranked = sorted(through_specific, key=lambda report_id: (-shared[report_id], report_id))
+    by_name = sorted(
+        (report_id for report_id in rarest if report_id not in through_specific),
+        key=lambda report_id: (-shared[report_id], rarest[report_id], report_id),
+    )
+    return Lookup(ranked[:most] + by_name[:name_most], skipped[False], skipped[True])

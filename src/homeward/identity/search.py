@@ -51,6 +51,9 @@ class Candidates:
     looked_at: int
     """Reports decrypted and scored."""
     skipped_keys: int
+    """Keys with a date, a document or an address shared by too many reports to search."""
+    skipped_name_keys: int = 0
+    """Name keys without a date ("muhmd") shared by too many reports to search."""
 
 
 def _rejected_persons(session: Session, person_id: str) -> set[str]:
@@ -92,7 +95,7 @@ def _search(
         excluded = {query.person_id, *_rejected_persons(session, query.person_id)}
     found = index.lookup(
         session,
-        index.key_hashes(keys, normalised),
+        index.query_hashes(keys, normalised),
         principal=principal,
         exclude=[query.id] if query is not None else [],
     )
@@ -125,7 +128,9 @@ def _search(
         for person_id, (score, view) in ranked[:limit]
     ]
     query_view = report_view(query, index.open_payload(keys, query.sealed)[0]) if query else None
-    return Candidates(query_view, candidates, len(rows), found.skipped_keys)
+    return Candidates(
+        query_view, candidates, len(rows), found.skipped_keys, found.skipped_name_keys
+    )
 
 
 def _finite(value: float) -> float:
