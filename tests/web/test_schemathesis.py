@@ -39,6 +39,7 @@ from homeward.policy import binding
 from homeward.web.app import create_app
 from tests import helpers
 from tests.approvals import world as approval_world
+from tests.debrief import world as debrief_world
 from tests.households import child_protection_world
 from tests.households import world as households_world
 from tests.passage import world as passage_world
@@ -135,6 +136,9 @@ class World:
                 runtime,
                 personas["fra_officer"],
                 approval_world.repatriated_case(runtime, personas["fra_officer"], family="Saidi"),
+            ),
+            "report_id": debrief_world.write(
+                runtime, personas["fra_supervisor"], fra_case, debrief_world.draft()
             ),
         }
 

@@ -19,6 +19,7 @@ from homeward.accounts.service import NewOfficer
 from homeward.audit import service as audit
 from homeward.cli import audit as audit_cli
 from homeward.cli import backup as backup_cli
+from homeward.cli import debrief as debrief_cli
 from homeward.cli import identity as identity_cli
 from homeward.cli import passage as passage_cli
 from homeward.contact import service as contact_service
@@ -41,6 +42,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(desk_app, name="desk")
 app.add_typer(identity_cli.app, name="identity")
 app.add_typer(passage_cli.app, name="passage")
+app.add_typer(debrief_cli.app, name="debrief")
 app.add_typer(backup_cli.app)  # `homeward backup` and `homeward restore`, at the top level
 console = Console()
 ADMIN_ACTOR = "cli:administrator"

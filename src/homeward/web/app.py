@@ -27,6 +27,7 @@ from homeward.web.api import approvals as api_approvals
 from homeward.web.api import audit as api_audit
 from homeward.web.api import cases as api_cases
 from homeward.web.api import child_protection as api_child_protection
+from homeward.web.api import debrief as api_debrief
 from homeward.web.api import handover as api_handover
 from homeward.web.api import households as api_households
 from homeward.web.api import identity as api_identity
@@ -124,6 +125,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api_households.router)
     app.include_router(api_child_protection.router)
     app.include_router(api_approvals.router)
+    app.include_router(api_debrief.router)
     app.include_router(contact_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)

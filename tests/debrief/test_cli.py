@@ -1,0 +1,76 @@
+"""`homeward debrief export|import` as an officer uses it, on both engines: the bundle and its
+signature written beside it; an import refused prints the reason, exits with 2 and stores
+nothing; no token, no command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from homeward.cli.main import app
+from homeward.core.runtime import Runtime
+from homeward.debrief.models import DebriefReport
+from homeward.policy import binding
+from homeward.web import officer_auth
+from tests import helpers
+from tests.debrief import world
+
+
+def _run(runtime: Runtime, persona: helpers.Persona | None, *args: str) -> tuple[int, str]:
+    env = {
+        "HOMEWARD_DATA_DIR": str(runtime.settings.data_dir),
+        "HOMEWARD_DATABASE_URL": runtime.settings.effective_database_url,
+        "COLUMNS": "300",
+        "HOMEWARD_API_TOKEN": "",
+    }
+    if persona is not None:
+        code = helpers.totp_code(runtime, persona)
+        env["HOMEWARD_API_TOKEN"] = officer_auth.sign_in(
+            runtime, persona.username, persona.password, code
+        ).token
+    result = CliRunner(env=env).invoke(app, ["debrief", *args])
+    return result.exit_code, " ".join(result.output.split())
+
+
+def _reports(runtime: Runtime) -> int:
+    with runtime.db.transaction() as session:
+        binding.as_system(session, "test counts reports")
+        return session.scalar(select(func.count()).select_from(DebriefReport)) or 0
+
+
+def test_export_then_import_refused_with_the_reason(
+    runtime: Runtime, personas: helpers.Personas, tmp_path: Path
+) -> None:
+    people = world.populate(runtime, personas)
+    case_id = world.fra_case(runtime, people)
+    report_id = world.write(runtime, people["fra_debriefer"], case_id, world.draft())
+    out = tmp_path / "report.json"
+    code, said = _run(runtime, people["fra_debriefer"], "export", report_id, "--out", str(out))
+    assert code == 0, said
+    assert "signed by FRA" in said
+    assert json.loads(out.read_text())["type"] == "bundle"
+    assert json.loads((tmp_path / "report.json.sig").read_text())["signer"] == "FRA"
+    code, said = _run(runtime, people["fra_debriefer"], "import", str(out), "--case", case_id)
+    assert code == 2
+    assert "this report is already here" in said
+    assert _reports(runtime) == 1
+    code, said = _run(runtime, None, "export", report_id, "--out", str(out))
+    assert code == 2
+    assert "no officer signed in" in said
+
+
+@pytest.mark.parametrize("who", ["fra_officer", "gbr_debriefer"])
+def test_export_refused_to_who_may_not(
+    runtime: Runtime, personas: helpers.Personas, tmp_path: Path, who: str
+) -> None:
+    people = world.populate(runtime, personas)
+    case_id = world.fra_case(runtime, people)
+    report_id = world.write(runtime, people["fra_debriefer"], case_id, world.draft(release=["GBR"]))
+    out = tmp_path / "report.json"
+    code, said = _run(runtime, people[who], "export", report_id, "--out", str(out))
+    assert code == 2, said
+    assert not out.exists()
