@@ -74,3 +74,26 @@ def test_export_refused_to_who_may_not(
     code, said = _run(runtime, people[who], "export", report_id, "--out", str(out))
     assert code == 2, said
     assert not out.exists()
+
+
+def test_an_administrator_sets_the_caveats_an_officer_holds(
+    runtime: Runtime, personas: helpers.Personas
+) -> None:
+    env = {
+        "HOMEWARD_DATA_DIR": str(runtime.settings.data_dir),
+        "HOMEWARD_DATABASE_URL": runtime.settings.effective_database_url,
+    }
+    runner = CliRunner(env=env)
+    done = runner.invoke(app, ["officer", "caveats", "fra.officer", "orcon", "HUMINT"])
+    assert done.exit_code == 0, done.output
+    assert "holds: HUMINT, ORCON" in done.output
+    assert helpers.keyring(runtime, personas["fra_officer"]).principal.caveats == {
+        "ORCON",
+        "HUMINT",
+    }
+    refused = runner.invoke(app, ["officer", "caveats", "fra.officer", "NOFORN"])
+    assert refused.exit_code == 2
+    assert "not a caveat of the programme: NOFORN" in refused.output
+    cleared = runner.invoke(app, ["officer", "caveats", "fra.officer"])
+    assert cleared.exit_code == 0, cleared.output
+    assert helpers.keyring(runtime, personas["fra_officer"]).principal.caveats == frozenset()

@@ -26,6 +26,7 @@ from homeward.contact import service as contact_service
 from homeward.core.errors import HomewardError
 from homeward.core.runtime import Runtime
 from homeward.core.settings import Settings
+from homeward.debrief import handling as debrief_handling
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
 
@@ -203,6 +204,36 @@ def officer_unlock(username: str) -> None:
         console.print("Failed sign-ins forgotten: the username may sign in again now.")
     else:
         console.print("No failed sign-ins were counted for this username.")
+
+
+@officer_app.command("caveats")
+def officer_caveats(
+    username: str,
+    caveats: Annotated[
+        list[str] | None, typer.Argument(help="Every caveat held from now on; none clears them.")
+    ] = None,
+) -> None:
+    """Set the handling caveats an officer holds (the programme's words in
+    debrief/handling.json); a debrief carrying one the officer does not hold stays hidden."""
+    runtime = _runtime()
+    try:
+        words = debrief_handling.load(runtime.settings.data_dir)
+        given = sorted({caveat.strip().upper() for caveat in caveats or [] if caveat.strip()})
+        unknown = [caveat for caveat in given if caveat not in words.caveats]
+        if unknown:
+            raise _fail(f"not a caveat of the programme: {', '.join(unknown)}")
+        with runtime.db.transaction() as session:
+            officer = accounts_service.find_officer(session=session, username=username)
+            if officer is None:
+                raise _fail(f"no officer named {username}")
+            accounts_service.set_caveats(
+                session=session, actor=ADMIN_ACTOR, officer_id=officer.id, caveats=given
+            )
+    except HomewardError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        runtime.close()
+    console.print(f"{username} holds: {', '.join(given) or 'no caveat'}")
 
 
 @desk_app.command("rotate-key")
