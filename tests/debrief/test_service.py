@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from homeward.audit.models import AuditEvent
+from homeward.cases.models import Case
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.runtime import Runtime
 from homeward.crypto import sealing
@@ -140,3 +142,31 @@ def test_a_caveat_the_writer_does_not_hold_is_refused(
     case_id = world.fra_case(runtime, people)
     with pytest.raises(BadInput, match="do not hold LIMDIS"):
         world.write(runtime, people["fra_debriefer"], case_id, world.draft(caveats=["LIMDIS"]))
+
+
+def test_the_filter_holds_on_aliases_counts_and_joins(
+    runtime: Runtime, people: helpers.Personas
+) -> None:
+    case_id = world.fra_case(runtime, people)
+    world.write(runtime, people["fra_debriefer"], case_id, world.draft(caveats=["HUMINT"]))
+    counted = {}
+    for key in ("fra_debriefer", "gbr_debriefer", "fra_officer"):
+        principal = helpers.keyring(runtime, people[key]).principal
+        with runtime.db.transaction() as session:
+            binding.bind(session, principal)
+            other = aliased(DebriefReport)
+            counted[key] = (
+                len(session.scalars(select(other)).all()),
+                session.scalar(select(func.count()).select_from(DebriefReport)),
+                len(
+                    session.scalars(
+                        select(Case.id).join(DebriefReport, DebriefReport.case_id == Case.id)
+                    ).all()
+                ),
+            )
+    # fra_officer sees the case but holds no HUMINT; GBR sees neither.
+    assert counted == {
+        "fra_debriefer": (1, 1, 1),
+        "gbr_debriefer": (0, 0, 0),
+        "fra_officer": (0, 0, 0),
+    }
