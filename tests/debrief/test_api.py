@@ -170,3 +170,20 @@ def test_bad_input_is_named(
     response = client.post(f"{API}/cases/{case_id}/reports", json=body, headers=headers)
     assert response.status_code == status, response.text
     assert field in response.text
+
+
+def test_the_list_comes_a_page_at_a_time(
+    runtime: Runtime, personas: helpers.Personas, client: TestClient
+) -> None:
+    people = world.populate(runtime, personas)
+    case_id = world.fra_case(runtime, people)
+    headers = helpers.api_token(client, runtime, people["fra_debriefer"])
+    made = []
+    for day in (1, 2, 3):
+        body = _body() | {"session_on": f"2026-11-0{day}"}
+        response = client.post(f"{API}/cases/{case_id}/reports", json=body, headers=headers)
+        made.append(response.json()["id"])
+    first = client.get(REPORTS, params={"limit": 2}, headers=headers).json()
+    rest = client.get(REPORTS, params={"limit": 2, "offset": 2}, headers=headers).json()
+    assert [r["id"] for r in first + rest] == made[::-1]
+    assert client.get(REPORTS, params={"limit": 501}, headers=headers).status_code == 422

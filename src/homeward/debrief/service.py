@@ -58,6 +58,8 @@ from homeward.policy import check as policy
 from homeward.policy.labels import Classification, decode_release
 
 REASON_MAX = 2000
+PAGE_MAX = 500
+"""The most reports one list answers; the next page by `offset`."""
 
 
 @dataclass(frozen=True)
@@ -443,9 +445,11 @@ def reports(
     secrets: ServerSecrets,
     principal: policy.Principal,
     case_id: str | None = None,
+    limit: int = PAGE_MAX,
+    offset: int = 0,
 ) -> list[ReportSummary]:
-    """The reports this officer may open (of one case when named), newest session first: the
-    binding filters the query by the same rule opening checks."""
+    """The reports this officer may open (of one case when named), newest session first, a
+    page at a time: the binding filters the query by the same rule opening checks."""
     policy.require_permission(principal, roles.DEBRIEF_READ)
     binding.bind(session, principal)
     query = select(DebriefReport).order_by(
@@ -453,6 +457,7 @@ def reports(
     )
     if case_id is not None:
         query = query.where(DebriefReport.case_id == case_id)
+    query = query.limit(max(1, min(limit, PAGE_MAX))).offset(max(0, offset))
     return [summary(secrets, principal, report) for report in session.scalars(query)]
 
 

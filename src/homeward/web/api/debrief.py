@@ -200,14 +200,20 @@ def list_reports(
     request: Request,
     session: DbSession,
     keyring: Officer,
+    *,
     case_id: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=debrief.PAGE_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SummaryOut]:
-    """The reports this officer may open (of one case when named); nothing else is listed."""
+    """The reports this officer may open (of one case when named), newest session first, a
+    page at a time; nothing else is listed."""
     found = debrief.reports(
         session=session,
         secrets=runtime_of(request).secrets,
         principal=keyring.principal,
         case_id=case_id,
+        limit=limit,
+        offset=offset,
     )
     return [SummaryOut(**vars(report)) for report in found]
 
