@@ -24,11 +24,8 @@ audit entry.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -37,9 +34,10 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.models import DeskKey
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
-from homeward.cases import children, transitions
+from homeward.cases import children, confirmed_twice, sealed
 from homeward.cases import service as case_service
-from homeward.cases.models import Case, CaseTransfer
+from homeward.cases.confirmed_twice import SideView
+from homeward.cases.models import Case
 from homeward.cases.states import (
     CHILD_BEFORE_HANDOVER,
     THROUGH_CHILD_ARRIVAL,
@@ -47,11 +45,9 @@ from homeward.cases.states import (
     WORDS,
     Stage,
 )
-from homeward.cases.transfers import PENDING as TRANSFER_PENDING
 from homeward.contact.service import COORDINATION_DESK
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
-from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.households.child_protection_models import (
     CELL,
@@ -68,15 +64,11 @@ from homeward.households.child_protection_models import (
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
 from homeward.policy.labels import encode_release
-from homeward.policy.roles import Role
 
 SIDE_WORDS = {DESK: "the owning desk", CELL: "the coordination cell"}
-STATE_WORDS = {
-    PENDING: "waiting for a confirmation",
-    CONFIRMED: "handed over: both sides confirmed",
-    DISPUTED: "disputed: one side says it happened, the other says not",
-    NOT_HAPPENED: "did not happen: both sides say so",
-}
+STATE_WORDS = confirmed_twice.STATE_WORDS
+live = confirmed_twice.live
+"""Shared with the passage handover (cases/confirmed_twice.py), named here too."""
 NAME_MAX, NOTE_MAX = 200, 2000
 PLAN_AHEAD = timedelta(days=366)
 """How far from now a handover is planned or said to have happened (a handover may be recorded
@@ -89,20 +81,10 @@ class ChildProtectionRefused(BadInput):
 
 
 def _text(value: str, name: str, limit: int, *, required: bool) -> str:
-    cleaned = value.strip()
-    if required and not cleaned:
-        raise BadInput(name, "it is needed")
-    if len(cleaned) > limit:
-        raise BadInput(name, f"longer than {limit} characters")
-    return cleaned
+    return confirmed_twice.clean(value, name, limit, required=required, empty="it is needed")
 
 
-def _moment(value: datetime | None, name: str, what: str) -> datetime:
-    if value is None:
-        raise BadInput(name, f"say when {what}")
-    if value.tzinfo is None:
-        raise BadInput(name, "give the time with its time zone")
-    return value.astimezone(UTC)
+_moment = confirmed_twice.moment
 
 
 @dataclass
@@ -128,40 +110,35 @@ class Organisation:
         return content, planned
 
 
-@dataclass
-class Word:
+KIND = confirmed_twice.Kind(
+    event="child:protection",
+    side_words=SIDE_WORDS,
+    refused=ChildProtectionRefused,
+    stage_field="handover",
+    what="the child was handed over",
+    bad_time=BadInput,
+    received_max=NAME_MAX,
+    note_max=NOTE_MAX,
+    empty="it is needed",
+    confirmation=ChildProtectionConfirmation,
+    wrap=ChildProtectionConfirmationWrap,
+    handed_over="the owning desk and the coordination cell both confirmed the handover to "
+    "the child-protection organisation",
+    via=THROUGH_CHILD_PROTECTION,
+)
+
+
+class Word(confirmed_twice.Word):
     """One side's word: when and who received the child when it happened; a note why not."""
 
-    happened: bool
-    happened_at: datetime | None = None
-    received_by: str = ""
-    note: str = ""
-
     def checked(self, *, now: datetime) -> dict[str, str | bool | None]:
-        note = _text(self.note, "note", NOTE_MAX, required=not self.happened)
-        if not self.happened:
-            return {"happened": False, "happened_at": None, "received_by": "", "note": note}
-        at = _moment(self.happened_at, "happened_at", "the child was handed over")
-        if at > now:
-            raise BadInput("happened_at", "the time is in the future")
-        if at < now - PLAN_AHEAD:
-            raise BadInput("happened_at", "the time is more than a year ago")
-        received_by = _text(self.received_by, "received_by", NAME_MAX, required=True)
-        return {"happened": True, "happened_at": at.isoformat(), "received_by": received_by,
-                "note": note}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SideView:
-    side: str
-    officer: str
-    happened: bool
-    happened_at: datetime | None
-    received_by: str
-    note: str
-    confirmed_at: datetime
-    revisions: int
-    """Earlier words of this side, superseded."""
+        return confirmed_twice.word_content(
+            KIND,
+            self,
+            now=now,
+            earliest=now - PLAN_AHEAD,
+            too_early="the time is more than a year ago",
+        )
 
 
 @dataclass(frozen=True)
@@ -198,46 +175,11 @@ class CasePath:
     """Why no handover can be recorded now, in words (empty when one can)."""
 
 
-class _Wrap(Protocol):
-    desk_key_id: str
-    sealed_key: bytes
-
-
 def _keys(session: Session, case_id: str, owner_nation: str, cell_nation: str) -> list[DeskKey]:
     """The owning desk's key, the key of a desk a transfer waits on (it must open what is
     written meanwhile once it accepts), and the cell's."""
-    desks = [(owner_nation, "the owning desk")]
-    waiting = session.scalar(
-        select(CaseTransfer.to_nation).where(
-            CaseTransfer.case_id == case_id, CaseTransfer.status == TRANSFER_PENDING
-        )
-    )
-    if waiting is not None:
-        desks.append((waiting, "the desk the case is being transferred to"))
-    desks.append((cell_nation, "the coordination cell"))
-    found = []
-    for code, who in desks:
-        key = accounts_service.current_desk_key(session=session, desk_code=code)
-        if key is None:
-            raise BadInput("desk", f"{who} ({code}) has no key yet: it could not read this")
-        found.append(key)
-    return found
-
-
-def _seal(content: dict[str, Any], keys: list[DeskKey]) -> tuple[bytes, list[tuple[str, bytes]]]:
-    content_key = sealing.random_bytes()
-    body = sealing.encrypt(content_key, json.dumps(content, ensure_ascii=False).encode())
-    return body, [(key.id, sealing.seal(key.public_key, content_key)) for key in keys]
-
-
-def _open(held: dict[str, bytes], body: bytes, wraps: Sequence[_Wrap]) -> dict[str, Any]:
-    wrap = next((wrap for wrap in wraps if wrap.desk_key_id in held), None)
-    if wrap is None:
-        raise Forbidden("you hold none of the desk keys this is sealed to")
-    opened: dict[str, Any] = json.loads(
-        sealing.decrypt(sealing.unseal(held[wrap.desk_key_id], wrap.sealed_key), body)
-    )
-    return opened
+    owners = sealed.owner_desks(session, owner_nation=owner_nation, case_id=case_id)
+    return sealed.desk_keys(session, [*owners, (cell_nation, "the coordination cell")])
 
 
 def _side(principal: policy.Principal, found: ChildProtectionHandover) -> str | None:
@@ -330,7 +272,7 @@ def record(
     if why:
         raise ChildProtectionRefused("case", why)
     cell = COORDINATION_DESK
-    body, wraps = _seal(content, _keys(session, case.id, case.owner_nation, cell))
+    body, wraps = sealed.seal(content, _keys(session, case.id, case.owner_nation, cell))
     found = ChildProtectionHandover(
         case_id=case.id,
         cell_nation=cell,
@@ -382,45 +324,18 @@ def _case_of(session: Session, found: ChildProtectionHandover) -> Case:
     return case
 
 
-def live(found: ChildProtectionHandover | None) -> dict[str, ChildProtectionConfirmation]:
-    """Each side's standing word (a revised one is superseded)."""
-    if found is None:
-        return {}
-    return {c.side: c for c in found.confirmations if c.superseded_at is None}
-
-
-def _state(words: dict[str, ChildProtectionConfirmation]) -> str:
-    if len(words) < 2:
-        return PENDING
-    said = {word.happened for word in words.values()}
-    if said == {True}:
-        return CONFIRMED
-    return NOT_HAPPENED if said == {False} else DISPUTED
-
-
 def _refuse(
     principal: policy.Principal, found: ChildProtectionHandover, case: Case, side: str
 ) -> None:
-    if found.state in (CONFIRMED, NOT_HAPPENED):
-        raise ChildProtectionRefused("handover", f"already settled: {STATE_WORDS[found.state]}")
-    if Stage(case.stage) not in CHILD_BEFORE_HANDOVER:
-        detail = f"; it is {WORDS[Stage(case.stage)]}" if side == DESK else ""
-        raise ChildProtectionRefused(
-            "handover", f"the case is not waiting for this handover{detail}"
-        )
-    if side in live(found) and found.state != DISPUTED:
-        raise ChildProtectionRefused(
-            "handover",
-            f"{SIDE_WORDS[side]} has confirmed already; a side revises its word only when "
-            "the two sides disagree",
-        )
-    if any(c.officer_id == principal.officer_id and c.side != side for c in found.confirmations):
-        other = CELL if side == DESK else DESK
-        raise ChildProtectionRefused(
-            "officer",
-            f"{principal.username} confirmed for {SIDE_WORDS[other]} and cannot also confirm "
-            f"for {SIDE_WORDS[side]}; another officer must",
-        )
+    confirmed_twice.refuse(
+        KIND,
+        principal=principal,
+        side=side,
+        state=found.state,
+        confirmations=found.confirmations,
+        case=case,
+        waiting=Stage(case.stage) in CHILD_BEFORE_HANDOVER,
+    )
 
 
 def _still_a_child(session: Session, secrets: ServerSecrets, case: Case, side: str) -> None:
@@ -460,93 +375,21 @@ def confirm(
     content = word.checked(now=now)
     if word.happened:
         _still_a_child(session, secrets, case, side)
-    body, wraps = _seal(content, _keys(session, case.id, found.owner_nation, found.cell_nation))
-    revising = live(found).get(side)
-    if revising is not None:
-        revising.superseded_at = now
-    found.confirmations.append(
-        ChildProtectionConfirmation(
-            side=side,
-            officer_id=principal.officer_id,
-            happened=word.happened,
-            body=body,
-            confirmed_at=now,
-            wraps=[ChildProtectionConfirmationWrap(desk_key_id=k, sealed_key=s) for k, s in wraps],
-        )
-    )
-    found.state, found.updated_at = _state(live(found)), now
-    session.flush()
-    case_service.record_event(
+    confirmed_twice.take_word(
+        KIND,
         session=session,
         secrets=secrets,
         principal=principal,
         case=case,
-        kind="child:protection:revise" if revising else "child:protection:confirm",
-        detail={
-            "handover": found.id,
-            "side": side,
-            "happened": word.happened,
-            "state": found.state,
-        },
+        found=found,
+        side=side,
+        content=content,
+        keys=_keys(session, case.id, found.owner_nation, found.cell_nation),
+        now=now,
+        ref={"handover": found.id},
     )
-    if found.state == DISPUTED:
-        case_service.record_event(
-            session=session,
-            secrets=secrets,
-            principal=principal,
-            case=case,
-            kind="child:protection:dispute",
-            detail={"handover": found.id},
-        )
-    if found.state == CONFIRMED:
-        _move(
-            session=session,
-            principal=principal,
-            secrets=secrets,
-            case=case,
-            target=Stage.HANDED_OVER,
-            note="the owning desk and the coordination cell both confirmed the handover to "
-            "the child-protection organisation",
-            via=THROUGH_CHILD_PROTECTION,
-        )
     session.flush()
     return found
-
-
-def _move(
-    *,
-    session: Session,
-    principal: policy.Principal,
-    secrets: ServerSecrets,
-    case: Case,
-    target: Stage,
-    note: str,
-    via: str,
-) -> None:
-    """Move the case through the case service. The second word may be the cell's, whose
-    officer cannot move a case: the move is then made on the desk's behalf, in that officer's
-    name (the event says who confirmed last). The binding is restored afterwards."""
-    acting = principal
-    if principal.nation != case.owner_nation:
-        acting = policy.Principal(
-            officer_id=principal.officer_id,
-            username=principal.username,
-            role=Role.DESK_OFFICER,
-            nation=case.owner_nation,
-            clearance=case.classification,
-        )
-    try:
-        transitions.transition(
-            session=session,
-            keyring=Keyring(principal=acting, private_key=b""),
-            secrets=secrets,
-            case_id=case.id,
-            to_stage=target.value,
-            note=note,
-            via=via,
-        )
-    finally:
-        binding.bind(session, principal)
 
 
 def record_arrival(
@@ -586,7 +429,7 @@ def record_arrival(
         raise BadInput("arrived_at", "the time is before the handover was confirmed")
     text = _text(note, "note", NOTE_MAX, required=True)
     found.arrived_at, found.arrival_by = at, principal.officer_id
-    _move(
+    confirmed_twice.move_for_desk(
         session=session,
         principal=principal,
         secrets=secrets,
@@ -606,23 +449,17 @@ def _view(
     found: ChildProtectionHandover,
     case: Case | None,
 ) -> HandoverView:
-    content = _open(held, found.body, found.wraps)
+    content = sealed.open_with(held, found.body, found.wraps)
     words = live(found)
-    sides: dict[str, SideView] = {}
-    for side, confirmation in words.items():
-        said = _open(held, confirmation.body, confirmation.wraps)
-        officer = accounts_service.get_officer(session=session, officer_id=confirmation.officer_id)
-        at = said.get("happened_at")
-        sides[side] = SideView(
-            side=side,
-            officer=officer.username if officer else "",
-            happened=bool(said["happened"]),
-            happened_at=datetime.fromisoformat(at) if at else None,
-            received_by=str(said["received_by"]),
-            note=str(said["note"]),
-            confirmed_at=confirmation.confirmed_at,
-            revisions=len([c for c in found.confirmations if c.side == side and c.superseded_at]),
+    sides = {
+        side: confirmed_twice.side_view(
+            session,
+            confirmation,
+            sealed.open_with(held, confirmation.body, confirmation.wraps),
+            found.confirmations,
         )
+        for side, confirmation in words.items()
+    }
     recorder = accounts_service.get_officer(session=session, officer_id=found.recorded_by)
     my_side = _side(principal, found)
     state = found.state
@@ -639,8 +476,7 @@ def _view(
         recorded_by=recorder.username if recorder else "",
         sides=sides,
         my_side=my_side,
-        may_confirm=my_side is not None
-        and ((state == PENDING and my_side not in sides) or state == DISPUTED)
+        may_confirm=confirmed_twice.may_confirm(my_side, state, sides)
         and not any(
             c.officer_id == principal.officer_id and c.side != my_side for c in found.confirmations
         ),

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
+from homeward.cases import sealed, transitions
 from homeward.cases import service as case_service
-from homeward.cases import transitions
 from homeward.cases.models import Case
 from homeward.cases.states import THROUGH_ARRIVAL, THROUGH_CUSTODY, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import access, handovers, sealed
+from homeward.passage import access, handovers
 from homeward.passage.custody_models import (
     ARRIVAL,
     CELL,

@@ -9,48 +9,41 @@ transaction; what it says beyond yes or no is sealed to the owning desk and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
-from homeward.cases import service as case_service
-from homeward.cases import transitions
+from homeward.cases import confirmed_twice, sealed
+from homeward.cases.confirmed_twice import SideView
 from homeward.cases.models import Case
-from homeward.cases.states import THROUGH_HANDOVER, WORDS, Stage
+from homeward.cases.states import THROUGH_HANDOVER, Stage
 from homeward.core.db import utcnow
 from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import approvals, sealed
+from homeward.passage import approvals
 from homeward.passage.custody_models import (
     CELL,
     CONFIRMED,
     DESK,
     DISPUTED,
-    NOT_HAPPENED,
     PENDING,
     Handover,
     HandoverConfirmation,
     HandoverConfirmationWrap,
 )
 from homeward.passage.models import CANCELLED, PassagePlan
-from homeward.passage.schemas import text
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
-from homeward.policy.roles import Role
 
 HANDOVER_VIA = THROUGH_HANDOVER
 """What moves a case to `handed_over` (the rule's `only_through` in cases/states.py)."""
 SIDE_WORDS = {DESK: "the owning desk", CELL: "the receiving unit's cell"}
-STATE_WORDS = {
-    PENDING: "waiting for a confirmation",
-    CONFIRMED: "handed over: both sides confirmed",
-    DISPUTED: "disputed: one side says it happened, the other says not",
-    NOT_HAPPENED: "did not happen: both sides say so",
-}
+STATE_WORDS = confirmed_twice.STATE_WORDS
+live = confirmed_twice.live
+"""Shared with the child-protection handover (cases/confirmed_twice.py), named here too."""
 UNIT_MAX, NOTE_MAX = 120, 2000
 
 
@@ -58,44 +51,34 @@ class HandoverRefused(BadInput):
     """The confirmation cannot be taken: too early, the wrong officer, or already settled."""
 
 
-@dataclass
-class HandoverWord:
+KIND = confirmed_twice.Kind(
+    event="passage:handover",
+    side_words=SIDE_WORDS,
+    refused=HandoverRefused,
+    stage_field="plan",
+    what="the handover happened",
+    bad_time=HandoverRefused,
+    received_max=UNIT_MAX,
+    note_max=NOTE_MAX,
+    empty="it is empty",
+    confirmation=HandoverConfirmation,
+    wrap=HandoverConfirmationWrap,
+    handed_over="the receiving unit and the desk both confirmed the handover",
+    via=HANDOVER_VIA,
+)
+
+
+class HandoverWord(confirmed_twice.Word):
     """One side's word. `happened_at` and `received_by` when it happened; a note why when not."""
 
-    happened: bool
-    happened_at: datetime | None = None
-    received_by: str = ""
-    note: str = ""
-
     def checked(self, *, plan: PassagePlan, now: datetime) -> dict[str, str | bool | None]:
-        note = text(self.note, "note", NOTE_MAX, required=not self.happened)
-        if not self.happened:
-            return {"happened": False, "happened_at": None, "received_by": "", "note": note}
-        if self.happened_at is None:
-            raise HandoverRefused("happened_at", "say when the handover happened")
-        if self.happened_at.tzinfo is None:
-            raise HandoverRefused("happened_at", "give the time with its time zone")
-        at = self.happened_at.astimezone(UTC)
-        if at > now:
-            raise HandoverRefused("happened_at", "the time is in the future")
-        if at < plan.created_at:
-            raise HandoverRefused("happened_at", "the time is before the plan was booked")
-        received_by = text(self.received_by, "received_by", UNIT_MAX, required=True)
-        return {"happened": True, "happened_at": at.isoformat(), "received_by": received_by,
-                "note": note}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SideView:
-    side: str
-    officer: str
-    happened: bool
-    happened_at: datetime | None
-    received_by: str
-    note: str
-    confirmed_at: datetime
-    revisions: int
-    """Earlier words of this side, superseded."""
+        return confirmed_twice.word_content(
+            KIND,
+            self,
+            now=now,
+            earliest=plan.created_at,
+            too_early="the time is before the plan was booked",
+        )
 
 
 @dataclass(frozen=True)
@@ -147,53 +130,28 @@ def _handover(session: Session, plan: PassagePlan) -> Handover | None:
     return session.scalars(select(Handover).where(Handover.plan_id == plan.id)).first()
 
 
-def live(handover: Handover | None) -> dict[str, HandoverConfirmation]:
-    """Each side's standing word (a revised one is superseded)."""
-    if handover is None:
-        return {}
-    return {c.side: c for c in handover.confirmations if c.superseded_at is None}
-
-
-def _state(words: dict[str, HandoverConfirmation]) -> str:
-    if len(words) < 2:
-        return PENDING
-    said = {word.happened for word in words.values()}
-    if said == {True}:
-        return CONFIRMED
-    return NOT_HAPPENED if said == {False} else DISPUTED
-
-
 def _refuse_if_unready(
-    plan: PassagePlan, case: Case, side: str, handover: Handover | None, now: datetime
+    principal: policy.Principal,
+    *,
+    plan: PassagePlan,
+    case: Case,
+    side: str,
+    handover: Handover | None,
+    now: datetime,
 ) -> None:
     if plan.status == CANCELLED or not approvals.is_approved(plan):
         raise HandoverRefused("plan", "only the handover of an approved plan is confirmed")
     if plan.window_starts_at > now:
         raise HandoverRefused("window", "the plan's window has not come yet")
-    state = handover.state if handover else PENDING
-    if state in (CONFIRMED, NOT_HAPPENED):
-        raise HandoverRefused("handover", f"already settled: {STATE_WORDS[state]}")
-    if case.stage != Stage.PASSAGE_PLANNED.value:
-        detail = f"; it is {WORDS[Stage(case.stage)]}" if side == DESK else ""
-        raise HandoverRefused("plan", f"the case is not waiting for this handover{detail}")
-    if side in live(handover) and state != DISPUTED:
-        raise HandoverRefused(
-            "handover",
-            f"{SIDE_WORDS[side]} has confirmed already; a side revises its word only when "
-            "the two sides disagree",
-        )
-
-
-def _refuse_both_sides(principal: policy.Principal, side: str, handover: Handover | None) -> None:
-    if handover is None:
-        return
-    if any(c.officer_id == principal.officer_id and c.side != side for c in handover.confirmations):
-        other = CELL if side == DESK else DESK
-        raise HandoverRefused(
-            "officer",
-            f"{principal.username} confirmed for {SIDE_WORDS[other]} and cannot also confirm "
-            f"for {SIDE_WORDS[side]}; another officer must",
-        )
+    confirmed_twice.refuse(
+        KIND,
+        principal=principal,
+        side=side,
+        state=handover.state if handover else PENDING,
+        confirmations=handover.confirmations if handover else [],
+        case=case,
+        waiting=case.stage == Stage.PASSAGE_PLANNED.value,
+    )
 
 
 def confirm(
@@ -217,12 +175,10 @@ def confirm(
     case = _case(session, plan)
     binding.bind(session, principal)
     handover = _handover(session, plan)
-    _refuse_if_unready(plan, case, side, handover, now)
-    _refuse_both_sides(principal, side, handover)
+    _refuse_if_unready(principal, plan=plan, case=case, side=side, handover=handover, now=now)
     content = word.checked(plan=plan, now=now)
     owners = sealed.owner_desks(session, owner_nation=plan.owner_nation, case_id=plan.case_id)
     keys = sealed.desk_keys(session, [*owners, (plan.point.cell_nation, "the cell")])
-    body, wraps = sealed.seal(content, keys)
     if handover is None:
         handover = Handover(
             plan_id=plan.id,
@@ -235,71 +191,21 @@ def confirm(
             created_at=now,
         )
         session.add(handover)
-    revising = live(handover).get(side)
-    if revising is not None:
-        revising.superseded_at = now
-    handover.confirmations.append(
-        HandoverConfirmation(
-            side=side,
-            officer_id=principal.officer_id,
-            happened=word.happened,
-            body=body,
-            confirmed_at=now,
-            wraps=[HandoverConfirmationWrap(desk_key_id=k, sealed_key=s) for k, s in wraps],
-        )
-    )
-    handover.state, handover.updated_at = _state(live(handover)), now
-    session.flush()
-    case_service.record_event(
+    confirmed_twice.take_word(
+        KIND,
         session=session,
         secrets=secrets,
         principal=principal,
         case=case,
-        kind="passage:handover:revise" if revising else "passage:handover:confirm",
-        detail={"plan": plan.id, "side": side, "happened": word.happened, "state": handover.state},
+        found=handover,
+        side=side,
+        content=content,
+        keys=keys,
+        now=now,
+        ref={"plan": plan.id},
     )
-    if handover.state == DISPUTED:
-        case_service.record_event(
-            session=session,
-            secrets=secrets,
-            principal=principal,
-            case=case,
-            kind="passage:handover:dispute",
-            detail={"plan": plan.id},
-        )
-    if handover.state == CONFIRMED:
-        _hand_over(session, principal, secrets, case)
     session.flush()
     return handover
-
-
-def _hand_over(
-    session: Session, principal: policy.Principal, secrets: ServerSecrets, case: Case
-) -> None:
-    """Move the case through the case service. The second word may be the cell's, whose officer
-    cannot move a case: the move is then made by the flow on the desk's behalf, in that
-    officer's name (the event says who confirmed last). The binding is restored afterwards."""
-    acting = principal
-    if principal.nation != case.owner_nation:
-        acting = policy.Principal(
-            officer_id=principal.officer_id,
-            username=principal.username,
-            role=Role.DESK_OFFICER,
-            nation=case.owner_nation,
-            clearance=case.classification,
-        )
-    try:
-        transitions.transition(
-            session=session,
-            keyring=Keyring(principal=acting, private_key=b""),
-            secrets=secrets,
-            case_id=case.id,
-            to_stage=Stage.HANDED_OVER.value,
-            note="the receiving unit and the desk both confirmed the handover",
-            via=HANDOVER_VIA,
-        )
-    finally:
-        binding.bind(session, principal)
 
 
 def open_handover(*, session: Session, keyring: Keyring, plan_id: str) -> HandoverView:
@@ -311,21 +217,15 @@ def open_handover(*, session: Session, keyring: Keyring, plan_id: str) -> Handov
     handover = _handover(session, plan)
     words = live(handover)
     history = handover.confirmations if handover else []
-    sides: dict[str, SideView] = {}
-    for side, confirmation in words.items():
-        content = sealed.open_body(session, keyring, confirmation.body, confirmation.wraps)
-        officer = accounts_service.get_officer(session=session, officer_id=confirmation.officer_id)
-        at = content.get("happened_at")
-        sides[side] = SideView(
-            side=side,
-            officer=officer.username if officer else "",
-            happened=bool(content["happened"]),
-            happened_at=datetime.fromisoformat(at) if at else None,
-            received_by=str(content["received_by"]),
-            note=str(content["note"]),
-            confirmed_at=confirmation.confirmed_at,
-            revisions=len([c for c in history if c.side == side and c.superseded_at]),
+    sides = {
+        side: confirmed_twice.side_view(
+            session,
+            confirmation,
+            sealed.open_body(session, keyring, confirmation.body, confirmation.wraps),
+            history,
         )
+        for side, confirmation in words.items()
+    }
     if sides:
         audit.record(
             session=session,
@@ -346,8 +246,7 @@ def open_handover(*, session: Session, keyring: Keyring, plan_id: str) -> Handov
         state=state,
         sides=sides,
         my_side=my_side,
-        may_confirm=my_side is not None
-        and ((state == PENDING and my_side not in sides) or state == DISPUTED),
+        may_confirm=confirmed_twice.may_confirm(my_side, state, sides),
     )
 
 

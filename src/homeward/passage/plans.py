@@ -18,6 +18,7 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.models import DeskKey
 from homeward.accounts.service import Keyring
 from homeward.audit import service as audit
+from homeward.cases import sealed
 from homeward.cases import service as case_service
 from homeward.cases.models import Case
 from homeward.core.db import utcnow
@@ -25,7 +26,7 @@ from homeward.core.errors import BadInput, Forbidden, NotFound
 from homeward.core.settings import Settings
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
-from homeward.passage import access, approvals, calendar, points, sealed
+from homeward.passage import access, approvals, calendar, points
 from homeward.passage.custody_models import CONFIRMED, DISPUTED, NOT_HAPPENED, Handover
 from homeward.passage.exceptions import BookingRefused, PlanSettled
 from homeward.passage.models import (

@@ -1,6 +1,8 @@
-"""Tier-1 sealing for handover confirmations and custody entries: the content under a key of
-its own, that key sealed to each desk key named. Only an officer whose desk holds one of those
-keys opens it; the server alone cannot."""
+"""Tier-1 sealing for what a case's handover says (passage: plans, handover confirmations,
+custody entries; households: a child's handover to child protection and its confirmations):
+the content under a key of its own, that key sealed to each desk key named. Only an officer
+whose desk holds one of those keys opens it; the server alone cannot. Here, below both
+capabilities, because they may not import each other."""
 
 from __future__ import annotations
 
@@ -63,6 +65,11 @@ def open_body(
 ) -> dict[str, Any]:
     """The content, for an officer whose desk holds one of the keys it is sealed to."""
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
+    return open_with(held, body, wraps)
+
+
+def open_with(held: dict[str, bytes], body: bytes, wraps: Sequence[Wrap]) -> dict[str, Any]:
+    """The content, with the officer's desk keys already opened (many records in one read)."""
     wrap = next((wrap for wrap in wraps if wrap.desk_key_id in held), None)
     if wrap is None:
         raise Forbidden("you hold none of the desk keys this is sealed to")
