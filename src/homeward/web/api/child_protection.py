@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from homeward.households import child_protection as cp
+from homeward.web.api.confirmed_twice import SideFields, word_of
 from homeward.web.api.deps import ERRORS, Officer
 from homeward.web.deps import DbSession, runtime_of
 
@@ -40,15 +41,8 @@ class ArrivalIn(BaseModel):
     note: Note = Field(description="Who received the child at home")
 
 
-class SideOut(BaseModel):
+class SideOut(SideFields):
     side: Literal["desk", "cell"]
-    officer: str
-    happened: bool
-    happened_at: datetime | None
-    received_by: str
-    note: str
-    confirmed_at: datetime
-    revisions: int
 
 
 class HandoverOut(BaseModel):
@@ -181,11 +175,6 @@ def confirm(
         principal=keyring.principal,
         secrets=runtime_of(request).secrets,
         handover_id=handover_id,
-        word=cp.Word(
-            happened=body.happened,
-            happened_at=body.happened_at,
-            received_by=body.received_by,
-            note=body.note,
-        ),
+        word=word_of(cp.Word, body),
     )
     return StateOut(id=found.id, state=found.state)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from homeward.passage import custody, handovers
+from homeward.web.api.confirmed_twice import SideFields, word_of
 from homeward.web.api.deps import ERRORS, Officer, Problem
 from homeward.web.deps import DbSession, runtime_of
 
@@ -28,15 +29,8 @@ class HandoverWordIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class SideOut(BaseModel):
-    side: str
-    officer: str
-    happened: bool
-    happened_at: datetime | None
-    received_by: str
-    note: str
-    confirmed_at: datetime
-    revisions: int
+class SideOut(SideFields):
+    pass
 
 
 class HandoverOut(BaseModel):
@@ -138,12 +132,7 @@ def confirm_handover(
         principal=keyring.principal,
         secrets=runtime_of(request).secrets,
         plan_id=plan_id,
-        word=handovers.HandoverWord(
-            happened=body.happened,
-            happened_at=body.happened_at,
-            received_by=body.received_by,
-            note=body.note,
-        ),
+        word=word_of(handovers.HandoverWord, body),
     )
     return _handover(handovers.open_handover(session=session, keyring=keyring, plan_id=plan_id))
 

@@ -6,7 +6,6 @@ same page with the reason and what was typed, and stores nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,15 +17,14 @@ from homeward.households import child_protection as cp
 from homeward.policy import roles
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
+from homeward.web.officer import confirmed_twice as word_form
+from homeward.web.officer.confirmed_twice import Csrf, YesNo, when
 from homeward.web.officer.deps import SignedIn, render, require_csrf
-from homeward.web.officer.handover import when, yes_or_no
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
-Csrf = Annotated[str, Form()]
 Line = Annotated[str, Form(max_length=cp.NAME_MAX)]
 Stamp = Annotated[str, Form(max_length=20)]
 Text = Annotated[str, Form(max_length=cp.NOTE_MAX)]
-YesNo = Annotated[str, Form(max_length=3)]
 FIELD_WORDS = {
     "organisation": "Organisation",
     "contact": "Contact at the organisation",
@@ -42,10 +40,6 @@ FIELD_WORDS = {
     "officer": "Officer",
     "desk": "Keys",
 }
-
-
-def _problem(refusal: BadInput) -> str:
-    return f"{FIELD_WORDS.get(refusal.field, refusal.field.replace('_', ' '))}: {refusal.problem}"
 
 
 def _case_page(
@@ -75,7 +69,7 @@ def _case_page(
         cp_path=path,
         side_words=cp.SIDE_WORDS,
         state_words=cp.STATE_WORDS,
-        refusal=_problem(refusal) if refusal else "",
+        refusal=word_form.problem(refusal, FIELD_WORDS),
         field=refusal.field if refusal else "",
         form=form,
         typed=typed or {},
@@ -100,20 +94,11 @@ def _cell_page(
         views=views,
         side_words=cp.SIDE_WORDS,
         state_words=cp.STATE_WORDS,
-        refusal=_problem(refusal) if refusal else "",
+        refusal=word_form.problem(refusal, FIELD_WORDS),
         field=refusal.field if refusal else "",
         refused_id=handover_id,
         typed=typed or {},
     )
-
-
-def _act(action: Callable[[], object], session: DbSession) -> BadInput | None:
-    try:
-        with session.begin_nested():
-            action()
-    except BadInput as refusal:
-        return refusal
-    return None
 
 
 @router.get("/cases/{case_id}/child-protection")
@@ -138,7 +123,8 @@ def record(
     require_csrf(request, csrf)
     typed = {"organisation": organisation, "contact": contact, "place": place,
              "planned_at": planned_at}  # fmt: skip
-    refusal = _act(
+    refusal = word_form.attempt(
+        session,
         lambda: cp.record(
             session=session,
             keyring=keyring,
@@ -151,7 +137,6 @@ def record(
                 planned_at=when(planned_at, "planned_at"),
             ),
         ),
-        session,
     )
     if refusal is not None:
         return _case_page(
@@ -160,12 +145,19 @@ def record(
     return RedirectResponse(f"/officer/cases/{case_id}/child-protection", status_code=303)
 
 
-def _word(happened: str, happened_at: str, received_by: str, note: str) -> cp.Word:
-    return cp.Word(
-        happened=yes_or_no(happened),
-        happened_at=when(happened_at, "happened_at"),
-        received_by=received_by,
-        note=note,
+def _confirm(
+    request: Request, session: DbSession, keyring: SignedIn, handover_id: str, typed: dict[str, str]
+) -> BadInput | None:
+    """One side's word (the owning desk's or the cell's, by who gives it)."""
+    return word_form.attempt(
+        session,
+        lambda: cp.confirm(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime_of(request).secrets,
+            handover_id=handover_id,
+            word=word_form.read_word(cp.Word, typed),
+        ),
     )
 
 
@@ -184,18 +176,8 @@ def confirm_for_desk(
     csrf: Csrf = "",
 ) -> Response:
     require_csrf(request, csrf)
-    typed = {"happened": happened, "happened_at": happened_at, "received_by": received_by,
-             "note": note}  # fmt: skip
-    refusal = _act(
-        lambda: cp.confirm(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime_of(request).secrets,
-            handover_id=handover_id,
-            word=_word(happened, happened_at, received_by, note),
-        ),
-        session,
-    )
+    typed = word_form.typed_word(happened, happened_at, received_by, note)
+    refusal = _confirm(request, session, keyring, handover_id, typed)
     if refusal is not None:
         return _case_page(
             request, session, keyring, case_id, refusal=refusal, form="confirm", typed=typed
@@ -216,7 +198,8 @@ def record_arrival(
 ) -> Response:
     require_csrf(request, csrf)
     typed = {"arrived_at": arrived_at, "note": note}
-    refusal = _act(
+    refusal = word_form.attempt(
+        session,
         lambda: cp.record_arrival(
             session=session,
             keyring=keyring,
@@ -225,7 +208,6 @@ def record_arrival(
             arrived_at=when(arrived_at, "arrived_at"),
             note=note,
         ),
-        session,
     )
     if refusal is not None:
         return _case_page(
@@ -254,18 +236,8 @@ def confirm_for_cell(
     csrf: Csrf = "",
 ) -> Response:
     require_csrf(request, csrf)
-    typed = {"happened": happened, "happened_at": happened_at, "received_by": received_by,
-             "note": note}  # fmt: skip
-    refusal = _act(
-        lambda: cp.confirm(
-            session=session,
-            principal=keyring.principal,
-            secrets=runtime_of(request).secrets,
-            handover_id=handover_id,
-            word=_word(happened, happened_at, received_by, note),
-        ),
-        session,
-    )
+    typed = word_form.typed_word(happened, happened_at, received_by, note)
+    refusal = _confirm(request, session, keyring, handover_id, typed)
     if refusal is not None:
         return _cell_page(
             request, session, keyring, refusal=refusal, handover_id=handover_id, typed=typed

@@ -8,7 +8,7 @@ the reason in words and what was typed kept, nothing stored."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,13 +19,13 @@ from homeward.passage import custody, handovers
 from homeward.passage.custody_models import CUSTODY_KINDS
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
+from homeward.web.officer import confirmed_twice as word_form
+from homeward.web.officer.confirmed_twice import Csrf, YesNo, stamp, when
 from homeward.web.officer.deps import SignedIn, render, require_csrf
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
-Csrf = Annotated[str, Form()]
 Line = Annotated[str, Form(max_length=200)]
 Text = Annotated[str, Form(max_length=2000)]
-STAMP = "%Y-%m-%dT%H:%M"
 STEPS = {"in_custody": custody.enter_custody, "repatriated": custody.repatriate}
 
 
@@ -46,22 +46,7 @@ FIELD_WORDS = {
 
 def problem(refusal: HomewardError | None) -> str:
     """A refusal in words, the field as the form names it."""
-    if refusal is None:
-        return ""
-    if isinstance(refusal, BadInput):
-        said = str(refusal).removeprefix(f"{refusal.field}: ")
-        return f"{FIELD_WORDS.get(refusal.field, refusal.field.replace('_', ' '))}: {said}"
-    return str(refusal)
-
-
-def when(value: str, field: str) -> datetime | None:
-    """A `datetime-local` value read as UTC; empty is None."""
-    if not value.strip():
-        return None
-    try:
-        return datetime.strptime(value.strip(), STAMP).replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise BadInput(field, "give a date and time as YYYY-MM-DD HH:MM (UTC)") from exc
+    return word_form.problem(refusal, FIELD_WORDS)
 
 
 def required_when(value: str, field: str) -> datetime:
@@ -69,16 +54,6 @@ def required_when(value: str, field: str) -> datetime:
     if at is None:
         raise BadInput(field, "say when this holder took him over")
     return at
-
-
-def yes_or_no(value: str) -> bool:
-    if value not in ("yes", "no"):
-        raise BadInput("happened", "say whether the handover happened")
-    return value == "yes"
-
-
-def stamp(at: datetime | None) -> str:
-    return at.astimezone(UTC).strftime(STAMP) if at else ""
 
 
 def _handover_page(
@@ -120,31 +95,25 @@ def confirm_handover(
     plan_id: str,
     *,
     keyring: SignedIn,
-    happened: Annotated[str, Form(max_length=3)] = "",
+    happened: YesNo = "",
     happened_at: Line = "",
     received_by: Line = "",
     note: Text = "",
     csrf: Csrf = "",
 ) -> Response:
     require_csrf(request, csrf)
-    typed = {"happened": happened, "happened_at": happened_at, "received_by": received_by,
-             "note": note}  # fmt: skip
-    try:
-        said = yes_or_no(happened)
-        with session.begin_nested():
-            handovers.confirm(
-                session=session,
-                principal=keyring.principal,
-                secrets=runtime_of(request).secrets,
-                plan_id=plan_id,
-                word=handovers.HandoverWord(
-                    happened=said,
-                    happened_at=when(happened_at, "happened_at"),
-                    received_by=received_by,
-                    note=note,
-                ),
-            )
-    except BadInput as refusal:
+    typed = word_form.typed_word(happened, happened_at, received_by, note)
+    refusal = word_form.attempt(
+        session,
+        lambda: handovers.confirm(
+            session=session,
+            principal=keyring.principal,
+            secrets=runtime_of(request).secrets,
+            plan_id=plan_id,
+            word=word_form.read_word(handovers.HandoverWord, typed),
+        ),
+    )
+    if refusal is not None:
         return _handover_page(request, session, keyring, plan_id, refusal=refusal, typed=typed)
     return RedirectResponse(f"/officer/passage/plans/{plan_id}/handover", status_code=303)
 
