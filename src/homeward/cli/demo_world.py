@@ -394,32 +394,45 @@ def _screening(
         )
 
 
-def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyrings) -> None:
-    """A FRA child's case brought home through a child-protection handover (the desk and the
-    coordination cell each confirm it happened), its arrival recorded, and the desk's request
-    to close it waiting: the FRA supervisor's approvals queue shows a close request."""
-    desk, now = keyring("fra.officer"), utcnow()
+def _child_with_handover(
+    session: Session,
+    runtime: Runtime,
+    desk: Keyring,
+    child: ClaimedIdentity,
+    details: child_protection.Organisation,
+) -> tuple[str, str]:
+    """A FRA child's case opened by the desk and its handover to a child-protection
+    organisation recorded: the case's id and the handover's."""
     case = case_flows.open_case(
         session=session,
         keyring=desk,
         secrets=runtime.secrets,
         settings=runtime.settings,
-        data=case_service.CaseOpen(
-            identity=ClaimedIdentity(
-                given_names="Lina",
-                family_name="Merabet",
-                date_of_birth="2016-04-11",
-                place_of_birth="Toulouse",
-                nationalities=["FRA"],
-            ),
-        ),
+        data=case_service.CaseOpen(identity=child),
     )
     handover = child_protection.record(
-        session=session,
-        keyring=desk,
-        secrets=runtime.secrets,
-        case_id=case.id,
-        details=child_protection.Organisation(
+        session=session, keyring=desk, secrets=runtime.secrets, case_id=case.id, details=details
+    )
+    return case.id, handover.id
+
+
+def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyrings) -> None:
+    """A FRA child's case brought home through a child-protection handover (the desk and the
+    coordination cell each confirm it happened), its arrival recorded, and the desk's request
+    to close it waiting: the FRA supervisor's approvals queue shows a close request."""
+    desk, now = keyring("fra.officer"), utcnow()
+    case_id, handover_id = _child_with_handover(
+        session,
+        runtime,
+        desk,
+        ClaimedIdentity(
+            given_names="Lina",
+            family_name="Merabet",
+            date_of_birth="2016-04-11",
+            place_of_birth="Toulouse",
+            nationalities=["FRA"],
+        ),
+        child_protection.Organisation(
             "Synthetic children's aid society",
             planned_at=now - timedelta(days=3),
             contact="Duty social worker (invented)",
@@ -434,7 +447,7 @@ def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyr
             session=session,
             principal=keyring(side).principal,
             secrets=runtime.secrets,
-            handover_id=handover.id,
+            handover_id=handover_id,
             word=word,
             now=now - timedelta(days=2),  # each side said so two days ago
         )
@@ -442,7 +455,7 @@ def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyr
         session=session,
         keyring=desk,
         secrets=runtime.secrets,
-        case_id=case.id,
+        case_id=case_id,
         arrived_at=now - timedelta(days=1),
         note="Received by her grandmother in Toulouse with the social worker.",
     )
@@ -450,7 +463,7 @@ def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyr
         session=session,
         keyring=desk,
         secrets=runtime.secrets,
-        case_id=case.id,
+        case_id=case_id,
         kind="close",
         comment="Home with her grandmother; the children's services follow her. Nothing left.",
     )
@@ -461,27 +474,18 @@ def _child_handover_waiting(session: Session, runtime: Runtime, keyring: _Keyrin
     recorded and confirmed: it waits for the coordination cell's word (irq.coordinator's
     Children page; the case page says whose confirmation is missing)."""
     desk, now = keyring("fra.officer"), utcnow()
-    case = case_flows.open_case(
-        session=session,
-        keyring=desk,
-        secrets=runtime.secrets,
-        settings=runtime.settings,
-        data=case_service.CaseOpen(
-            identity=ClaimedIdentity(
-                given_names="Sami",
-                family_name="Ouali",
-                date_of_birth="2014-09-02",
-                place_of_birth="Lille",
-                nationalities=["FRA"],
-            ),
+    _, handover_id = _child_with_handover(
+        session,
+        runtime,
+        desk,
+        ClaimedIdentity(
+            given_names="Sami",
+            family_name="Ouali",
+            date_of_birth="2014-09-02",
+            place_of_birth="Lille",
+            nationalities=["FRA"],
         ),
-    )
-    handover = child_protection.record(
-        session=session,
-        keyring=desk,
-        secrets=runtime.secrets,
-        case_id=case.id,
-        details=child_protection.Organisation(
+        child_protection.Organisation(
             "Synthetic child-protection partner (UNICEF-supported, invented)",
             planned_at=now - timedelta(hours=5),
             contact="Case worker on duty (invented)",
@@ -492,7 +496,7 @@ def _child_handover_waiting(session: Session, runtime: Runtime, keyring: _Keyrin
         session=session,
         principal=desk.principal,
         secrets=runtime.secrets,
-        handover_id=handover.id,
+        handover_id=handover_id,
         word=child_protection.Word(
             True, happened_at=now - timedelta(hours=4), received_by="Case worker on duty"
         ),
