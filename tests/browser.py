@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from homeward.core.runtime import Runtime
+from tests import helpers
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,3 +45,20 @@ def launched() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def sign_in(page: Page, base: str, runtime: Runtime, persona: helpers.Persona) -> None:
+    """Sign an officer in on the sign-in page (password and authenticator code)."""
+    page.goto(f"{base}/officer/signin")
+    page.get_by_label("Username").fill(persona.username)
+    page.get_by_label("Password").fill(persona.password)
+    page.get_by_label("Authenticator code").fill(helpers.totp_code(runtime, persona))
+    page.get_by_role("button", name="Sign in").click()
+
+
+def shots(page: Page, stem: Path) -> None:
+    """The whole page at 390 and 1280 px wide, as `<stem>-390.png` and `<stem>-1280.png`."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=stem.parent / f"{stem.name}-{width}.png", full_page=True)

@@ -29,18 +29,7 @@ def browser() -> Iterator[Browser]:
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=ARTIFACTS / f"release-{name}-{width}.png", full_page=True)
-
-
-def sign_in(page: Page, base: str, runtime: Runtime, persona: helpers.Persona) -> None:
-    page.goto(f"{base}/officer/signin")
-    page.get_by_label("Username").fill(persona.username)
-    page.get_by_label("Password").fill(persona.password)
-    page.get_by_label("Authenticator code").fill(helpers.totp_code(runtime, persona))
-    page.get_by_role("button", name="Sign in").click()
+    browsers.shots(page, ARTIFACTS / f"release-{name}")
 
 
 def test_release_withdraw_and_review_in_the_browser(
@@ -59,7 +48,7 @@ def test_release_withdraw_and_review_in_the_browser(
     with live_server.serve(runtime) as base:
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
-        sign_in(page, base, runtime, personas["fra_officer"])
+        browsers.sign_in(page, base, runtime, personas["fra_officer"])
         page.goto(f"{base}/officer/cases/{case_id}")
         protection = page.locator("#protection")
         protection.get_by_label("DEU").check()
@@ -89,7 +78,7 @@ def test_release_withdraw_and_review_in_the_browser(
 
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
-        sign_in(page, base, runtime, personas["fra_supervisor"])
+        browsers.sign_in(page, base, runtime, personas["fra_supervisor"])
         expect(page.locator("#release-reviews")).to_contain_text("Releases to review 1")
         shot(page, "3-start")
         page.locator("#release-reviews + p + ul a").click()

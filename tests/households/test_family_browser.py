@@ -29,18 +29,7 @@ def browser() -> Iterator[Browser]:
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=ARTIFACTS / f"family-{name}-{width}.png", full_page=True)
-
-
-def sign_in(page: Page, base: str, runtime: Runtime, persona: helpers.Persona) -> None:
-    page.goto(f"{base}/officer/signin")
-    page.get_by_label("Username").fill(persona.username)
-    page.get_by_label("Password").fill(persona.password)
-    page.get_by_label("Authenticator code").fill(helpers.totp_code(runtime, persona))
-    page.get_by_role("button", name="Sign in").click()
+    browsers.shots(page, ARTIFACTS / f"family-{name}")
 
 
 def test_a_letter_about_family_in_the_browser(browser: Browser, sqlite_runtime: Runtime) -> None:
@@ -52,7 +41,7 @@ def test_a_letter_about_family_in_the_browser(browser: Browser, sqlite_runtime: 
     )
     with live_server.serve(runtime) as base:
         page = browser.new_context(java_script_enabled=False).new_page()
-        sign_in(page, base, runtime, fra)
+        browsers.sign_in(page, base, runtime, fra)
         page.goto(f"{base}/officer/conversations/{conversation_id}")
         page.get_by_text("Open a case from this conversation").click()
         page.get_by_label("Given names").fill("Karim")
@@ -103,7 +92,7 @@ def test_a_letter_about_family_in_the_browser(browser: Browser, sqlite_runtime: 
         assert [m.relation for m in world.members(runtime, fra, case_id)] == ["child", "spouse"]
 
         scanned = browser.new_context().new_page()  # axe is injected: JavaScript on
-        sign_in(scanned, base, runtime, fra)
+        browsers.sign_in(scanned, base, runtime, fra)
         findings: list[axe.Finding] = []
         for width in (390, 1280):
             scanned.set_viewport_size({"width": width, "height": 900})
