@@ -564,6 +564,14 @@ def sanitise(
         section_levels=levels,
     )
     body = read_body(session, keyring, source)
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action="debrief:report:read",
+        resource_type="debrief_report",
+        resource_id=source.id,
+        nation=source.owner_nation,
+    )
     dropped = set(data.drop) | {
         name for name, level in levels_of(source).items() if level > data.classification
     }
