@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from homeward.audit.models import AuditEvent
-from homeward.cases.models import Case
+from homeward.cases.models import Case, CaseEvent
 from homeward.core.errors import BadInput, NotFound
 from homeward.core.runtime import Runtime
 from homeward.crypto import sealing
@@ -170,3 +170,21 @@ def test_the_filter_holds_on_aliases_counts_and_joins(
         "gbr_debriefer": (0, 0, 0),
         "fra_officer": (0, 0, 0),
     }
+
+
+def test_writing_leaves_no_trace_on_the_case_timeline(
+    runtime: Runtime, people: helpers.Personas
+) -> None:
+    """Other nations read the case's timeline; a report is known to its own readers only."""
+    case_id = world.fra_case(runtime, people, release=("DEU",))
+    report_id = world.write(runtime, people["fra_debriefer"], case_id, world.draft())
+    with runtime.db.transaction() as session:
+        binding.as_system(session, "test reads events and the audit log")
+        kinds = set(session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)))
+        written = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "debrief:report:write", AuditEvent.resource_id == report_id)
+        )
+    assert not {kind for kind in kinds if kind.startswith("debrief")}
+    assert written == 1

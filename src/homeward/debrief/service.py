@@ -344,6 +344,21 @@ def record_release(
     return row
 
 
+def _record(
+    session: Session, principal: policy.Principal, action: str, report: DebriefReport
+) -> None:
+    """An audit entry on the report, not a case event: the case's timeline is read by every
+    nation the case is released to, and a report's existence is its own readers' business."""
+    audit.record(
+        session=session,
+        actor=principal.audit_name,
+        action=action,
+        resource_type="debrief_report",
+        resource_id=report.id,
+        nation=report.owner_nation,
+    )
+
+
 def write(
     *,
     session: Session,
@@ -406,14 +421,7 @@ def write(
             reason="released when written",
             basis=basis,
         )
-    case_service.record_event(
-        session=session,
-        secrets=secrets,
-        principal=principal,
-        case=case,
-        kind="debrief:report:write",
-        detail={"report": report.id},
-    )
+    _record(session, principal, "debrief:report:write", report)
     session.flush()
     return report
 
@@ -619,13 +627,6 @@ def sanitise(
             reason=reason,
             basis=basis,
         )
-    case_service.record_event(
-        session=session,
-        secrets=secrets,
-        principal=principal,
-        case=case,
-        kind="debrief:report:sanitise",
-        detail={"report": derived.id, "source": source.id},
-    )
+    _record(session, principal, "debrief:report:sanitise", derived)
     session.flush()
     return derived
