@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from homeward.accounts import service as accounts_service
@@ -507,6 +507,22 @@ def _next_step(state: str, missing: list[str], found: ChildProtectionHandover, h
     return "Handed over."
 
 
+def _with_words(
+    session: Session, query: Select[ChildProtectionHandover]
+) -> list[ChildProtectionHandover]:
+    """The handovers with their wraps and words loaded at once, to be opened together."""
+    return list(
+        session.scalars(
+            query.options(
+                selectinload(ChildProtectionHandover.wraps),
+                selectinload(ChildProtectionHandover.confirmations).selectinload(
+                    ChildProtectionConfirmation.wraps
+                ),
+            )
+        )
+    )
+
+
 def of_case(
     *, session: Session, keyring: Keyring, secrets: ServerSecrets, case_id: str
 ) -> CasePath:
@@ -518,18 +534,11 @@ def of_case(
     if age is None or not age.child:
         return CasePath(child=age, current=None)
     binding.bind(session, principal)
-    rows = list(
-        session.scalars(
-            select(ChildProtectionHandover)
-            .where(ChildProtectionHandover.case_id == case.id)
-            .options(
-                selectinload(ChildProtectionHandover.wraps),
-                selectinload(ChildProtectionHandover.confirmations).selectinload(
-                    ChildProtectionConfirmation.wraps
-                ),
-            )
-            .order_by(ChildProtectionHandover.created_at, ChildProtectionHandover.id)
-        )
+    rows = _with_words(
+        session,
+        select(ChildProtectionHandover)
+        .where(ChildProtectionHandover.case_id == case.id)
+        .order_by(ChildProtectionHandover.created_at, ChildProtectionHandover.id),
     )
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
     views = [_view(session, principal, held, row, case) for row in rows]
@@ -560,21 +569,14 @@ def waiting_for_cell(*, session: Session, keyring: Keyring) -> list[HandoverView
     principal = keyring.principal
     policy.require_permission(principal, roles.CHILD_PROTECTION_RECEIVE)
     binding.bind(session, principal)
-    rows = list(
-        session.scalars(
-            select(ChildProtectionHandover)
-            .where(
-                ChildProtectionHandover.cell_nation == principal.nation,
-                ChildProtectionHandover.state.in_((PENDING, DISPUTED)),
-            )
-            .options(
-                selectinload(ChildProtectionHandover.wraps),
-                selectinload(ChildProtectionHandover.confirmations).selectinload(
-                    ChildProtectionConfirmation.wraps
-                ),
-            )
-            .order_by(ChildProtectionHandover.planned_at, ChildProtectionHandover.id)
+    rows = _with_words(
+        session,
+        select(ChildProtectionHandover)
+        .where(
+            ChildProtectionHandover.cell_nation == principal.nation,
+            ChildProtectionHandover.state.in_((PENDING, DISPUTED)),
         )
+        .order_by(ChildProtectionHandover.planned_at, ChildProtectionHandover.id),
     )
     held = accounts_service.desk_private_keys(session=session, keyring=keyring)
     views = []
