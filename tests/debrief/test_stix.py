@@ -197,6 +197,11 @@ def _tampered(signed: stix.SignedBundle, change: str) -> dict[str, object]:
             and str(o.get("definition", {}).get("statement", "")).startswith(stix.CAVEAT)  # type: ignore[attr-defined]
         )
         marking["definition"] = {"statement": stix.CAVEAT + "NOFORN"}
+    elif change == "missing-object":
+        objects.remove(next(o for o in objects if o["type"] == "location"))
+    elif change == "foreign-object":
+        place = next(o for o in objects if o["type"] == "location")
+        place["created_by_ref"] = "identity--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
     elif change == "other-owner":
         owner = next(o for o in objects if o["type"] == "identity" and o["name"] == "FRA")
         owner["name"] = "DEU"
@@ -211,6 +216,8 @@ def _tampered(signed: stix.SignedBundle, change: str) -> dict[str, object]:
         ("unknown-statement", "unknown marking statement"),
         ("unknown-caveat", "unknown caveat"),
         ("other-owner", "claims DEU as its owner but FRA signed it"),
+        ("missing-object", "which the bundle does not carry"),
+        ("foreign-object", "was not created by the report's owner"),
     ],
 )
 def test_bad_bundles_are_refused_with_the_reason(

@@ -419,9 +419,13 @@ def _content(
     levels: dict[str, int] = {}
     subject = ""
     for ref in found.report.get("object_refs", []):
+        if ref == found.owner_ref:
+            continue  # a report with no section refers to its owner alone
         item = found.by_id.get(ref)
-        if item is None or item.get("created_by_ref") != found.owner_ref:
-            continue  # the owner's own identity, or an object the bundle does not carry
+        if item is None:
+            raise BundleRefused(f"the report refers to {ref}, which the bundle does not carry")
+        if item.get("created_by_ref") != found.owner_ref:
+            raise BundleRefused(f"{ref} was not created by the report's owner")
         if item.get("type") == "identity" and SUBJECT_ROLE in item.get("roles", []):
             subject = str(item.get("name", ""))
             continue
