@@ -18,7 +18,7 @@ from homeward.linkage.model import MODEL_VERSION, LinkageModel
 from homeward.linkage.normalise import normalise
 from homeward.linkage.reports import PersonReport
 from homeward.linkage.synthetic import generator as synth
-from homeward.linkage.training import arrow_table, train
+from homeward.linkage.training import arrow_table, train, with_uncommon
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,8 @@ def test_in_process_score_equals_splink_on_every_pair(
     settings = dict(
         model.splink, retain_intermediate_calculation_columns=True, retain_matching_columns=True
     )
-    linker = Linker(DuckDBAPI().register(arrow_table(rows)), settings, log_level=None)
+    table = with_uncommon(arrow_table(rows), model.common_words)
+    linker = Linker(DuckDBAPI().register(table), settings, log_level=None)
     relation = linker.inference.predict().as_duckdbpyrelation()
     columns = relation.columns
     by_id = {row["record_id"]: row for row in rows}

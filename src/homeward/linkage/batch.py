@@ -17,7 +17,7 @@ from homeward.linkage.features import CAPPED_KEYS, Features, features
 from homeward.linkage.model import LinkageModel, splink_settings
 from homeward.linkage.normalise import normalise
 from homeward.linkage.reports import PersonReport
-from homeward.linkage.training import arrow_table, as_table, quiet_splink, train
+from homeward.linkage.training import arrow_table, as_table, quiet_splink, train, with_uncommon
 
 # Pairs at or above this probability join one cluster (connected components). Chosen on
 # the synthetic set (bench/identity): precision and recall balance here.
@@ -101,6 +101,11 @@ def capped(table: pa.Table, cap: int = KEY_CAP) -> pa.Table:
     return table
 
 
+def prepared(rows: pa.Table, model: LinkageModel, cap: int = KEY_CAP) -> pa.Table:
+    """The rows a model scores: its uncommon name words marked, common keys capped."""
+    return capped(with_uncommon(rows, model.common_words), cap)
+
+
 def feature_table(
     reports: Iterable[PersonReport], advance: Advance | None = None, *, chunk: int = 20_000
 ) -> pa.Table:
@@ -127,7 +132,7 @@ def _linker(rows: pa.Table, model: LinkageModel, cap: int) -> object:
     from splink import DuckDBAPI, Linker
 
     quiet_splink()
-    table = DuckDBAPI(connection=capped_connection()).register(capped(rows, cap))
+    table = DuckDBAPI(connection=capped_connection()).register(prepared(rows, model, cap))
     # Blocking belongs to this code's keys (features.py), not to the file's training day.
     settings = dict(model.splink, **_current_blocking())
     return Linker(table, settings, log_level=None)

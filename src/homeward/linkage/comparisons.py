@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import jellyfish
 
+from homeward.linkage.names import SKELETON_VOWELS, skeleton
+
 Row = Mapping[str, object]
 
 
@@ -158,22 +160,42 @@ class Within(Condition):
         return shorter >= self.least and len(set(a) & set(b)) == shorter
 
 
+def skeleton_sql(word: str) -> str:
+    """`names.skeleton` in SQL (DuckDB; `in_dialect` writes it for Spark)."""
+    return f"regexp_replace({word}, '{SKELETON_VOWELS}', '', 'g')"
+
+
 @dataclass(frozen=True, slots=True)
 class AllAlike(Condition):
     """Every word of the shorter list (of `least` words or more) is like a word of the
     longer: Jaro-Winkler at or above `threshold`, or one is the other's initial (M. =
-    Muhammad). Lists of one length are alike both ways, so the level does not depend on the
-    order."""
+    Muhammad), or (with `bones`) both have the same consonants, `bones` of them or more
+    (Hussein/Hesin, Islam/Eslam: transliterations that disagree on the first vowel). Lists
+    of one length are alike both ways, so the level does not depend on the order.
+
+    With `paired`, only the words the two lists do not share are compared, each with the
+    other's unshared words, and a Jaro-Winkler match must begin with the same letter: "Mehdi
+    Mehdizade" is not "Mehdi Khajeh Piri" because both its words are like "Mehdi", nor "Amal
+    Mustafa" "Mostafa Kamal" because Amal ends like Kamal."""
 
     column: str
     threshold: float
     least: int = 2
+    bones: int = 0
+    paired: bool = False
 
     def _alike(self, these: str, those: str) -> str:
-        like = (
-            f"jaro_winkler_similarity(x, y) >= {self.threshold}"
-            " OR (length(x) = 1 AND left(y, 1) = x) OR (length(y) = 1 AND left(x, 1) = y)"
-        )
+        like = f"jaro_winkler_similarity(x, y) >= {self.threshold}"
+        if self.paired:
+            like = f"({like} AND left(x, 1) = left(y, 1))"
+            these, those = (
+                f"list_filter({these}, lambda x: NOT list_contains({those}, x))",
+                f"list_filter({those}, lambda y: NOT list_contains({these}, y))",
+            )
+        like += " OR (length(x) = 1 AND left(y, 1) = x) OR (length(y) = 1 AND left(x, 1) = y)"
+        if self.bones:
+            x, y = skeleton_sql("x"), skeleton_sql("y")
+            like += f" OR (length({x}) >= {self.bones} AND {x} = {y})"
         inner = f"len(list_filter({those}, lambda y: {like})) > 0"
         return f"len(list_filter({these}, lambda x: NOT ({inner}))) = 0"
 
@@ -186,16 +208,22 @@ class AllAlike(Condition):
             f" ELSE {self._alike(left, right)} AND {self._alike(right, left)} END)"
         )
 
+    def _like(self, x: str, y: str) -> bool:
+        close = jellyfish.jaro_winkler_similarity(x, y) >= self.threshold
+        if (
+            (close and (not self.paired or x[:1] == y[:1]))
+            or (len(x) == 1 and y[:1] == x)
+            or (len(y) == 1 and x[:1] == y)
+        ):
+            return True
+        return bool(self.bones) and len(skeleton(x)) >= self.bones and skeleton(x) == skeleton(y)
+
     def _all_like(self, these: list[str], those: list[str]) -> bool:
-        return all(
-            any(
-                jellyfish.jaro_winkler_similarity(x, y) >= self.threshold
-                or (len(x) == 1 and y[:1] == x)
-                or (len(y) == 1 and x[:1] == y)
-                for y in those
-            )
-            for x in these
-        )
+        if self.paired:
+            unshared = [x for x in these if x not in those]
+            those = [y for y in those if y not in these]
+            these = unshared
+        return all(any(self._like(x, y) for y in those) for x in these)
 
     def test(self, left: Row, right: Row) -> bool:
         a, b = left[self.column], right[self.column]
@@ -205,6 +233,22 @@ class AllAlike(Condition):
             shorter, longer = (a, b) if len(a) < len(b) else (b, a)
             return self._all_like(shorter, longer)
         return self._all_like(a, b) and self._all_like(b, a)
+
+
+@dataclass(frozen=True, slots=True)
+class EachHas(Condition):
+    """Both lists hold at least `count` elements."""
+
+    column: str
+    count: int
+
+    def sql(self) -> str:
+        c = self.column
+        return f"(len({c}_l) >= {self.count} AND len({c}_r) >= {self.count})"
+
+    def test(self, left: Row, right: Row) -> bool:
+        a, b = left[self.column], right[self.column]
+        return isinstance(a, list) and isinstance(b, list) and min(len(a), len(b)) >= self.count
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +373,7 @@ def _name(column: str, other: str, phonetic: str, label: str) -> Comparison:
         f"{label.replace('_', ' ')} keys (spelling habits and scripts folded)",
         (
             Level("null", Missing((column,)), null=True),
+            Level("null", BothGuessed(), null=True),
             both,
             Level("exact", Same(column), tf=column),
             Level("given and family swapped", Same(column, other)),
@@ -343,23 +388,49 @@ def _name(column: str, other: str, phonetic: str, label: str) -> Comparison:
 def _split_names_on_both_sides(left: Row, right: Row) -> bool:
     return all(
         side[column] is not None for side in (left, right) for column in ("given_key", "family_key")
-    )
+    ) and not (left["name_guessed"] and right["name_guessed"])
 
 
 @dataclass(frozen=True, slots=True)
 class BothSplit(Condition):
     """Both reports give a given and a family name: the other name comparisons speak, so
-    the shared-words comparison stays silent rather than count the same words twice."""
+    the shared-words comparison stays silent rather than count the same words twice. Not
+    when both split was guessed from a name in Arabic script alone (`BothGuessed`)."""
 
     def sql(self) -> str:
         return (
             "(given_key_l IS NOT NULL AND family_key_l IS NOT NULL"
-            " AND given_key_r IS NOT NULL AND family_key_r IS NOT NULL)"
+            " AND given_key_r IS NOT NULL AND family_key_r IS NOT NULL"
+            " AND NOT (name_guessed_l AND name_guessed_r))"
         )
 
     def test(self, left: Row, right: Row) -> bool:
         return _split_names_on_both_sides(left, right)
 
+
+@dataclass(frozen=True, slots=True)
+class BothGuessed(Condition):
+    """Both reports give their name in Arabic script alone, their given and family names
+    guessed (`normalise.name_guessed`): the full-name comparison, whose u is measured among
+    strangers, speaks for them; a guessed given/family pair would weigh the same words by
+    random pairs, most of which are one man's own reports in a file of such names."""
+
+    def sql(self) -> str:
+        return "(name_guessed_l AND name_guessed_r)"
+
+    def test(self, left: Row, right: Row) -> bool:
+        return bool(left["name_guessed"] and right["name_guessed"])
+
+
+# Two words are alike when close in spelling, one the other's initial, or of the same
+# three consonants or more (a first vowel transliterated otherwise: Husayn/Hesin).
+_ALIKE = AllAlike("name_words", 0.88, bones=3)
+_ALIKE_LABEL = "Jaro-Winkler >= 0.88, same consonants or initial"
+_PAIRED = AllAlike("name_words", 0.88, bones=3, paired=True)
+_WITHIN_UNCOMMON = All((Within("name_words"), Shared("name_rare", 2)))
+_WITHIN_UNCOMMON_LABEL = "shorter name within the longer, 2+ uncommon words"
+_PAIRED_UNCOMMON = All((_PAIRED, Shared("name_rare", 1), EachHas("name_rare", 2)))
+_PAIRED_UNCOMMON_LABEL = "unshared words alike in pairs, an uncommon one shared, 2+ uncommon each"
 
 # Half the term-frequency adjustment for whole names: a frequency counts one man's own
 # reports too, so a name he was reported under five times looks five times as common.
@@ -383,18 +454,15 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("null", BothSplit(), null=True),
             Level("null", Missing(("name_tokens",)), null=True),
             Level("same full name", Same("full_key"), m=0.5),
-            # Weighed by the commoner of the two full names: "Muhammad Ali" within "Muhammad
-            # Ali Hassan" says less than "Husayn al-Juaythini" within a longer name.
-            Level(
-                "shorter name within the longer",
-                Within("name_words"),
-                m=0.15,
-            ),
-            Level(
-                "every word alike (Jaro-Winkler >= 0.88 or initial)",
-                AllAlike("name_words", 0.88),
-                m=0.15,
-            ),
+            # Split by how many of the shared words are uncommon (`name_rare`: not among the
+            # words more than 1 % of the model's reports carry): "Muhammad Khan" within
+            # "Ameer Muhammad Khan" says little, "Ghorbanali Saadat" within a longer name
+            # much. The u of each level is measured among strangers, so the split weighs
+            # the words by their rarity without a frequency per word in the level.
+            Level(_WITHIN_UNCOMMON_LABEL, _WITHIN_UNCOMMON, m=0.12),
+            Level("shorter name within the longer", Within("name_words"), m=0.03),
+            Level(_PAIRED_UNCOMMON_LABEL, _PAIRED_UNCOMMON, m=0.1),
+            Level(f"every word alike ({_ALIKE_LABEL})", _ALIKE, m=0.05),
             Level("3+ words shared", Shared("name_tokens", 3), m=0.03),
             Level("2 words shared", Shared("name_tokens", 2), m=0.05),
             Level("1 word shared", Shared("name_tokens", 1), m=0.07),
@@ -413,6 +481,10 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("null", BothSplit(), null=True),
             Level("null", Missing(("name_tokens",)), null=True),
             Level("same full name", Same("full_key"), tf="full_key", tf_weight=TF_WEIGHT_NAMES),
+            # Uncommon words already weigh these (`other_names`); the full name's frequency,
+            # which counts the shorter name's own reports, would count against them twice.
+            Level(_WITHIN_UNCOMMON_LABEL, _WITHIN_UNCOMMON),
+            Level(_PAIRED_UNCOMMON_LABEL, _PAIRED_UNCOMMON),
             Level(
                 "shorter name within the longer",
                 Within("name_words"),
@@ -421,8 +493,8 @@ COMPARISONS: tuple[Comparison, ...] = (
                 tf_weight=TF_WEIGHT_NAMES,
             ),
             Level(
-                "every word alike (Jaro-Winkler >= 0.88 or initial)",
-                AllAlike("name_words", 0.88),
+                f"every word alike ({_ALIKE_LABEL})",
+                _ALIKE,
                 tf="full_key",
                 tf_from_own_u=True,
                 tf_weight=TF_WEIGHT_NAMES,
@@ -523,6 +595,7 @@ TF_COLUMNS: tuple[str, ...] = tuple(
 _SPARK_NAMES = (
     ("jaro_winkler_similarity(", "jaro_winkler("),
     ("len(list_intersect(", "size(array_intersect("),
+    (f"'{SKELETON_VOWELS}', '', 'g')", f"'{SKELETON_VOWELS}', '')"),  # Spark replaces all
     ("list_contains(", "array_contains("),
     ("list_filter(", "filter("),
     ("lambda x: ", "x -> "),

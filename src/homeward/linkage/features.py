@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import combinations
 
+from homeward.linkage.names import skeleton
 from homeward.linkage.normalise import NormalisedReport
 
 Features = dict[str, object]
@@ -91,6 +92,17 @@ def _words(n: NormalisedReport) -> list[str] | None:
     return sorted(keys) or None
 
 
+def _skeletons(n: NormalisedReport) -> list[str] | None:
+    """Every two of the three longest name words, each without its vowels (`names.skeleton`):
+    "Eslam Awad" and "ISLAM AWAD" (aslm/islm) or "Moudud Ahmed" and "Maudud Ahmed"
+    (mudd/madd) share no word key but the same consonants. A skeleton of one letter (Ali)
+    says nothing; capped like the other date-less keys."""
+    words = sorted(n.name_words, key=lambda word: (-len(word), word))[:3]
+    bones = [skeleton(word) for word in words]
+    keys = {"|".join(sorted(pair)) for pair in combinations(bones, 2) if min(map(len, pair)) >= 2}
+    return sorted(keys) or None
+
+
 BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
     "bk_full": _full,
     "bk_given_year": lambda n: _with_year(n.given_key, n.family_key, n),
@@ -112,6 +124,12 @@ BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
 # share an element (Splink explodes the list; the index stores each element).
 LIST_KEYS: dict[str, Callable[[NormalisedReport], list[str] | None]] = {"bk_words": _words}
 
+# List keys of the batch alone: the online index stores hashes of `blocking_keys`, and a new
+# key there would first need every stored report indexed again.
+BATCH_LIST_KEYS: dict[str, Callable[[NormalisedReport], list[str] | None]] = {
+    "bk_skeletons": _skeletons
+}
+
 # Keys the batch leaves out. At registry scale they make most of the pairs (at a million
 # reports, 32M for noms de guerre, of 78M) and those pairs seldom reach the cluster
 # threshold: a nom de guerre is shared by many men. The online search keeps them: an officer
@@ -120,7 +138,7 @@ ONLINE_ONLY_KEYS = frozenset({"bk_kunya", "bk_kunya_shifted"})
 BATCH_KEYS = tuple(name for name in BLOCKING_KEYS if name not in ONLINE_ONLY_KEYS)
 # Keys without a date: the batch drops a value shared by more than `batch.KEY_CAP` reports
 # (a full name with no year is shared by namesakes; "muhmd" by everyone).
-CAPPED_KEYS = ("bk_full", *LIST_KEYS)
+CAPPED_KEYS = ("bk_full", *LIST_KEYS, *BATCH_LIST_KEYS)
 
 
 def _nations(n: NormalisedReport) -> list[str]:
@@ -137,9 +155,27 @@ def features(n: NormalisedReport) -> Features:
     row["dob_date"] = n.dob_key if full_date else None
     for name, key in BLOCKING_KEYS.items():
         row[name] = key(n)
-    for name, keys in LIST_KEYS.items():
+    for name, keys in (*LIST_KEYS.items(), *BATCH_LIST_KEYS.items()):
         row[name] = keys(n)
+    # Which words are uncommon depends on the reports a model was trained on: `uncommon`
+    # fills it from the model (batch, Spark, in-process scoring); unknown, it stays empty.
+    row["name_rare"] = None
     return row
+
+
+def uncommon(words: object, common: frozenset[str]) -> list[str] | None:
+    """The words of a name that are not among a model's common name words (those more
+    than `training.COMMON_SHARE` of its reports carry) nor his father's: the ones that say
+    who he is."""
+    if not isinstance(words, list):
+        return None
+    return [word for word in words if word not in common and not _filiation(word)] or None
+
+
+def _filiation(word: str) -> bool:
+    """A "son of X" word (Bin Rashid → banrxd, `names.fold_word`): it names his father, so
+    his brothers carry it too; it never counts as an uncommon word of his own."""
+    return word.startswith("ban") and len(word) > 4
 
 
 def blocking_keys(n: NormalisedReport) -> frozenset[str]:

@@ -21,11 +21,19 @@ from typing import Any
 
 from homeward.core.errors import BadInput
 from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS, Comparison, in_dialect
-from homeward.linkage.features import BATCH_KEYS, LIST_KEYS, Features, features
+from homeward.linkage.features import (
+    BATCH_KEYS,
+    BATCH_LIST_KEYS,
+    LIST_KEYS,
+    Features,
+    features,
+    uncommon,
+)
 from homeward.linkage.normalise import NormalisedReport
 
 MODEL_FORMAT = "homeward-identity-model"
-MODEL_VERSION = 2  # 2: full names compared word by word (within, alike), name_words
+MODEL_VERSION = 3  # 2: full names compared word by word (within, alike), name_words
+# 3: the common name words of its reports (`common_words`), levels of uncommon words
 DEFAULT_MODEL = "default_model.json"
 
 
@@ -59,7 +67,7 @@ def splink_settings() -> dict[str, Any]:
             *(f"l.{column} = r.{column}" for column in BATCH_KEYS),
             *(
                 {"blocking_rule": f"l.{column} = r.{column}", "arrays_to_explode": [column]}
-                for column in LIST_KEYS
+                for column in (*LIST_KEYS, *BATCH_LIST_KEYS)
             ),
         ],
         "retain_matching_columns": False,
@@ -106,6 +114,7 @@ class LinkageModel:
                 )
             )
         self._comparisons = tuple(scored)
+        self.common_words = frozenset(document["common_words"])
 
     @property
     def version(self) -> str:
@@ -156,6 +165,8 @@ class LinkageModel:
 
     def score_rows(self, left: Features, right: Features) -> PairScore:
         """`score` on rows already built by `features`."""
+        left = dict(left, name_rare=uncommon(left["name_words"], self.common_words))
+        right = dict(right, name_rare=uncommon(right["name_words"], self.common_words))
         evidence = []
         total = self.prior_weight
         for scored in self._comparisons:
@@ -193,6 +204,8 @@ def _check_document(document: Mapping[str, Any]) -> None:
             "model",
             f"is version {document.get('version')!r}; this Homeward reads version {MODEL_VERSION}",
         )
+    if not isinstance(document.get("common_words"), list):
+        raise BadInput("model", "lists no common name words")
     saved = [c.get("name") for c in document.get("comparisons", [])]
     expected = [c.name for c in COMPARISONS]
     if saved != expected:
@@ -216,6 +229,7 @@ def document_from_splink(
     level_weights: Sequence[Sequence[float]],
     tf_bases: Sequence[Sequence[float]],
     prior_weight: float,
+    common_words: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The model file's content from a trained Splink model."""
     comparisons = []
@@ -240,5 +254,6 @@ def document_from_splink(
         "term_frequencies": {
             column: dict(term_frequencies.get(column, {})) for column in TF_COLUMNS
         },
+        "common_words": sorted(common_words),
         "splink": dict(settings),
     }

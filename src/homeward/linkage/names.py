@@ -150,6 +150,18 @@ def fold_word(word: str) -> str:
     return _keep_edge_vowels(word)
 
 
+SKELETON_VOWELS = "[aiu]"
+"""The vowel classes left in a key (`fold_word` writes every vowel as a, i or u)."""
+
+
+def skeleton(key: str) -> str:
+    """A key without its vowels: Husayn/Hesin (husn/hasn), Islam/Eslam (islm/aslm) and
+    Maudud/Moudud (madd/mudd) keep their first vowel apart in `fold_word`, which tells Ali
+    from Ala; their consonants agree (hsn, slm, mdd). Its SQL twin is
+    `comparisons.skeleton_sql`."""
+    return re.sub(SKELETON_VOWELS, "", key)
+
+
 def _keep_edge_vowels(word: str) -> str:
     """Drop inner vowels: keep the first vowel run's first letter and the final run's last."""
     runs = list(re.finditer(r"[aiu]+", word))

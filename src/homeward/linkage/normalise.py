@@ -55,6 +55,9 @@ class NormalisedReport:
     nationalities: list[str] = field(default_factory=list)
     document_key: str = ""
     address_key: str = ""
+    # Given and family keys guessed from a name in Arabic script alone (first and last word):
+    # two such reports are compared as full names, not by the guess (`comparisons.BothSplit`).
+    name_guessed: bool = False
 
     def as_row(self) -> dict[str, object]:
         """A flat dict for a data frame: one column per key (lists shared, not copied:
@@ -147,12 +150,14 @@ def normalise(report: PersonReport) -> NormalisedReport:
         given_text, family_text = _split_full_name(report.full_name)
     given, family = parse_name(given_text), parse_name(family_text)
     arabic = parse_name(report.name_arabic) if report.name_arabic else ParsedName()
+    guessed = False
     if not (given.keys or family.keys):
         # A name only in Arabic script: its first word is his own name and its last the
         # family's, so the fuzzy levels of both comparisons can speak (Mrabet / Murabit).
         script = arabic if arabic.words else full if is_arabic(report.full_name) else None
         if script is not None and len(script.words) >= 2:
             given, family = parse_name(script.words[0]), parse_name(script.words[-1])
+            guessed = True
     aliases = [parse_name(alias) for alias in report.aliases]
     kunya = ""
     nisba = ""
@@ -187,6 +192,7 @@ def normalise(report: PersonReport) -> NormalisedReport:
         nationalities=sorted(report.nationality),
         document_key=re.sub(r"[^A-Z0-9]", "", report.document_number.upper()),
         address_key=" ".join(re.findall(r"[a-z0-9]+", ascii_fold(report.address))),
+        name_guessed=guessed,
     )
 
 

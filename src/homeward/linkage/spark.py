@@ -26,7 +26,7 @@ from homeward.linkage.batch import (
     SUMMARY_FLOOR,
     Clusters,
     Step,
-    capped,
+    prepared,
 )
 from homeward.linkage.features import Features
 from homeward.linkage.model import LinkageModel, splink_settings
@@ -97,7 +97,7 @@ def _linker(spark: Any, rows: pa.Table, model: LinkageModel, scratch: Path, cap:
     quiet_splink()
     logging.getLogger("py4j").setLevel(logging.ERROR)
     path = scratch / "rows.parquet"
-    parquet.write_table(capped(rows, cap), path)
+    parquet.write_table(prepared(rows, model, cap), path)
     # Splink breaks each step's lineage by writing it as Parquet to the checkpoint folder:
     # `persist` keeps the plans, which grow with every clustering round until the driver runs
     # out of memory (seen on 400 reports with 2 GiB).

@@ -18,7 +18,13 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from homeward.core.errors import BadInput
 from homeward.linkage.comparisons import COMPARISONS, TF_COLUMNS
 from homeward.linkage.connection import capped_connection
-from homeward.linkage.features import BLOCKING_KEYS, LIST_KEYS, Features
+from homeward.linkage.features import (
+    BATCH_LIST_KEYS,
+    BLOCKING_KEYS,
+    LIST_KEYS,
+    Features,
+    uncommon,
+)
 from homeward.linkage.model import LinkageModel, document_from_splink, splink_settings
 
 _TEXT = pa.string()
@@ -47,12 +53,20 @@ SCHEMA = pa.schema(
         ("nationalities", _TEXT_LIST),
         ("document_key", _TEXT),
         ("address_key", _TEXT),
+        ("name_guessed", pa.bool_()),
         ("nations", _TEXT_LIST),
         ("dob_date", _TEXT),
         *((name, _TEXT) for name in BLOCKING_KEYS),
         *((name, _TEXT_LIST) for name in LIST_KEYS),
+        *((name, _TEXT_LIST) for name in BATCH_LIST_KEYS),
+        ("name_rare", _TEXT_LIST),
     ]
 )
+
+# A name word carried by more than this share of the reports (and by `COMMON_FLOOR` or
+# more) is common: Muhammad, Ali, Khan. The others say who a man is (`features.uncommon`).
+COMMON_SHARE = 0.01
+COMMON_FLOOR = 20
 
 # A same-person pair can disagree on anything (a clerk's slip, a lie): no level's m is
 # taken as 0, nor any u, so no single field outweighs all the others.
@@ -131,6 +145,8 @@ def train(
 
     quiet_splink()
     say = step or (lambda _message: None)
+    common = common_words(rows)
+    rows = with_uncommon(rows, common)
     db_api = DuckDBAPI(connection=capped_connection())
     table = db_api.register(rows)
     settings = _with_priors_for_sparse_fields(splink_settings(), rows)
@@ -149,7 +165,24 @@ def train(
         linker, learnt = _expectation_maximisation(linker, table, rule, big=big)
         if not learnt:
             linker, _ = _expectation_maximisation(linker, table, fallback, big=big)
-    return model_from_linker(linker, rows)
+    return model_from_linker(linker, rows, common)
+
+
+def common_words(rows: pa.Table) -> frozenset[str]:
+    """Name words more than `COMMON_SHARE` of these reports carry (and `COMMON_FLOOR` at
+    least, so a small file does not find every word common)."""
+    counts = pc.value_counts(pc.list_flatten(rows.column("name_words"))).to_pylist()
+    least = max(COMMON_SHARE * rows.num_rows, COMMON_FLOOR)
+    return frozenset(str(entry["values"]) for entry in counts if entry["counts"] > least)
+
+
+def with_uncommon(rows: pa.Table, common: frozenset[str]) -> pa.Table:
+    """The table with `name_rare` filled: each report's name words that are not common."""
+    rare = pa.array(
+        [uncommon(words, common) for words in rows.column("name_words").to_pylist()],
+        type=_TEXT_LIST,
+    )
+    return rows.set_column(rows.schema.get_field_index("name_rare"), "name_rare", rare)
 
 
 # Comparisons whose u is measured on pairs that cannot be one man (births years apart).
@@ -264,7 +297,9 @@ def _with_priors_for_sparse_fields(settings: dict[str, Any], rows: pa.Table) -> 
     return settings
 
 
-def model_from_linker(linker: Any, rows: pa.Table) -> LinkageModel:
+def model_from_linker(
+    linker: Any, rows: pa.Table, common: frozenset[str] = frozenset()
+) -> LinkageModel:
     """Our model file from a trained Splink linker: its settings with every m and u written
     out and kept off 0 and 1, each level's weight from them, and term frequencies."""
     settings = linker.misc.save_model_to_json()
@@ -298,6 +333,7 @@ def model_from_linker(linker: Any, rows: pa.Table) -> LinkageModel:
         level_weights=weights,
         tf_bases=bases,
         prior_weight=math.log2(prior / (1 - prior)),
+        common_words=common,
     )
     return LinkageModel(document)
 
