@@ -20,6 +20,7 @@ from tests import helpers
 from tests.approvals.test_authorization import is_approval_route
 from tests.cases.test_release_basis import is_release_route
 from tests.debrief.test_api import is_debrief_route
+from tests.debrief.test_pages import is_debrief_page_route
 from tests.households.test_api import is_household_route
 from tests.households.test_child_protection_api import is_child_protection_route
 from tests.households.test_family import is_family_route
@@ -391,6 +392,7 @@ def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None
             or is_child_protection_route(r[1])
             or is_family_route(r[1])
             or is_debrief_route(r[1])
+            or is_debrief_page_route(r[1])
         )
     }
     assert routes - PUBLIC - set(CASES) == set(), "routes without an authorization case"

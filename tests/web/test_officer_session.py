@@ -302,6 +302,10 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             "coordinator",
             {"happened": "no", "note": "x"},
         ),
+        "/officer/debrief/cases/{case_id}": ("fra_officer", {"title": "x", "subject": "x"}),
+        "/officer/debrief/{report_id}/release": ("fra_officer", {"nations": "DEU"}),
+        "/officer/debrief/{report_id}/narrow": ("fra_officer", {"nations": "DEU"}),
+        "/officer/debrief/{report_id}/sanitise": ("fra_officer", {"classification": "1"}),
     }
     posted = {
         context.path
@@ -330,6 +334,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             basis_id=NO_RECORD,
             link_id=NO_RECORD,
             handover_id=NO_RECORD,
+            report_id=NO_RECORD,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}

@@ -32,6 +32,7 @@ from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.schemas import CaseFilter
 from homeward.cases.states import EXITS, FINAL, PATH
 from homeward.core.errors import BadInput, HomewardError
+from homeward.debrief import service as debrief
 from homeward.households import service as households
 from homeward.passage import flows as passage_flows
 from homeward.policy import roles
@@ -261,6 +262,12 @@ def _case_response(
         family_offer=request.query_params.get("family") == "1"
         and households.may_link(principal, view.owner_nation),
         may_screen=owner and roles.may(principal.role, roles.SCREENING_WRITE),
+        debriefs=debrief.reports(
+            session=session, secrets=runtime.secrets, principal=principal, case_id=view.id
+        )
+        if roles.may(principal.role, roles.DEBRIEF_READ)
+        else None,
+        may_debrief=owner and roles.may(principal.role, roles.DEBRIEF_WRITE),
         household=households.card(
             session=session, principal=principal, secrets=runtime.secrets, case_id=view.id
         ),
