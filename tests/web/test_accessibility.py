@@ -12,7 +12,8 @@ linked from anywhere is scanned without anyone listing it. The way home's pages 
 the demo world (tests/web/a11y_way_home.py) and scanned by URL as the desk officer, the
 supervisor and the cell, so the forms and flags the crawl may not reach are scanned too; so are
 screening's draft, review form and decision (tests/screening/a11y_pages.py), an opened
-best-interests assessment (tests/households/a11y_pages.py).
+best-interests assessment (tests/households/a11y_pages.py), a debrief report, its sanitised
+copy and the write form (tests/debrief/a11y_pages.py).
 
 axe runs as a script the test injects (tests/axe.py), so these pages run with JavaScript on;
 that contact pages carry no script and work without it is tested in test_browser.py and
@@ -39,6 +40,7 @@ from homeward.web.app import create_app
 from tests import axe, helpers, live_server
 from tests import browser as browsers
 from tests.approvals import a11y_pages as a11y_approvals
+from tests.debrief import a11y_pages as a11y_debrief
 from tests.households import a11y_pages as a11y_households
 from tests.screening import a11y_pages as a11y_screening
 from tests.web import a11y_way_home
@@ -51,6 +53,7 @@ SKIPPED = {
     "/officer/cases/export.csv": "a CSV download, not a page",
     "/officer/attachments/{attachment_id}": "a letter's file, downloaded",
     "/officer/audit/entries/{leaf_index}/proof": "an inclusion proof, downloaded",
+    "/officer/debrief/{report_id}/stix": "a signed STIX bundle (JSON), downloaded",
     "/officer/identity/template.csv": "the registry template, downloaded",
 }
 """GET routes that answer no HTML page, and why."""
@@ -287,6 +290,8 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
         way_home.setdefault(username, []).extend(approval_pages)
     for username, household_pages in a11y_households.pages(runtime, credentials).items():
         way_home.setdefault(username, []).extend(household_pages)
+    for username, debrief_pages in a11y_debrief.pages(runtime, credentials).items():
+        way_home.setdefault(username, []).extend(debrief_pages)
     scanner = Scanner(runtime, "officer", "en")
     broken: list[str] = []
     with live_server.serve(runtime) as base:
