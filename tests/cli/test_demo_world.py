@@ -20,6 +20,7 @@ from homeward.cli import demo as demo_data
 from homeward.cli.main import app
 from homeward.contact import inbox
 from homeward.core.runtime import Runtime
+from homeward.debrief import service as debrief
 from homeward.identity.models import StoredReport
 from homeward.policy import binding
 from homeward.policy.roles import Role
@@ -144,3 +145,38 @@ def test_every_demo_letter_has_its_language(runtime: Runtime, demo: dict[str, st
     with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         helpers.officer_signin(client, runtime, cell)
         assert '<td data-label="Language">AR</td>' in client.get("/officer/inbox").text
+
+
+def test_the_demo_debriefs_each_show_to_their_readers(
+    runtime: Runtime, demo: dict[str, str]
+) -> None:
+    """Written through the services: FRA's supervisor sees all three, the FRA desk officer (no
+    ORCON) the two without it, GBR only the one released to it, without the case or subject."""
+    seen: dict[str, list[tuple[str, int, list[str], str]]] = {}
+    for username in ("fra.supervisor", "fra.officer", "gbr.officer", "deu.officer"):
+        keyring = helpers.keyring(runtime, _persona(runtime, username, demo[username]))
+        with runtime.db.transaction() as session:
+            found = debrief.reports(
+                session=session, secrets=runtime.secrets, principal=keyring.principal
+            )
+            if username == "gbr.officer":
+                opened = debrief.open_report(
+                    session=session,
+                    keyring=keyring,
+                    secrets=runtime.secrets,
+                    report_id=found[0].id,
+                )
+                assert opened.subject is None
+                assert opened.summary.case_id is None
+                assert opened.sections["places"], "the released body opens for GBR"
+        seen[username] = sorted(
+            (one.title, one.classification, one.caveats, one.origin) for one in found
+        )
+    assert seen["fra.supervisor"] == [
+        ("First session: the journey out", 2, [], "written"),
+        ("Second session: people he names", 1, [], "sanitised"),
+        ("Second session: people he names", 3, ["ORCON"], "written"),
+    ]
+    assert seen["fra.officer"] == [seen["fra.supervisor"][0], seen["fra.supervisor"][1]]
+    assert seen["gbr.officer"] == [seen["fra.supervisor"][0]]
+    assert seen["deu.officer"] == []

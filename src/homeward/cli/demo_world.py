@@ -4,8 +4,10 @@ desks in several stages (one with a screening assessment waiting for the FRA sup
 review, one cleared by a reviewed screening decision, one lost contact, a child brought home
 through a child-protection handover whose close request waits for the supervisor, a child whose
 handover to child protection waits for the coordination cell's confirmation), a transfer
-waiting for France, a case the coordination cell may read, and a small registry in the identity
-index. Every person, place and document number here is invented."""
+waiting for France, a case the coordination cell may read, a small registry in the identity
+index, and three debrief reports on the first FRA case (one released to GBR, one under the
+ORCON caveat the FRA desk officer does not hold, and its sanitised copy the desk officer reads).
+Every person, place and document number here is invented."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.approvals import service as approvals
+from homeward.audit import service as audit
 from homeward.cases import flows as case_flows
 from homeward.cases import service as case_service
 from homeward.cases import transfers, transitions
@@ -27,6 +30,8 @@ from homeward.contact import inbox as inbox_service
 from homeward.contact import service as contact_service
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
+from homeward.debrief import service as debrief
+from homeward.debrief.schemas import Entry, ReportDraft, Sanitising
 from homeward.households import child_protection
 from homeward.identity import imports as identity_imports
 from homeward.identity.service import Protection
@@ -214,6 +219,14 @@ class _Keyrings:
 
 def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> None:
     keyring = _Keyrings(session, runtime, credentials)
+    for username, caveats in DEBRIEF_CAVEATS.items():
+        # Before anyone signs in: a keyring carries the caveats its officer held at unlock.
+        officer = accounts_service.find_officer(session=session, username=username)
+        if officer is None:
+            raise LookupError(f"no demo officer {username}")
+        accounts_service.set_caveats(
+            session=session, actor=audit.SYSTEM, officer_id=officer.id, caveats=caveats
+        )
     for username in credentials:
         if username.endswith(".officer"):
             # As at a real sign-in: the desk key reaches the colleagues added after the
@@ -229,8 +242,8 @@ def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> No
             reports=read_csv(text),
             protection=Protection(),
         )
-    for demo in CASES:
-        _case(session, runtime, keyring, demo, conversations)
+    case_ids = [_case(session, runtime, keyring, demo, conversations) for demo in CASES]
+    _debriefs(session, runtime, keyring, case_ids[0])
     _child_home_close_waiting(session, runtime, keyring)
     _child_handover_waiting(session, runtime, keyring)
 
@@ -283,7 +296,8 @@ def _case(
     keyring: _Keyrings,
     demo: DemoCase,
     conversations: list[str],
-) -> None:
+) -> str:
+    """The case opened and taken through its steps: its id."""
     identity = ClaimedIdentity(
         given_names=demo.given_names,
         family_name=demo.family_name,
@@ -342,6 +356,81 @@ def _case(
                 how="In his second letter: he agrees that the French desk takes his case.",
             ),
         )
+    return case.id
+
+
+DEBRIEF_CAVEATS = {"fra.supervisor": ["ORCON"], "gbr.supervisor": ["ORCON"]}
+"""Handling caveats of the demo (the FRA desk officer holds none, so an ORCON report stays
+hidden from fra.officer while fra.supervisor reads it)."""
+
+
+def _debrief_draft(title: str, days_ago: int, **labels: object) -> ReportDraft:
+    """A synthetic session with the returnee of the first FRA case."""
+    draft = ReportDraft(
+        title=title,
+        session_on=utcnow().date() - timedelta(days=days_ago),
+        subject="Mohamed Benali (invented)",
+        sections={
+            "people": [Entry("Abu Hamza (invented)", "Said to have met him at the border")],
+            "places": [Entry("Guest house near Raqqa (invented)", "Stayed three weeks", "SY")],
+            "events": [Entry("Journey out", "Left by bus in March 2015, then on foot")],
+            "organisations": [Entry("Invented brigade", "A unit he says he cooked for")],
+            "methods": [Entry("Letters by hand", "How he says messages travelled")],
+        },
+        text="Synthetic demo session: calm, consistent with his letters; no one real is named.",
+    )
+    for name, value in labels.items():
+        setattr(draft, name, value)
+    return draft
+
+
+def _debriefs(session: Session, runtime: Runtime, keyring: _Keyrings, case_id: str) -> None:
+    """Three reports by the FRA supervisor (who may write and release): one released to GBR on
+    a legal basis; one SECRET under ORCON with its `methods` section marked above the report;
+    and that one's sanitised copy, RESTRICTED, without the caveat or the methods."""
+    writer, secrets, settings = keyring("fra.supervisor"), runtime.secrets, runtime.settings
+    debrief.write(
+        session=session,
+        keyring=writer,
+        secrets=secrets,
+        settings=settings,
+        case_id=case_id,
+        draft=_debrief_draft(
+            "First session: the journey out",
+            20,
+            classification=2,
+            release=["GBR"],
+            basis=Basis("legal_obligation", grounds="Demo: bilateral exchange agreement."),
+        ),
+    )
+    source = debrief.write(
+        session=session,
+        keyring=writer,
+        secrets=secrets,
+        settings=settings,
+        case_id=case_id,
+        draft=_debrief_draft(
+            "Second session: people he names",
+            12,
+            classification=3,
+            caveats=["ORCON"],
+        ),
+    )
+    debrief.sanitise(
+        session=session,
+        keyring=writer,
+        secrets=secrets,
+        settings=settings,
+        report_id=source.id,
+        data=Sanitising(
+            classification=1,
+            release=[],
+            reason="For the desk officers who follow his return: no source detail.",
+            caveats=[],
+            drop=["methods", "people"],
+            text="Sanitised: he describes the journey and the guest house; names left out.",
+        ),
+    )
 
 
 SCREENING_ANSWERS: dict[str, object] = {
