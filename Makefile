@@ -58,6 +58,7 @@ bench: install install-spark ## Run the benchmarks; results go to bench/results 
 	$(BIN)/python -m bench.signin
 	$(BIN)/python -m bench.durability
 	$(BIN)/python -m bench.passage
+	$(BIN)/python -m bench.debrief
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs PyPI)
 	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet uv
