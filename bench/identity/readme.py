@@ -141,10 +141,19 @@ def _ms(figures: dict[str, Any] | None, key: str) -> str:
     return "not yet" if not figures else f"{figures[key]}"
 
 
+def _busy(row: dict[str, Any]) -> str:
+    """The share of the machine others used before Homeward's calls, and the load average."""
+    if "busy_before" not in row:
+        return "—"
+    load = f" (load {row['load_before']})" if "load_before" in row else ""
+    return f"{row['busy_before']:.0%}{load}"
+
+
 def _latency_table(latency: dict[str, Any]) -> list[str]:
     lines = [
-        "| registry | Homeward p50 ms | p99 ms | Splink `predict_between` p50 ms | p99 ms |",
-        "| ---: | ---: | ---: | ---: | ---: |",
+        "| registry | Homeward p50 ms | p99 ms | Splink `predict_between` p50 ms | p99 ms "
+        "| machine busy before |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size, row in latency.items():
         if not size.isdigit():
@@ -156,6 +165,7 @@ def _latency_table(latency: dict[str, Any]) -> list[str]:
             f"**{_ms(ours, 'p99_ms')}**",
             _ms(theirs, "p50_ms"),
             _ms(theirs, "p99_ms"),
+            _busy(row),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -314,6 +324,8 @@ def section(result: dict[str, Any]) -> str:
             *_latency_table(result["latency"]),
             "",
         ]
+        if result["latency"].get("note"):
+            lines += [result["latency"]["note"], ""]
     lines += [_aims(result), ""]
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -199,6 +200,7 @@ def latency(sizes: tuple[int, ...], calls: int, warm_up: int) -> dict[str, Any]:
                     del reports
                     row["homeward_import_seconds_total"] = round(ours.import_seconds, 1)
                     row["busy_before"] = round(wait_for_quiet(QUIET_WAIT), 2)
+                    row["load_before"] = round(os.getloadavg()[0], 2)
                     row["homeward"] = _timed(
                         ours.caller(query_reports), calls, warm_up, "Homeward who_might_this_be"
                     )
