@@ -72,6 +72,9 @@ def test_write_export_release_and_sanitise(browser: Browser, sqlite_runtime: Run
         alert = page.get_by_role("alert")
         expect(alert).to_contain_text("Places, row 1, country: the place's country as two")
         expect(page.locator("#places-0-country")).to_have_attribute("aria-invalid", "true")
+        expect(alert.get_by_role("link", name="Go to the field")).to_have_attribute(
+            "href", "#places-0-country"
+        )
         expect(page.locator("#places-0-name")).to_have_value("Safe house by the river")
         expect(page.locator("#methods-0-description")).to_have_value("Messages carried by hand")
         expect(page.get_by_label("ORCON")).to_be_checked()
@@ -107,7 +110,12 @@ def test_write_export_release_and_sanitise(browser: Browser, sqlite_runtime: Run
         release.get_by_label("GBR").check()
         release.get_by_label("Why").fill("Synthetic: the British desk holds his brother.")
         release.get_by_role("button", name="Release").click()
-        expect(page.locator("#release-refusal")).to_contain_text("Basis: say on what basis GBR")
+        expect(page.locator("#release-refusal")).to_contain_text(
+            "Basis: say on what basis GBR may read this report"
+        )
+        gone_to = page.locator("#release-refusal").get_by_role("link", name="Go to the field")
+        expect(gone_to).to_have_attribute("href", "#release-basis")
+        expect(page.locator("#release-basis")).to_have_attribute("aria-invalid", "true")
         release = page.locator("#release")
         expect(release.get_by_label("GBR")).to_be_checked()
         expect(release.get_by_label("Why")).to_have_value(

@@ -82,6 +82,16 @@ class Refusal:
     form: str
     typed: dict[str, list[str]] = field(default_factory=dict)
 
+    @property
+    def anchor(self) -> str:
+        """The id of the input on the page (the forms of the report page prefix theirs)."""
+        basis = {"basis": "basis", "consent-given-on": "given-on", "consent-how": "how"}
+        if self.target in {*basis, "grounds"}:
+            return f"{self.form}-{basis.get(self.target, self.target)}"
+        if self.form == "write":
+            return self.target
+        return f"{self.form}-{'keep' if self.target == 'drop' else self.target}"
+
     def value(self, name: str, default: str = "") -> str:
         found = self.typed.get(name)
         return found[0] if found else default
@@ -116,7 +126,9 @@ def _refused(exc: BadInput, form_name: str, form: FormData) -> Refusal:
     else:
         where = FIELD_WORDS.get(exc.field, exc.field.replace("_", " "))
     typed = {key: [str(v) for v in form.getlist(key)] for key in form if key != "csrf"}
-    return Refusal(f"{where}: {exc.problem}", target, form_name, typed)
+    # The lawful-basis check is the case release's own; here it is a report being released.
+    problem = exc.problem.replace("may read the case", "may read this report")
+    return Refusal(f"{where}: {problem}", target, form_name, typed)
 
 
 def _text(form: FormData, name: str) -> str:
