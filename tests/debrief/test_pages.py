@@ -60,6 +60,20 @@ ROWS: dict[tuple[str, str], tuple[dict[str, int], dict[str, str]]] = {
         {"fra_debriefer": 200, "fra_supervisor": 200, "deu_debriefer": 404},
         {},
     ),
+    ("GET", REPORT + "/people/{entry}"): (
+        {"fra_officer": 200, "fra_supervisor": 200, "gbr_supervisor": 200, "deu_officer": 404},
+        {},
+    ),
+    # No such person report / link here (tests/debrief/test_people links one): the walk shows
+    # who is refused before anything is looked up.
+    ("POST", REPORT + "/people/{entry}/link"): (
+        {"fra_officer": 404, "fra_supervisor": 404, "deu_officer": 404},
+        {"person_report_id": "0" * 32},
+    ),
+    ("POST", REPORT + "/links/{link_id}/unlink"): (
+        {"fra_officer": 404, "fra_supervisor": 404, "gbr_supervisor": 404, "deu_officer": 404},
+        {},
+    ),
     ("POST", REPORT + "/narrow"): ({"fra_supervisor": 303}, {"nations": "GBR", "reason": "x"}),
     ("POST", REPORT + "/sanitise"): (
         {"fra_supervisor": 303, "gbr_supervisor": 404},  # GBR no longer reads it
@@ -101,7 +115,7 @@ def test_pages_by_role_and_nation(runtime: Runtime, personas: helpers.Personas) 
         clients[who] = TestClient(app, base_url="http://127.0.0.1")
         helpers.officer_signin(clients[who], runtime, people[who])
     for (method, template), (expected, body) in ROWS.items():
-        path = template.format(case_id=case_id, report_id=report_id)
+        path = template.format(case_id=case_id, report_id=report_id, entry=0, link_id="0" * 32)
         for who in sorted(WHO, key=lambda who: expected.get(who, 403) < 400):  # refusals first
             status = expected.get(who, 403)
             before = stored(runtime)

@@ -33,6 +33,7 @@ LABELLED = {
     "best_interests",
     "child_protection_handover",
     "debrief_report",
+    "debrief_person_link",
 }
 
 SCRIPT = """
@@ -116,6 +117,7 @@ def test_every_labelled_model_is_protected_with_its_read_permission() -> None:
         "approval": roles.APPROVAL_READ,
         "child_protection_handover": roles.CHILD_PROTECTION_READ,
         "debrief_report": roles.DEBRIEF_READ,
+        "debrief_person_link": roles.DEBRIEF_READ,
     }
 
 

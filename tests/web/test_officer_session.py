@@ -306,6 +306,11 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
         "/officer/debrief/{report_id}/release": ("fra_officer", {"nations": "DEU"}),
         "/officer/debrief/{report_id}/narrow": ("fra_officer", {"nations": "DEU"}),
         "/officer/debrief/{report_id}/sanitise": ("fra_officer", {"classification": "1"}),
+        "/officer/debrief/{report_id}/people/{entry}/link": (
+            "fra_officer",
+            {"person_report_id": "x"},
+        ),
+        "/officer/debrief/{report_id}/links/{link_id}/unlink": ("fra_officer", {}),
     }
     posted = {
         context.path
@@ -335,6 +340,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             link_id=NO_RECORD,
             handover_id=NO_RECORD,
             report_id=NO_RECORD,
+            entry=0,
         )
         for bad in (None, "", "0" * 64, foreign):
             data = dict(fields) if bad is None else {**fields, "csrf": bad}

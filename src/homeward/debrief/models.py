@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from homeward.core.db import Base, new_id, utcnow
@@ -89,5 +98,27 @@ class DebriefRelease(Base):
     nations: Mapped[str] = mapped_column(String(200))
     basis_kind: Mapped[str | None] = mapped_column(String(20), default=None)
     detail_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    decided_by: Mapped[str] = mapped_column(ForeignKey("officer.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DebriefPersonLink(Labelled, Base):
+    """An officer's decision that a person named in a report's People section (by its place in
+    the section) is the person of a report in the identity index. Never made automatically.
+    The report's labels, roles and caveats are copied in, so the policy hides the link from
+    whoever may not read the report."""
+
+    __tablename__ = "debrief_person_link"
+    __table_args__ = (UniqueConstraint("report_id", "entry", "person_report_id"),)
+    __read_permission__ = roles.DEBRIEF_READ
+    __policy_clause__ = classmethod(compartments.clause)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    report_id: Mapped[str] = mapped_column(ForeignKey("debrief_report.id"), index=True)
+    entry: Mapped[int] = mapped_column(Integer)
+    """The entry's index in the report's People section."""
+    person_report_id: Mapped[str] = mapped_column(ForeignKey("person_report.id"), index=True)
+    reader_roles: Mapped[str] = mapped_column(String(100))
+    caveats: Mapped[str] = mapped_column(String(200), default="")
     decided_by: Mapped[str] = mapped_column(ForeignKey("officer.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)

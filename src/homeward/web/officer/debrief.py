@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -23,7 +23,7 @@ from homeward.accounts.service import Keyring
 from homeward.cases import release_basis
 from homeward.cases import service as case_service
 from homeward.core.errors import BadInput
-from homeward.debrief import handling, releases, stix
+from homeward.debrief import handling, people, releases, stix
 from homeward.debrief import service as debrief
 from homeward.debrief.schemas import SECTIONS, Entry, ReportDraft, Sanitising
 from homeward.policy import check as policy
@@ -338,6 +338,9 @@ def _page(
         officer = accounts_service.get_officer(session=session, officer_id=officer_id)
         names[officer_id] = officer.username if officer else "former officer"
     may_release = own and roles.may(principal.role, roles.DEBRIEF_RELEASE)
+    linked = people.links(
+        session=session, keyring=keyring, secrets=runtime_of(request).secrets, report_id=report_id
+    )
     return render(
         request,
         "debrief_report.html",
@@ -353,6 +356,9 @@ def _page(
         else None,
         may_release=may_release,
         may_export=own and roles.may(principal.role, roles.DEBRIEF_EXPORT),
+        may_identify=roles.may(principal.role, roles.IDENTITY_READ),
+        may_link=own and roles.may(principal.role, roles.IDENTITY_DECIDE),
+        links=linked,
         refusal=refusal,
         **_choices(request, session, keyring),
     )
@@ -480,3 +486,76 @@ def export(request: Request, session: DbSession, report_id: str, keyring: Signed
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get("/debrief/{report_id}/people/{entry}")
+def who_might_this_be(
+    request: Request,
+    session: DbSession,
+    report_id: str,
+    entry: Annotated[int, Path(ge=0, le=ROWS * 100)],
+    keyring: SignedIn,
+) -> Response:
+    """Candidates for a person named in the report: found, never linked, until an officer
+    posts the link form."""
+    principal = keyring.principal
+    secrets = runtime_of(request).secrets
+    found, result = people.candidates(
+        session=session, keyring=keyring, secrets=secrets, report_id=report_id, entry=entry
+    )
+    opened = debrief.get(session, principal, report_id, roles.DEBRIEF_READ)
+    linked = [
+        view.person_report_id
+        for view in people.links(
+            session=session, keyring=keyring, secrets=secrets, report_id=report_id
+        )
+        if view.entry == entry
+    ]
+    return render(
+        request,
+        "debrief_people.html",
+        principal=principal,
+        found=found,
+        result=result,
+        title=debrief.summary(secrets, principal, opened).title,
+        linked=linked,
+        may_link=opened.owner_nation == principal.nation
+        and roles.may(principal.role, roles.IDENTITY_DECIDE),
+        level_names=LEVELS,
+    )
+
+
+@router.post("/debrief/{report_id}/people/{entry}/link")
+def link_person(
+    request: Request,
+    session: DbSession,
+    report_id: str,
+    entry: Annotated[int, Path(ge=0, le=ROWS * 100)],
+    *,
+    keyring: SignedIn,
+    form: Fields,
+) -> Response:
+    require_csrf(request, _text(form, "csrf"))
+    people.link(
+        session=session,
+        keyring=keyring,
+        report_id=report_id,
+        entry=entry,
+        person_report_id=_text(form, "person_report_id")[:32],
+    )
+    return RedirectResponse(f"/officer/debrief/{report_id}#section-people", status_code=303)
+
+
+@router.post("/debrief/{report_id}/links/{link_id}/unlink")
+def unlink_person(
+    request: Request,
+    session: DbSession,
+    report_id: str,
+    link_id: str,
+    *,
+    keyring: SignedIn,
+    form: Fields,
+) -> Response:
+    require_csrf(request, _text(form, "csrf"))
+    people.unlink(session=session, keyring=keyring, report_id=report_id, link_id=link_id)
+    return RedirectResponse(f"/officer/debrief/{report_id}#section-people", status_code=303)
