@@ -157,10 +157,18 @@ def features(n: NormalisedReport) -> Features:
         row[name] = key(n)
     for name, keys in (*LIST_KEYS.items(), *BATCH_LIST_KEYS.items()):
         row[name] = keys(n)
+    row["name_bones"] = name_bones(n.name_words)
     # Which words are uncommon depends on the reports a model was trained on: `uncommon`
     # fills it from the model (batch, Spark, in-process scoring); unknown, it stays empty.
     row["name_rare"] = None
     return row
+
+
+def name_bones(words: list[str]) -> list[str] | None:
+    """Each name word's consonants (`names.skeleton`), in the words' order: made once per
+    report, so the comparisons (`comparisons.AllAlike`) compare them pair after pair
+    without working them out again."""
+    return [skeleton(word) for word in words] or None
 
 
 def uncommon(words: object, common: frozenset[str]) -> list[str] | None:

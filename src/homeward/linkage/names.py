@@ -157,8 +157,8 @@ SKELETON_VOWELS = "[aiu]"
 def skeleton(key: str) -> str:
     """A key without its vowels: Husayn/Hesin (husn/hasn), Islam/Eslam (islm/aslm) and
     Maudud/Moudud (madd/mudd) keep their first vowel apart in `fold_word`, which tells Ali
-    from Ala; their consonants agree (hsn, slm, mdd). Its SQL twin is
-    `comparisons.skeleton_sql`."""
+    from Ala; their consonants agree (hsn, slm, mdd). Made once per report word
+    (`features`, column `name_bones`) and compared as made."""
     return re.sub(SKELETON_VOWELS, "", key)
 
 

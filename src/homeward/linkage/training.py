@@ -40,6 +40,7 @@ SCHEMA = pa.schema(
         ("father_key", _TEXT),
         ("name_tokens", _TEXT_LIST),
         ("name_words", _TEXT_LIST),
+        ("name_bones", _TEXT_LIST),
         ("kunya", _TEXT),
         ("nisba_nation", _TEXT),
         ("sex", _TEXT),
