@@ -62,6 +62,7 @@ def pages(runtime: Runtime, credentials: dict[str, str]) -> dict[str, list[tuple
             ("debrief-new", f"/officer/debrief/cases/{case_id}/new"),
             ("debrief-report", f"/officer/debrief/{report_id}"),
             ("debrief-sanitised", f"/officer/debrief/{copy_id}"),
+            ("debrief-people", f"/officer/debrief/{report_id}/people/0"),
         ],
         "fra.officer": [("debrief-reader", f"/officer/debrief/{report_id}")],
     }
