@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from homeward.core.runtime import Runtime
-from homeward.debrief import people
+from homeward.debrief import people, releases
 from homeward.debrief.models import DebriefPersonLink
 from homeward.debrief.schemas import Entry
 from homeward.identity import service as identity_service
@@ -128,3 +128,55 @@ def test_candidates_refusals_link_and_unlink(runtime: Runtime, personas: helpers
     assert "Linked to person report" not in officer.get(page).text
     for client in (officer, debriefer, deu, gbr):
         client.close()
+
+
+def _links_seen(runtime: Runtime, persona: helpers.Persona) -> int:
+    keyring = helpers.keyring(runtime, persona)
+    with runtime.db.transaction() as session:
+        binding.bind(session, keyring.principal)
+        return len(session.scalars(select(DebriefPersonLink)).all())
+
+
+def test_links_follow_the_reports_release(runtime: Runtime, personas: helpers.Personas) -> None:
+    """Widening gives the new nation the report's links with it; narrowing takes them away."""
+    folks = world.populate(runtime, personas)
+    case_id = world.fra_case(runtime, folks)
+    made = world.draft()
+    made.sections["people"] = [Entry(NAME, "Recruiter"), *made.sections["people"]]
+    report_id = world.write(runtime, folks["fra_debriefer"], case_id, made)
+    person_id = person_report(runtime, folks["fra_officer"])
+    keyring = helpers.keyring(runtime, folks["fra_officer"])
+    with runtime.db.transaction() as session:
+        people.link(
+            session=session,
+            keyring=keyring,
+            report_id=report_id,
+            entry=0,
+            person_report_id=person_id,
+        )
+    assert _links_seen(runtime, folks["gbr_supervisor"]) == 0
+    supervisor = helpers.keyring(runtime, folks["fra_supervisor"])
+    with runtime.db.transaction() as session:
+        releases.widen(
+            session=session,
+            keyring=supervisor,
+            secrets=runtime.secrets,
+            settings=runtime.settings,
+            report_id=report_id,
+            nations=["GBR"],
+            reason="GBR prosecutors asked",
+            basis=world.LEGAL,
+        )
+    assert _links_seen(runtime, folks["gbr_supervisor"]) == 1
+    assert _links_seen(runtime, folks["deu_officer"]) == 0
+    with runtime.db.transaction() as session:
+        releases.narrow(
+            session=session,
+            keyring=supervisor,
+            secrets=runtime.secrets,
+            report_id=report_id,
+            nations=["GBR"],
+            reason="Case closed there",
+        )
+    assert _links_seen(runtime, folks["gbr_supervisor"]) == 0
+    assert _links_seen(runtime, folks["fra_officer"]) == 1

@@ -8,6 +8,7 @@ Narrowing removes those nations' wraps, so their keys no longer open the body.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homeward.accounts.service import Keyring
@@ -18,7 +19,13 @@ from homeward.core.errors import BadInput, Forbidden
 from homeward.core.settings import Settings
 from homeward.crypto.keys import ServerSecrets
 from homeward.debrief import service
-from homeward.debrief.models import NARROW, WIDEN, DebriefRelease, DebriefReport
+from homeward.debrief.models import (
+    NARROW,
+    WIDEN,
+    DebriefPersonLink,
+    DebriefRelease,
+    DebriefReport,
+)
 from homeward.policy import roles
 from homeward.policy.labels import encode_release
 
@@ -28,6 +35,15 @@ def _owned(session: Session, keyring: Keyring, report_id: str) -> DebriefReport:
     if report.owner_nation != keyring.principal.nation:
         raise Forbidden("only a supervisor of the owning nation changes a report's release")
     return report
+
+
+def _links_follow(session: Session, report: DebriefReport) -> None:
+    """Officers' links of named people carry the report's release list: a nation given the
+    report reads its links too, and a nation taken off loses them with the report."""
+    for link in session.scalars(
+        select(DebriefPersonLink).where(DebriefPersonLink.report_id == report.id)
+    ):
+        link.release = report.release
 
 
 def _nations(nations: list[str]) -> list[str]:
@@ -75,6 +91,7 @@ def widen(
     report.wraps.extend(service.seal_to(session, report, key, added))
     report.release = labels.release
     report.updated_at = utcnow()
+    _links_follow(session, report)
     row = service.record_release(
         session=session,
         secrets=secrets,
@@ -109,6 +126,7 @@ def narrow(
     report.wraps = [wrap for wrap in report.wraps if wrap.nation not in removed]
     report.release = encode_release([nation for nation in current if nation not in removed])
     report.updated_at = utcnow()
+    _links_follow(session, report)
     row = service.record_release(
         session=session,
         secrets=secrets,
