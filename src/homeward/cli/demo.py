@@ -20,7 +20,7 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import NewOfficer
 from homeward.audit import checkpoints
 from homeward.audit import service as audit
-from homeward.cli import demo_world
+from homeward.cli import demo_programme, demo_world
 from homeward.core.runtime import Runtime
 from homeward.policy.labels import Classification
 from homeward.policy.roles import Role
@@ -105,8 +105,10 @@ def _save_credentials(runtime: Runtime, credentials: dict[str, str]) -> None:
         json.dump(credentials, handle, indent=2)
 
 
-def seed(runtime: Runtime) -> bool:
-    """Create the demo officers and their world once; False if already there."""
+def seed(runtime: Runtime, cases: int = 0) -> bool:
+    """Create the demo officers and their world once; False if already there. `cases` adds a
+    demo programme of that many synthetic cases with a year of history (demo_programme.py),
+    so the programme figures have something to count."""
     if load_credentials(runtime):
         return False
     credentials: dict[str, str] = {}
@@ -125,6 +127,9 @@ def seed(runtime: Runtime) -> bool:
             )
             credentials[demo.username] = password
         demo_world.build(session, runtime, credentials)
+        if cases:
+            keyrings = demo_world.Keyrings(session, runtime, credentials)
+            demo_programme.build(session, runtime, keyrings, cases)
     with runtime.db.transaction() as session:
         # A signed checkpoint over the set-up, so a newcomer can try `audit verify`,
         # `prove-inclusion` and `check-proof` at once.

@@ -199,7 +199,7 @@ REGISTRIES = {
 }
 
 
-class _Keyrings:
+class Keyrings:
     """Each demo officer's keys, unlocked once with the password made for this install."""
 
     def __init__(self, session: Session, runtime: Runtime, credentials: dict[str, str]) -> None:
@@ -218,7 +218,7 @@ class _Keyrings:
 
 
 def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> None:
-    keyring = _Keyrings(session, runtime, credentials)
+    keyring = Keyrings(session, runtime, credentials)
     for username, caveats in DEBRIEF_CAVEATS.items():
         # Before anyone signs in: a keyring carries the caveats its officer held at unlock.
         officer = accounts_service.find_officer(session=session, username=username)
@@ -248,7 +248,7 @@ def build(session: Session, runtime: Runtime, credentials: dict[str, str]) -> No
     _child_handover_waiting(session, runtime, keyring)
 
 
-def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str]:
+def _letters(session: Session, runtime: Runtime, keyring: Keyrings) -> list[str]:
     """The letters' conversation ids, in order; the first has the FRA desk's answer."""
     conversations = []
     for desk, language, text in LETTERS:
@@ -293,7 +293,7 @@ def _letters(session: Session, runtime: Runtime, keyring: _Keyrings) -> list[str
 def _case(
     session: Session,
     runtime: Runtime,
-    keyring: _Keyrings,
+    keyring: Keyrings,
     demo: DemoCase,
     conversations: list[str],
 ) -> str:
@@ -384,7 +384,7 @@ def _debrief_draft(title: str, days_ago: int, **labels: object) -> ReportDraft:
     return draft
 
 
-def _debriefs(session: Session, runtime: Runtime, keyring: _Keyrings, case_id: str) -> None:
+def _debriefs(session: Session, runtime: Runtime, keyring: Keyrings, case_id: str) -> None:
     """Three reports by the FRA supervisor (who may write and release): one released to GBR on
     a legal basis; one SECRET under ORCON with its `methods` section marked above the report;
     and that one's sanitised copy, RESTRICTED, without the caveat or the methods."""
@@ -454,7 +454,7 @@ SCREENING_ANSWERS: dict[str, object] = {
 
 
 def _screening(
-    session: Session, runtime: Runtime, keyring: _Keyrings, case_id: str, outcome: str
+    session: Session, runtime: Runtime, keyring: Keyrings, case_id: str, outcome: str
 ) -> None:
     """Written and submitted by the desk officer; reviewed by the supervisor unless it is left
     waiting (`submitted`)."""
@@ -505,7 +505,7 @@ def _child_with_handover(
     return case.id, handover.id
 
 
-def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyrings) -> None:
+def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: Keyrings) -> None:
     """A FRA child's case brought home through a child-protection handover (the desk and the
     coordination cell each confirm it happened), its arrival recorded, and the desk's request
     to close it waiting: the FRA supervisor's approvals queue shows a close request."""
@@ -558,7 +558,7 @@ def _child_home_close_waiting(session: Session, runtime: Runtime, keyring: _Keyr
     )
 
 
-def _child_handover_waiting(session: Session, runtime: Runtime, keyring: _Keyrings) -> None:
+def _child_handover_waiting(session: Session, runtime: Runtime, keyring: Keyrings) -> None:
     """A FRA child's case, still new, whose handover to a child-protection organisation the desk
     recorded and confirmed: it waits for the coordination cell's word (irq.coordinator's
     Children page; the case page says whose confirmation is missing)."""

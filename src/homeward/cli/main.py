@@ -120,15 +120,31 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     _serve(runtime, host, port)
 
 
+DemoCases = Annotated[
+    int,
+    typer.Option(
+        "--cases",
+        min=0,
+        max=100_000,
+        help="Also add a demo programme of this many synthetic cases with a year of history "
+        "(for the programme figures), on the first run only.",
+    ),
+]
+
+
 @app.command()
-def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def demo(host: Host = "127.0.0.1", port: Port = 8000, cases: DemoCases = 0) -> None:
     """Initialise, add demo officers and synthetic conversations, print logins, serve."""
     from homeward.cli import demo as demo_data
 
     runtime = initialise()
     remove_orphan_blobs(runtime)
-    if demo_data.seed(runtime):
+    if demo_data.seed(runtime, cases=cases):
         console.print("Demo officers, letters, cases and a registry created.")
+        if cases:
+            console.print(f"A demo programme of {cases} synthetic cases added.")
+    elif cases:
+        console.print("The demo was set up before: --cases adds a programme on a first run only.")
     console.print(
         f"\nContacts: http://{host}:{port}/   Officers: http://{host}:{port}/officer/\n"
         "First ten minutes: README.md, section 'First ten minutes'.\n"
