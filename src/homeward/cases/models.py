@@ -30,6 +30,8 @@ class Case(Labelled, Base):
         ),
         # A page of one stage by last change walks this in order instead of sorting the stage.
         Index("ix_case_file_stage_updated", "stage", "updated_at"),
+        # Programme figures group by these without opening a single identity (reports/).
+        Index("ix_case_file_statistics", "owner_nation", "sex", "age_band"),
         UniqueConstraint("reference"),
     )
 
@@ -44,6 +46,16 @@ class Case(Labelled, Base):
     """Claimed identity as JSON under the server data key (tier 2)."""
     contact_deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     """When the contact behind the case deleted everything: the channel is gone for good."""
+    sex: Mapped[str] = mapped_column(String(1), default="", server_default="")
+    """M, F, X or '' (not known): a coarse clear copy of the sealed identity's, for programme
+    figures only. Counting 100,000 cases by sex must not open 100,000 identities (slow, and a
+    read of content); one letter in clear names nobody. Kept by the case service whenever the
+    identity changes (`service.set_statistics`)."""
+    age_band: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    """`child`, `adult` or '' (not known), as at the case's opening, for programme figures.
+    At opening, not today: the figures ask how many children came to the programme, and a band
+    that moved on birthdays would move last year's figures. From the claimed date of birth
+    (a partial date counts as its latest day: in doubt, a child, as cases/children.py)."""
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.at", cascade="all, delete-orphan"

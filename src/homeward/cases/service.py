@@ -5,9 +5,11 @@ flows.py, which both web and the CLI call."""
 
 from __future__ import annotations
 
+import calendar
 import json
 import secrets as random_tokens
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -147,6 +149,7 @@ def open_case(
         updated_at=now,
         identity_sealed=identity.seal(secrets),
     )
+    set_statistics(case, identity)
     case.labels = [CaseLabel(label=label) for label in _check_labels(data.labels)]
     case.conversations = [CaseConversation(conversation_id=cid) for cid in data.conversation_ids]
     case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, identity)]
@@ -226,6 +229,54 @@ def references(*, session: Session, case_ids: list[str]) -> dict[str, str]:
     return found
 
 
+ADULT_AT = 18
+
+
+def set_statistics(
+    case: Case,
+    identity: ClaimedIdentity,
+    *,
+    estimated_years: int | None = None,
+    estimated_on: date | None = None,
+) -> None:
+    """Keep the case's clear statistical columns (`sex`, `age_band`: see the model) in step
+    with its sealed identity, so programme figures never open one. The band is the age at the
+    case's opening: by the claimed date of birth, else by an officer's estimate (grown back to
+    the opening) where the caller passes one; '' when neither is known. A partial date of
+    birth counts as its latest day: in doubt, a child (as cases/children.py decides)."""
+    case.sex = identity.sex if identity.sex in {"M", "F", "X"} else ""
+    opened_on = (case.created_at or utcnow()).date()
+    adult_on = _eighteenth_birthday(identity.date_of_birth)
+    if adult_on is not None:
+        case.age_band = "child" if opened_on < adult_on else "adult"
+    elif estimated_years is not None:
+        since = estimated_on or opened_on
+        years_then = estimated_years - max(0, _whole_years(opened_on, since))
+        case.age_band = "child" if years_then < ADULT_AT else "adult"
+    else:
+        case.age_band = ""
+
+
+def _eighteenth_birthday(date_of_birth: str) -> date | None:
+    """The latest day a partial date of birth (`YYYY`, `~YYYY`, `YYYY-MM`, `YYYY-MM-DD`) can
+    turn 18 (the same rule as children.eighteenth_birthday, which imports this module)."""
+    text = date_of_birth.strip().lstrip("~")
+    if not text:
+        return None
+    parts = [int(part) for part in text.split("-")]
+    year = parts[0] + ADULT_AT
+    month = parts[1] if len(parts) > 1 else 12
+    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+    if month == 2 and day == 29 and not calendar.isleap(year):
+        day = 28
+    return date(year, month, day)
+
+
+def _whole_years(since: date, until: date) -> int:
+    years = until.year - since.year
+    return years - 1 if (until.month, until.day) < (since.month, since.day) else years
+
+
 def identity_of(secrets: ServerSecrets, case: Case) -> ClaimedIdentity:
     return ClaimedIdentity.open(secrets, case.identity_sealed)
 
@@ -248,6 +299,7 @@ def update_identity(
     if not checked.sex:  # the identity form does not ask it: an edit keeps what was known
         checked.sex = identity_of(secrets, case).sex
     case.identity_sealed = checked.seal(secrets)
+    set_statistics(case, checked)
     case.name_tokens = [CaseNameToken(token=token) for token in name_tokens(secrets, checked)]
     record_event(
         session=session,

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     coordination_max_classification: int = Field(default=1, ge=0, le=3)
     """The coordination cell may be on a release list only up to this level."""
 
+    figures_threshold: int = Field(default=10, ge=1, le=1000)
+    """Programme figures (reports/): counts under this are suppressed in the coalition view and
+    every published file; medians and percentiles need this many people."""
+    figures_rounding: int = Field(default=5, ge=1, le=1000)
+    """Published counts are rounded to the nearest multiple of this (1: not rounded)."""
+    figures_max_days: int = Field(default=1096, ge=1)
+    """The longest period one figure run covers (three years by default)."""
+
     secure_cookies: bool = False
     """Set behind TLS (or an onion service) so cookies carry the Secure flag."""
 

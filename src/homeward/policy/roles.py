@@ -57,6 +57,8 @@ DEBRIEF_READ = "officer:debrief:read"
 DEBRIEF_WRITE = "officer:debrief:write"
 DEBRIEF_RELEASE = "officer:debrief:release"
 DEBRIEF_EXPORT = "officer:debrief:export"
+FIGURES_READ = "officer:figures:read"
+FIGURES_COUNT = "officer:figures:count"
 
 _DESK_WORK = frozenset(
     {CONVERSATION_LIST, CONVERSATION_READ, CONVERSATION_REPLY, CONVERSATION_STAR}
@@ -108,6 +110,11 @@ _APPROVALS = frozenset({APPROVAL_READ, APPROVAL_REQUEST})
 # (policy/compartments.py), never the case alone.
 _DEBRIEF_DESK = frozenset({DEBRIEF_READ})
 _DEBRIEF_WORK = frozenset({DEBRIEF_READ, DEBRIEF_WRITE, DEBRIEF_EXPORT})
+# Programme figures (reports/): a supervisor reads its own nation's figures in full, counted
+# through the policy binding over the cases it may read; the coalition view is counts only
+# (`figures:count` grants no read of any record: reports/ counts label and stage columns and
+# publishes them disclosure-controlled), for supervisors and the coordination cell.
+_FIGURES_OWN = frozenset({FIGURES_READ, FIGURES_COUNT})
 
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.DESK_OFFICER: _DESK_WORK
@@ -126,12 +133,14 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     | _HOUSEHOLD_DESK
     | _APPROVALS
     | _DEBRIEF_WORK
+    | _FIGURES_OWN
     | {PLAN_APPROVE, SCREENING_REVIEW, APPROVAL_DECIDE, CASE_RELEASE_REVIEW, DEBRIEF_RELEASE},
     # The coordination cell reads a case only where a nation released it to IRQ.
     Role.COORDINATOR: _DESK_WORK
     | {CONVERSATION_ROUTE, HOUSEHOLD_READ, CHILD_PROTECTION_READ, CHILD_PROTECTION_RECEIVE}
     | _CASE_READING
-    | _PASSAGE_CELL,
+    | _PASSAGE_CELL
+    | {FIGURES_COUNT},
     Role.DEBRIEFER: _CASE_READING | _SCREENING | _DEBRIEF_WORK | {HOUSEHOLD_READ},
     Role.AUDITOR: frozenset({AUDIT_READ}),
     # An administrator manages accounts and keys and holds no desk key: no content at all.

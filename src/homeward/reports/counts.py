@@ -1,0 +1,267 @@
+"""The raw counts behind the figures: aggregate queries over label, stage and time columns.
+
+Nothing here selects a sealed column, a name or a letter's content: letters are counted by
+their date and the desk that holds them, cases by their owner, stage, clear statistical
+columns (`Case.sex`, `Case.age_band`) and the times of their stage events. Whose records are
+counted is the caller's `Scope`: a nation's own view runs with the officer bound to the session,
+so the one policy binding filters every query as it filters the case list; the coalition view
+runs as counting work (`binding.unfiltered`), which reads these columns and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from homeward.cases.models import Case, CaseEvent
+from homeward.contact.models import FROM_CONTACT, Conversation, Message
+from homeward.core.db import UtcDateTime, utcnow
+from homeward.identity.models import IdentityDecision
+from homeward.passage.custody_models import CONFIRMED, Handover
+from homeward.passage.models import CANCELLED, HandoverPoint, HandoverWindow, PassagePlan
+
+OPENED = "opened"
+"""A case's first event (`case:open`, to `new`) is counted as the case opened."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: date
+    end: date
+    """Exclusive."""
+    nation: str | None
+    """Only this owner's records (a nation's own view); None for every nation."""
+
+    @property
+    def since(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC)
+
+
+@dataclass
+class Raw:
+    """Counts keyed by plain values; `month` is `YYYY-MM`, `day` is `YYYY-MM-DD` (UTC)."""
+
+    reached: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
+    """(nation, sex, age band, stage or `opened`, month): cases that first reached the stage."""
+    reached_days: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(stage or `opened`, day), for the weekly trend."""
+    letters: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(nation of the desk holding the conversation, month): letters contacts wrote."""
+    letter_days: Counter[str] = field(default_factory=Counter)
+    stays: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    """(nation, stage): days each case spent in the stage, for stays that ended in the period."""
+    stale: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(nation, stage): cases in the stage now for longer than its limit."""
+    decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(confirm or reject, day): officers' identity decisions."""
+    windows: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    """(point, month): places in the windows opened for booking, and places booked."""
+    plans: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(point, month): the nation's own plans holding a place (its own view only)."""
+    handovers: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(point, month): handovers both sides confirmed."""
+
+
+def _as_text(session: Session, column: Any, unit: str) -> Any:
+    """A UTC time as `YYYY-MM` or `YYYY-MM-DD` text, on either engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        pattern = "YYYY-MM" if unit == "month" else "YYYY-MM-DD"
+        return func.to_char(func.timezone("UTC", column), pattern)
+    return func.strftime("%Y-%m" if unit == "month" else "%Y-%m-%d", column)
+
+
+def _within(column: Any, scope: Scope) -> Any:
+    return and_(column >= scope.since, column < scope.until)
+
+
+def _owner(scope: Scope, column: Any) -> list[Any]:
+    return [] if scope.nation is None else [column == scope.nation]
+
+
+def collect(
+    session: Session, scope: Scope, stage_limit_days: dict[str, int], *, own_plans: bool
+) -> Raw:
+    """Every raw count of one run. The caller has bound the officer (own view) or marked the
+    session as counting work (coalition view) before calling."""
+    raw = Raw()
+    _reached(session, scope, raw)
+    _letters(session, scope, raw)
+    _stays(session, scope, raw)
+    _stale(session, scope, stage_limit_days, raw)
+    _decisions(session, scope, raw)
+    _calendar(session, scope, raw, own_plans=own_plans)
+    return raw
+
+
+def _first_entries() -> Any:
+    return (
+        select(
+            CaseEvent.case_id.label("case_id"),
+            CaseEvent.to_stage.label("stage"),
+            func.min(CaseEvent.at).label("first_at"),
+        )
+        .where(CaseEvent.to_stage.is_not(None))
+        .group_by(CaseEvent.case_id, CaseEvent.to_stage)
+        .subquery()
+    )
+
+
+def _reached(session: Session, scope: Scope, raw: Raw) -> None:
+    """A case counts once per stage, in the period its first entry into the stage fell: so
+    every breakdown (nation, sex, age band, quarter, week) partitions the same cases, and a
+    case re-entering a stage (a plan cancelled, a case re-opened) is not counted twice."""
+    first = _first_entries()
+    month = _as_text(session, first.c.first_at, "month")
+    day = _as_text(session, first.c.first_at, "day")
+    base = (
+        select()
+        .select_from(first)
+        .join(Case, Case.id == first.c.case_id)
+        .where(_within(first.c.first_at, scope), *_owner(scope, Case.owner_nation))
+    )
+    rows = session.execute(
+        base.add_columns(
+            Case.owner_nation, Case.sex, Case.age_band, first.c.stage, month, func.count()
+        ).group_by(Case.owner_nation, Case.sex, Case.age_band, first.c.stage, month)
+    )
+    for nation, sex, band, stage, in_month, count in rows:
+        raw.reached[(nation, sex or "", band or "", _column(stage), in_month)] += int(count)
+    for stage, on_day, count in session.execute(
+        base.add_columns(first.c.stage, day, func.count()).group_by(first.c.stage, day)
+    ):
+        raw.reached_days[(_column(stage), on_day)] += int(count)
+
+
+def _column(stage: str) -> str:
+    return OPENED if stage == "new" else stage
+
+
+def _letters(session: Session, scope: Scope, raw: Raw) -> None:
+    """Letters by their date and the desk holding the conversation now: metadata only."""
+    month = _as_text(session, Message.created_at, "month")
+    day = _as_text(session, Message.created_at, "day")
+    base = (
+        select()
+        .select_from(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.direction == FROM_CONTACT,
+            _within(Message.created_at, scope),
+            *_owner(scope, Conversation.owner_nation),
+        )
+    )
+    for nation, in_month, count in session.execute(
+        base.add_columns(Conversation.owner_nation, month, func.count()).group_by(
+            Conversation.owner_nation, month
+        )
+    ):
+        raw.letters[(nation, in_month)] += int(count)
+    for on_day, count in session.execute(base.add_columns(day, func.count()).group_by(day)):
+        raw.letter_days[on_day] += int(count)
+
+
+def _stays(session: Session, scope: Scope, raw: Raw) -> None:
+    """Each stay in a stage that ended in the period: from its event to the case's next."""
+    ordered = select(
+        CaseEvent.case_id.label("case_id"),
+        CaseEvent.to_stage.label("stage"),
+        CaseEvent.at.label("entered_at"),
+        type_coerce(
+            func.lead(CaseEvent.at).over(
+                partition_by=CaseEvent.case_id, order_by=(CaseEvent.at, CaseEvent.id)
+            ),
+            UtcDateTime(),
+        ).label("left_at"),
+    ).where(CaseEvent.to_stage.is_not(None))
+    stays = ordered.subquery()
+    rows = session.execute(
+        select(Case.owner_nation, stays.c.stage, stays.c.entered_at, stays.c.left_at)
+        .select_from(stays)
+        .join(Case, Case.id == stays.c.case_id)
+        .where(_within(stays.c.left_at, scope), *_owner(scope, Case.owner_nation))
+    )
+    for nation, stage, entered_at, left_at in rows:
+        days = (left_at - entered_at).total_seconds() / 86400
+        raw.stays.setdefault((nation, stage), []).append(days)
+
+
+def _stale(session: Session, scope: Scope, limits: dict[str, int], raw: Raw) -> None:
+    """Cases in a stage longer than its limit now (as the case list flags them)."""
+    now = utcnow()
+    clauses = [
+        and_(Case.stage == stage, Case.stage_entered_at < now - timedelta(days=days))
+        for stage, days in limits.items()
+    ]
+    stale = or_(*clauses) if clauses else false()
+    for nation, stage, count in session.execute(
+        select(Case.owner_nation, Case.stage, func.count(Case.stage))
+        .where(stale, *_owner(scope, Case.owner_nation))
+        .group_by(Case.owner_nation, Case.stage)
+    ):
+        raw.stale[(nation, stage)] += int(count)
+
+
+def _decisions(session: Session, scope: Scope, raw: Raw) -> None:
+    """Identity decisions by day, by the deciding officer's nation in a nation's own view."""
+    day = _as_text(session, IdentityDecision.decided_at, "day")
+    for decision, on_day, count in session.execute(
+        select(IdentityDecision.decision, day, func.count())
+        .where(
+            _within(IdentityDecision.decided_at, scope),
+            *_owner(scope, IdentityDecision.nation),
+        )
+        .group_by(IdentityDecision.decision, day)
+    ):
+        raw.decisions[(decision, on_day)] += int(count)
+
+
+def _calendar(session: Session, scope: Scope, raw: Raw, *, own_plans: bool) -> None:
+    """Places per point and month: in windows opened for booking and booked (the cell's
+    counters, in clear), the nation's own plans holding one, and confirmed handovers."""
+    month = _as_text(session, HandoverWindow.starts_at, "month")
+    for name, in_month, capacity, booked in session.execute(
+        select(
+            HandoverPoint.name,
+            month,
+            func.sum(HandoverWindow.capacity),
+            func.sum(HandoverWindow.booked),
+        )
+        .join(HandoverPoint, HandoverPoint.id == HandoverWindow.point_id)
+        .where(_within(HandoverWindow.starts_at, scope))
+        .group_by(HandoverPoint.name, month)
+    ):
+        raw.windows[(name, in_month)] = (int(capacity or 0), int(booked or 0))
+    if own_plans:
+        plan_month = _as_text(session, PassagePlan.window_starts_at, "month")
+        for name, in_month, count in session.execute(
+            select(HandoverPoint.name, plan_month, func.count(PassagePlan.id))
+            .join(HandoverPoint, HandoverPoint.id == PassagePlan.point_id)
+            .where(
+                PassagePlan.status != CANCELLED,
+                _within(PassagePlan.window_starts_at, scope),
+                *_owner(scope, PassagePlan.owner_nation),
+            )
+            .group_by(HandoverPoint.name, plan_month)
+        ):
+            raw.plans[(name, in_month)] += int(count)
+    done_month = _as_text(session, Handover.updated_at, "month")
+    for name, in_month, count in session.execute(
+        select(HandoverPoint.name, done_month, func.count(Handover.id))
+        .join(HandoverPoint, HandoverPoint.id == Handover.point_id)
+        .where(
+            Handover.state == CONFIRMED,
+            _within(Handover.updated_at, scope),
+            *_owner(scope, Handover.owner_nation),
+        )
+        .group_by(HandoverPoint.name, done_month)
+    ):
+        raw.handovers[(name, in_month)] += int(count)
