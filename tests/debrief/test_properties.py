@@ -86,7 +86,7 @@ def _wraps(runtime: Runtime, report_id: str) -> set[tuple[str, str]]:
         rows = session.scalars(
             select(DebriefReportWrap).where(DebriefReportWrap.report_id == report_id)
         )
-        return {(row.nation, row.desk_key_id) for row in rows}
+        return {(row.nation, row.compartment_key_id) for row in rows}
 
 
 def test_a_list_never_shows_what_opening_would_refuse(runtime: Runtime) -> None:

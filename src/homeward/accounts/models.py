@@ -1,4 +1,5 @@
-"""Desks and their key versions, officers and the desk keys sealed to them, web sessions."""
+"""Desks and their key versions, officers and the desk keys sealed to them, each nation's
+debrief compartment key and who holds it, web sessions."""
 
 from __future__ import annotations
 
@@ -72,6 +73,33 @@ class OfficerDeskKey(Base):
 
     officer: Mapped[Officer] = relationship(back_populates="desk_keys")
     desk_key: Mapped[DeskKey] = relationship()
+
+
+class CompartmentKey(Base):
+    """One version of a nation's debrief compartment key (X25519): debrief report bodies are
+    sealed to it, not to the desk key, so that only officers who read debriefs can open them.
+    Only the public half is stored in clear."""
+
+    __tablename__ = "compartment_key"
+    __table_args__ = (UniqueConstraint("nation", "version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    nation: Mapped[str] = mapped_column(ForeignKey("desk.code"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OfficerCompartmentKey(Base):
+    """A compartment private key sealed to one officer of its nation who reads debriefs."""
+
+    __tablename__ = "officer_compartment_key"
+
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officer.id"), primary_key=True)
+    compartment_key_id: Mapped[str] = mapped_column(
+        ForeignKey("compartment_key.id"), primary_key=True
+    )
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class WebSession(Base):

@@ -4,6 +4,13 @@ Keys: each officer has an X25519 pair whose private half is wrapped with Argon2i
 Each desk key version's private half is sealed to every officer of the desk. An officer added
 to a desk that already has keys receives them the next time a colleague who holds them signs in
 (`grant_pending_keys`): nobody else, the administrator included, ever holds a desk key.
+
+Each nation also has a debrief compartment key, versioned the same way, whose private half is
+sealed only to its officers whose role reads debriefs (`roles.DEBRIEF_READ`): debrief bodies
+are sealed to it, so a desk key alone (a coordinator's, say) opens none. It is made when the
+nation's first debrief reader is added (or when a report is first sealed to a nation that has
+readers but no key yet, which needs only their public keys); a reader added later receives it
+at a colleague reader's sign-in, like desk keys.
 """
 
 from __future__ import annotations
@@ -16,13 +23,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts.exceptions import InvalidOfficer, UnknownDesk
-from homeward.accounts.models import Desk, DeskKey, Officer, OfficerDeskKey
+from homeward.accounts.models import (
+    CompartmentKey,
+    Desk,
+    DeskKey,
+    Officer,
+    OfficerCompartmentKey,
+    OfficerDeskKey,
+)
 from homeward.audit import service as audit
 from homeward.crypto import sealing
 from homeward.crypto.keys import ServerSecrets
 from homeward.policy.check import Principal
 from homeward.policy.labels import decode_release, encode_release
-from homeward.policy.roles import Role
+from homeward.policy.roles import DEBRIEF_READ, Role, may
 
 DEFAULT_DESKS: tuple[tuple[str, str, bool], ...] = (
     ("USA", "United States desk", False),
@@ -195,6 +209,8 @@ def add_officer(
         and current_desk_key(session=session, desk_code=desk.code) is None
     ):
         _new_desk_key(session, desk.code, [officer])
+    if may(data.role, DEBRIEF_READ):
+        compartment_keys(session=session, actor=actor, nations=[desk.code])
     audit.record(
         session=session,
         actor=actor,
@@ -232,11 +248,12 @@ def desk_private_keys(*, session: Session, keyring: Keyring) -> dict[str, bytes]
 
 
 def grant_pending_keys(*, session: Session, keyring: Keyring) -> int:
-    """Seal the desk keys this officer holds to desk colleagues who lack them."""
+    """Seal the desk keys this officer holds to desk colleagues who lack them, and the
+    compartment keys to colleagues who read debriefs."""
     mine = desk_private_keys(session=session, keyring=keyring)
+    granted = _grant_compartment_keys(session, keyring)
     if not mine:
-        return 0
-    granted = 0
+        return granted
     for colleague in _desk_officers(session, keyring.principal.nation):
         if not _holds_desk_keys(Role(colleague.role)):
             continue
@@ -285,6 +302,135 @@ def rotate_desk_key(*, session: Session, actor: str, desk_code: str) -> DeskKey:
     )
     session.flush()
     return desk_key
+
+
+def _debrief_readers(session: Session, nation: str) -> list[Officer]:
+    """Who holds a nation's compartment key: its officers (not disabled) who read debriefs."""
+    return [o for o in _desk_officers(session, nation) if may(o.role, DEBRIEF_READ)]
+
+
+def _new_compartment_key(
+    session: Session, actor: str, nation: str, recipients: list[Officer]
+) -> CompartmentKey:
+    latest = session.scalar(
+        select(func.max(CompartmentKey.version)).where(CompartmentKey.nation == nation)
+    )
+    private, public = sealing.generate_keypair()
+    key = CompartmentKey(nation=nation, version=(latest or 0) + 1, public_key=public)
+    session.add(key)
+    session.flush()
+    for officer in recipients:
+        session.add(
+            OfficerCompartmentKey(
+                officer_id=officer.id,
+                compartment_key_id=key.id,
+                sealed_private_key=sealing.seal(officer.public_key, private),
+            )
+        )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="debrief:compartment-key:create",
+        resource_type="desk",
+        resource_id=nation,
+        nation=nation,
+    )
+    session.flush()
+    return key
+
+
+def compartment_keys(
+    *, session: Session, actor: str, nations: list[str]
+) -> dict[str, CompartmentKey]:
+    """The current debrief compartment key of each nation named. A nation with debrief readers
+    but no key yet gets one now, sealed to all of them (their public keys suffice); a nation
+    with no reader is left out, as there is nobody its key could be sealed to."""
+    current: dict[str, CompartmentKey] = {}
+    for key in session.scalars(
+        select(CompartmentKey)
+        .where(CompartmentKey.nation.in_(nations))
+        .order_by(CompartmentKey.version.desc())
+    ):
+        current.setdefault(key.nation, key)
+    for nation in sorted(set(nations) - set(current)):
+        readers = _debrief_readers(session, nation)
+        if readers:
+            current[nation] = _new_compartment_key(session, actor, nation, readers)
+    return current
+
+
+def compartment_private_keys(*, session: Session, keyring: Keyring) -> dict[str, bytes]:
+    """Every compartment key version this officer holds, by compartment key id."""
+    held = session.scalars(
+        select(OfficerCompartmentKey).where(
+            OfficerCompartmentKey.officer_id == keyring.principal.officer_id
+        )
+    )
+    return {
+        row.compartment_key_id: sealing.unseal(keyring.private_key, row.sealed_private_key)
+        for row in held
+    }
+
+
+def _grant_compartment_keys(session: Session, keyring: Keyring) -> int:
+    """Seal the compartment keys this officer holds to colleagues who read debriefs and lack
+    them; an officer whose role no longer reads debriefs passes on nothing."""
+    if not may(keyring.principal.role, DEBRIEF_READ):
+        return 0
+    mine = compartment_private_keys(session=session, keyring=keyring)
+    if not mine:
+        return 0
+    granted = 0
+    for colleague in _debrief_readers(session, keyring.principal.nation):
+        theirs = set(
+            session.scalars(
+                select(OfficerCompartmentKey.compartment_key_id).where(
+                    OfficerCompartmentKey.officer_id == colleague.id
+                )
+            )
+        )
+        for key_id, private in mine.items():
+            if key_id in theirs:
+                continue
+            session.add(
+                OfficerCompartmentKey(
+                    officer_id=colleague.id,
+                    compartment_key_id=key_id,
+                    sealed_private_key=sealing.seal(colleague.public_key, private),
+                )
+            )
+            granted += 1
+            audit.record(
+                session=session,
+                actor=keyring.principal.audit_name,
+                action="officer:compartment-key:grant",
+                resource_type="officer",
+                resource_id=colleague.id,
+                nation=colleague.nation,
+            )
+    session.flush()
+    return granted
+
+
+def rotate_compartment_key(*, session: Session, actor: str, nation: str) -> CompartmentKey:
+    """A new compartment key version for reports sealed from now on, sealed to the nation's
+    current debrief readers; old versions stay with their holders, so old reports stay
+    readable. Used when a reader leaves the compartment (disabled, or another role)."""
+    desk = get_desk(session=session, code=nation)
+    readers = _debrief_readers(session, desk.code)
+    if not readers:
+        raise InvalidOfficer("desk", f"{desk.code} has no officer who reads debriefs")
+    key = _new_compartment_key(session, actor, desk.code, readers)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="admin:compartment:rotate-key",
+        resource_type="desk",
+        resource_id=desk.code,
+        nation=desk.code,
+    )
+    session.flush()
+    return key
 
 
 CAVEAT = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")

@@ -3,8 +3,9 @@
 A report carries its own labels (owner nation, classification, release list) and also the
 roles its owner opens it to and its handling caveats, all in clear for the policy; the body
 (subject, sections, free text) is tier 1: encrypted under a content key of its own, sealed to
-the owning desk's key and to each released nation's desk key (its debrief compartment: the desk
-key machinery, reused). The title is tier 2 so lists can show it without a desk key. A
+the debrief compartment key of the owner nation and of each released nation (`accounts`
+`CompartmentKey`, held only by officers whose role reads debriefs, not by everyone with the
+desk key). The title is tier 2 so lists can show it without a key. A
 sanitised report names its source; an imported one names the partner that signed it.
 """
 
@@ -76,12 +77,15 @@ class DebriefReport(Labelled, Base):
 
 
 class DebriefReportWrap(Base):
-    """The report's content key sealed to one desk key (the owner's or a released nation's)."""
+    """The report's content key sealed to one nation's compartment key (the owner's or a
+    released nation's)."""
 
     __tablename__ = "debrief_report_wrap"
 
     report_id: Mapped[str] = mapped_column(ForeignKey("debrief_report.id"), primary_key=True)
-    desk_key_id: Mapped[str] = mapped_column(ForeignKey("desk_key.id"), primary_key=True)
+    compartment_key_id: Mapped[str] = mapped_column(
+        ForeignKey("compartment_key.id"), primary_key=True
+    )
     nation: Mapped[str] = mapped_column(String(3), index=True)
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
 

@@ -1,9 +1,9 @@
 """Widening and narrowing a report's release list: each a recorded decision of a supervisor of
 the owning nation (who, why, and for new readers the lawful basis).
 
-Widening seals the report's content key to each new nation's desk key at that moment: the key
-is unwrapped with the supervisor's own desk key and wrapped again, never written in clear.
-Narrowing removes those nations' wraps, so their keys no longer open the body.
+Widening seals the report's content key to each new nation's debrief compartment key at that
+moment: the key is unwrapped with the supervisor's own compartment key and wrapped again, never
+written in clear. Narrowing removes those nations' wraps, so their keys no longer open the body.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def widen(
     )
     checked = release_basis.required(session=session, case=case, basis=basis, nations=added)
     key = service.content_key(session, keyring, report)
-    report.wraps.extend(service.seal_to(session, report, key, added))
+    report.wraps.extend(service.seal_to(session, principal.audit_name, report, key, added))
     report.release = labels.release
     report.updated_at = utcnow()
     _links_follow(session, report)

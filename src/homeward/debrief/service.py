@@ -3,8 +3,9 @@
 
 Every query over reports goes through the policy binding, which attaches the compartment rule
 (level, nation or release, role, every caveat) as SQL; opening checks the same rule in Python
-and is an audit entry. The body is sealed under a fresh content key to the desk key of the
-owner and of each released nation, so the server alone cannot read it.
+and is an audit entry. The body is sealed under a fresh content key to the debrief
+compartment key of the owner and of each released nation, so the server alone cannot read it,
+and neither can an officer who holds the desk key but whose role reads no debriefs.
 """
 
 from __future__ import annotations
@@ -199,18 +200,18 @@ def check_labels(
 
 
 def seal_to(
-    session: Session, report: DebriefReport, content_key: bytes, nations: list[str]
+    session: Session, actor: str, report: DebriefReport, content_key: bytes, nations: list[str]
 ) -> list[DebriefReportWrap]:
-    """The content key sealed to the current desk key of each nation (its debrief compartment:
-    the desk key, reused); a nation whose desk has no key yet is refused by name."""
-    keys = accounts_service.current_desk_keys(session=session, desk_codes=nations)
+    """The content key sealed to the current compartment key of each nation; a nation with no
+    officer who reads debriefs (so no compartment key) is refused by name."""
+    keys = accounts_service.compartment_keys(session=session, actor=actor, nations=nations)
     missing = sorted(set(nations) - set(keys))
     if missing:
-        raise BadInput("release", f"{', '.join(missing)} has no desk key yet to seal to")
+        raise BadInput("release", f"{', '.join(missing)} has no officer who reads debriefs yet")
     return [
         DebriefReportWrap(
             report_id=report.id,
-            desk_key_id=key.id,
+            compartment_key_id=key.id,
             nation=nation,
             sealed_key=sealing.seal(key.public_key, content_key),
         )
@@ -219,11 +220,12 @@ def seal_to(
 
 
 def content_key(session: Session, keyring: Keyring, report: DebriefReport) -> bytes:
-    held = accounts_service.desk_private_keys(session=session, keyring=keyring)
-    wrap = next((wrap for wrap in report.wraps if wrap.desk_key_id in held), None)
+    """The report's content key, unsealed with a compartment key this officer holds."""
+    held = accounts_service.compartment_private_keys(session=session, keyring=keyring)
+    wrap = next((wrap for wrap in report.wraps if wrap.compartment_key_id in held), None)
     if wrap is None:
-        raise Forbidden("you hold none of the desk keys this report is sealed to")
-    return sealing.unseal(held[wrap.desk_key_id], wrap.sealed_key)
+        raise Forbidden("you hold none of the debrief compartment keys this report is sealed to")
+    return sealing.unseal(held[wrap.compartment_key_id], wrap.sealed_key)
 
 
 def get(
@@ -255,8 +257,8 @@ def store(
     source_id: str | None = None,
     stix_id: str | None = None,
 ) -> DebriefReport:
-    """A checked report written, sealed to the owner's and each released nation's desk (the
-    importing desk too, for a partner's report): the one place reports are created."""
+    """A checked report written, sealed to the owner's and each released nation's compartment
+    (the importing nation's too, for a partner's report): the one place reports are created."""
     key = sealing.random_bytes()
     now = utcnow()
     report = DebriefReport(
@@ -283,13 +285,16 @@ def store(
     session.flush()
     readers = {owner, *decode_release(labels.release)}
     if origin == IMPORTED:
-        # A partner's report: sealed to the importing desk and to every reader with a desk here.
+        # A partner's report: sealed to the importing nation and to every reader nation that
+        # has debrief readers here.
         readers = set(
-            accounts_service.current_desk_keys(
-                session=session, desk_codes=sorted({principal.nation, *readers})
+            accounts_service.compartment_keys(
+                session=session,
+                actor=principal.audit_name,
+                nations=sorted({principal.nation, *readers}),
             )
         )
-    report.wraps = seal_to(session, report, key, sorted(readers))
+    report.wraps = seal_to(session, principal.audit_name, report, key, sorted(readers))
     session.flush()
     return report
 
