@@ -81,9 +81,7 @@ def export(
             report_id=report_id,
         )
         out.write_text(json.dumps(signed.bundle, indent=2, ensure_ascii=False), encoding="utf-8")
-        _signature_path(out).write_text(
-            json.dumps({"signer": signed.signer, "signature": signed.signature}), encoding="utf-8"
-        )
+        _signature_path(out).write_text(json.dumps(signed.signature_fields()), encoding="utf-8")
     Console().print(f"exported {report_id} to {out} (signed by {signed.signer})")
 
 
@@ -96,7 +94,7 @@ def import_(
     try:
         content = json.loads(bundle.read_text(encoding="utf-8"))
         signature = json.loads(_signature_path(bundle).read_text(encoding="utf-8"))
-        signed = stix.SignedBundle(content, str(signature["signer"]), str(signature["signature"]))
+        signed = stix.SignedBundle.received(content, signature)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{bundle}: not a bundle with its signature ({exc})") from exc
     with _as_officer() as (runtime, session, keyring):

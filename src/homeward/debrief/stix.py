@@ -99,6 +99,20 @@ class SignedBundle:
     signature: str
     """Ed25519 over `canonical(bundle)`, hex."""
 
+    def signature_fields(self) -> dict[str, str]:
+        """The signer and its signature, as they travel beside the bundle (the CLI's `.sig`
+        file) or with it: built here once, so every adapter carries the same names."""
+        return {"signer": self.signer, "signature": self.signature}
+
+    def document(self) -> dict[str, Any]:
+        """The bundle with its signature fields, as the API and the page's download carry it."""
+        return {"bundle": self.bundle, **self.signature_fields()}
+
+    @classmethod
+    def received(cls, bundle: Any, fields: Mapping[str, Any]) -> SignedBundle:
+        """A bundle and the signature fields that came with it (KeyError if one is missing)."""
+        return cls(bundle, str(fields["signer"]), str(fields["signature"]))
+
 
 def canonical(bundle: Mapping[str, Any]) -> bytes:
     return json.dumps(bundle, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

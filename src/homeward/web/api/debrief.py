@@ -334,7 +334,7 @@ def export(request: Request, session: DbSession, report_id: str, keyring: Office
         settings=runtime.settings,
         report_id=report_id,
     )
-    return BundleIO(bundle=signed.bundle, signer=signed.signer, signature=signed.signature)
+    return BundleIO(**signed.document())
 
 
 @router.post(

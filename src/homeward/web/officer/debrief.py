@@ -477,9 +477,8 @@ def export(request: Request, session: DbSession, report_id: str, keyring: Signed
         settings=runtime.settings,
         report_id=report_id,
     )
-    body = {"bundle": signed.bundle, "signer": signed.signer, "signature": signed.signature}
     return Response(
-        json.dumps(body, indent=2, sort_keys=True),
+        json.dumps(signed.document(), indent=2, sort_keys=True),
         media_type="application/json",
         headers={
             "Content-Disposition": attachment_disposition(f"debrief-{report_id}.stix.json"),
