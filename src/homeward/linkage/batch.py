@@ -17,7 +17,14 @@ from homeward.linkage.features import CAPPED_KEYS, Features, features
 from homeward.linkage.model import LinkageModel, splink_settings
 from homeward.linkage.normalise import normalise
 from homeward.linkage.reports import PersonReport
-from homeward.linkage.training import arrow_table, as_table, quiet_splink, train, with_uncommon
+from homeward.linkage.training import (
+    arrow_table,
+    as_table,
+    keep_in_lists,
+    quiet_splink,
+    train,
+    with_uncommon,
+)
 
 # Pairs at or above this probability join one cluster (connected components). Chosen on
 # the synthetic set (bench/identity): precision and recall balance here.
@@ -89,16 +96,18 @@ def capped(table: pa.Table, cap: int = KEY_CAP) -> pa.Table:
         if len(common) == 0:
             continue
         if listed:
-            drop = set(common.to_pylist())
-            kept = [
-                [value for value in row if value not in drop] or None if row else None
-                for row in values.to_pylist()
-            ]
-            replaced = pa.array(kept, type=values.type)
+            replaced = keep_in_lists(values, _not_in(common))
         else:
             replaced = pc.if_else(pc.is_in(values, value_set=common), None, values)
         table = table.set_column(table.schema.get_field_index(column), column, replaced)
     return table
+
+
+def _not_in(values: pa.Array) -> Callable[[pa.Array], pa.Array]:
+    def keep(flat: pa.Array) -> pa.Array:
+        return pc.invert(pc.is_in(flat, value_set=values))
+
+    return keep
 
 
 def prepared(rows: pa.Table, model: LinkageModel, cap: int = KEY_CAP) -> pa.Table:

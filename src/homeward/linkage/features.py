@@ -183,7 +183,11 @@ def uncommon(words: object, common: frozenset[str]) -> list[str] | None:
 def _filiation(word: str) -> bool:
     """A "son of X" word (Bin Rashid → banrxd, `names.fold_word`): it names his father, so
     his brothers carry it too; it never counts as an uncommon word of his own."""
-    return word.startswith("ban") and len(word) > 4
+    return word.startswith(FILIATION_PREFIX) and len(word) > FILIATION_LONGER_THAN
+
+
+FILIATION_PREFIX = "ban"
+FILIATION_LONGER_THAN = 4
 
 
 def blocking_keys(n: NormalisedReport) -> frozenset[str]:
