@@ -162,10 +162,11 @@ def test_a_long_label_is_cut_on_screen_and_whole_in_its_title() -> None:
     label = shown[0]
     cut = "".join(label.itertext()).removeprefix(long)
     assert cut.endswith("…")
-    assert len(cut) == charts.LABEL_CHARS
+    assert len(cut) == charts.BAR_LABEL_CHARS
 
 
 def test_a_table_without_a_chart_draws_nothing_and_a_non_number_is_refused() -> None:
     assert charts.svg(Table("t", "T", "cases", ("a",), ("n",), ((1,),), chart=Chart.NONE)) == ""
+    assert charts.svg(Table("t", "T", "cases", (), ("n",), ())) == ""
     with pytest.raises(ValueError, match=r"cell \(0, 0\)"):
         charts.svg(Table("t", "T", "cases", ("a",), ("n",), ((float("nan"),),)))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from homeward.cases.models import Case, CaseEvent
 from homeward.cases.states import Stage
 from homeward.cli import demo as demo_data
+from homeward.contact.models import FROM_CONTACT, Message
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
@@ -24,6 +25,9 @@ def test_a_demo_programme_spreads_over_a_year(runtime: Runtime) -> None:
         binding.as_system(session, "test: count the demo programme")
         cases = session.scalars(select(Case)).all()
         events = session.scalars(select(CaseEvent)).all()
+        letters = session.scalars(
+            select(Message.created_at).where(Message.direction == FROM_CONTACT)
+        ).all()
     programme = [case for case in cases if case.created_at < utcnow() - timedelta(hours=12)]
     assert len(programme) == CASES  # the demo world's own cases open today
     now = utcnow()
@@ -34,6 +38,10 @@ def test_a_demo_programme_spreads_over_a_year(runtime: Runtime) -> None:
     assert any(stage in stages for stage in ("withdrawn", "lost_contact", "declined", "deceased"))
     assert {case.sex for case in programme} >= {"M", "F"}
     assert {case.age_band for case in programme} == {"child", "adult"}
+    # About as many letters as cases, over the year (the demo world's own few are today's).
+    old = [at for at in letters if at < utcnow() - timedelta(days=30)]
+    assert len(letters) >= CASES * 0.9
+    assert len(old) >= CASES * 0.7
     by_case: dict[str, list[CaseEvent]] = {}
     for event in events:
         by_case.setdefault(event.case_id, []).append(event)

@@ -42,6 +42,7 @@ from tests import browser as browsers
 from tests.approvals import a11y_pages as a11y_approvals
 from tests.debrief import a11y_pages as a11y_debrief
 from tests.households import a11y_pages as a11y_households
+from tests.reports import a11y_pages as a11y_figures
 from tests.screening import a11y_pages as a11y_screening
 from tests.web import a11y_way_home
 
@@ -55,6 +56,8 @@ SKIPPED = {
     "/officer/audit/entries/{leaf_index}/proof": "an inclusion proof, downloaded",
     "/officer/debrief/{report_id}/stix": "a signed STIX bundle (JSON), downloaded",
     "/officer/identity/template.csv": "the registry template, downloaded",
+    "/officer/figures/{key}.csv": "a figure's table as CSV, downloaded",
+    "/officer/figures.xlsx": "the figures as a workbook, downloaded",
 }
 """GET routes that answer no HTML page, and why."""
 ROLES = ("fra.officer", "fra.supervisor", "fra.auditor", "irq.coordinator", "admin")
@@ -292,6 +295,8 @@ def test_every_officer_page(browser: Browser, sqlite_runtime: Runtime) -> None:
         way_home.setdefault(username, []).extend(household_pages)
     for username, debrief_pages in a11y_debrief.pages(runtime, credentials).items():
         way_home.setdefault(username, []).extend(debrief_pages)
+    for username, figures_pages in a11y_figures.pages().items():
+        way_home.setdefault(username, []).extend(figures_pages)
     scanner = Scanner(runtime, "officer", "en")
     broken: list[str] = []
     with live_server.serve(runtime) as base:

@@ -25,6 +25,7 @@ from tests.households.test_api import is_household_route
 from tests.households.test_child_protection_api import is_child_protection_route
 from tests.households.test_family import is_family_route
 from tests.identity.online_world import using_real_model
+from tests.reports.test_page import is_figures_page_route
 from tests.screening.test_authorization import is_screening_route
 from tests.web.authorization_cases import (
     API_BODIES,
@@ -393,6 +394,7 @@ def test_every_route_is_public_by_name_or_covered_here(runtime: Runtime) -> None
             or is_family_route(r[1])
             or is_debrief_route(r[1])
             or is_debrief_page_route(r[1])
+            or is_figures_page_route(r[1])
         )
     }
     assert routes - PUBLIC - set(CASES) == set(), "routes without an authorization case"

@@ -13,6 +13,9 @@ in_custody → repatriated → closed`, a child never in custody) after a few da
 step, and some leave it (withdrawn, lost contact, declined, deceased). The case's own dates
 (`created_at`, `stage_entered_at`, `updated_at`) and its age band at opening follow.
 
+About as many letters as cases reach the desks over the same year (a few writers per desk,
+each letter written through the contact service, then dated in the past like the cases).
+
 Every name is drawn at random from common names: nobody in particular. The same `seed` makes
 the same programme.
 """
@@ -32,6 +35,7 @@ from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
 from homeward.cases.states import Stage
+from homeward.contact import service as contact_service
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy.labels import Classification
@@ -83,6 +87,8 @@ FAMILY = (
 )
 PLACES = "Roubaix Lyon Nantes Hamburg Bremen Leeds Bristol Ottawa Québec Dallas Toronto"
 PERIOD_DAYS = 365
+WRITERS = 2
+"""Contacts writing the programme's letters on each desk (each one a codename to derive)."""
 
 
 def build(
@@ -136,7 +142,38 @@ def build(
             at, stage = later, target
         case.stage, case.stage_entered_at, case.updated_at = stage.value, at, at
     session.flush()
+    _letters(session, runtime, rng, count, now)
     return count
+
+
+def _letters(
+    session: Session, runtime: Runtime, rng: random.Random, count: int, now: datetime
+) -> None:
+    """About as many letters as cases, from a few writers per desk, each written through the
+    contact service (sealed to the desk, audited) and then dated on a day of the past year,
+    as the cases are."""
+    for nation, share in NATIONS.items():
+        writers = [
+            contact_service.start(
+                session=session, secrets=runtime.secrets, cost=runtime.cost, language="en"
+            )
+            for _ in range(WRITERS)
+        ]
+        for n in range(max(1, count * share // 100)):
+            _codename, contact, keys = writers[n % WRITERS]
+            letter = contact_service.write(
+                session=session,
+                secrets=runtime.secrets,
+                contact_id=contact.id,
+                keys=keys,
+                text=f"Synthetic demo letter {n + 1} to the {nation} desk.",
+                desk_code=nation,
+                files=[],
+                max_chars=runtime.settings.message_max_chars,
+                language="en",
+            )
+            letter.created_at = now - timedelta(days=rng.uniform(0, PERIOD_DAYS))
+    session.flush()
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:

@@ -22,10 +22,13 @@ from html import escape
 
 from homeward.reports.tables import Cell, Chart, Table
 
-WIDTH = 400
+WIDTH = 360
 """Width of the drawing in its own units; about a phone's width so text stays legible."""
-FONT = 12
+FONT = 13
 LABEL_CHARS = 40
+BAR_LABEL_WIDTH = 124.0
+BAR_LABEL_CHARS = 17
+"""A bar's own label, left of it: cut to what fits, whole in its `<title>`."""
 """Longest label shown as is; longer ones are cut, whole in their `<title>`."""
 TICK_CHARS = 10
 COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#56b4e9", "#e69f00", "#000000")
@@ -35,14 +38,15 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4")
 INK, MUTED, GRID = "#1b2230", "#5d6678", "#d5dae2"
 SUPPRESSED_WORDS = "suppressed"
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MIN_STEP = 1e-6
 _BREAKS = re.compile("[\t\n\r]")
 _NOT_ID = re.compile(r"[^a-z0-9-]+")
 
 
 def svg(table: Table) -> str:
     """The chart of `table` as one `<svg>` element (empty string when the table has no
-    chart)."""
-    if table.chart is Chart.NONE:
+    chart, or nothing to draw)."""
+    if table.chart is Chart.NONE or not table.row_labels or not table.column_labels:
         return ""
     for i, row in enumerate(table.rows):
         for j, value in enumerate(row):
@@ -103,7 +107,10 @@ def _domain(table: Table) -> tuple[float, float, float]:
 
 
 def _round_step(value: float) -> float:
-    """The least of 1, 2, 5 times a power of ten that is at least `value`."""
+    """The least of 1, 2, 5 times a power of ten that is at least `value` (1 below a
+    millionth: no figure is that fine)."""
+    if value < MIN_STEP:
+        return 1.0
     power = 10.0 ** math.floor(math.log10(value))
     for factor in (1, 2, 5):
         if value <= factor * power * (1 + 1e-9):
@@ -140,8 +147,7 @@ def _legend(table: Table, top: float, lines: bool, suppressed: bool) -> tuple[li
     """One entry a line (a phone has no room for two), then the suppressed marker's."""
     parts: list[str] = []
     y = top
-    many = len(table.column_labels) > 1
-    for j, label in enumerate(table.column_labels if many or lines else ()):
+    for j, label in enumerate(table.column_labels if lines else ()):
         colour = COLOURS[j % len(COLOURS)]
         if lines:
             parts.append(
@@ -183,10 +189,13 @@ def _marker(x: float, y: float, cell: str = "", name: str = "") -> str:
 
 
 def _bars(table: Table) -> str:
-    """Horizontal bars, one group per row: the row's label above its bars, one bar per column,
-    its value at its end. Horizontal so that long labels and many rows fit a phone."""
-    bar, gap = 12.0, 10.0
-    left, right = 4.0, 56.0
+    """Horizontal bars, each named where it is drawn: with one column, a bar per row with the
+    row's label to its left; with several, a group per row (its label above) and a bar per
+    column with the column's label to its left. Nothing to decode from a legend of colours,
+    which repeat past seven columns; horizontal so long labels and many rows fit a phone."""
+    grouped = len(table.column_labels) > 1
+    bar, gap = 12.0, 8.0 if grouped else 0.0
+    left, right = BAR_LABEL_WIDTH, 52.0
     plot = WIDTH - left - right
     low, high, _step = _domain(table)
     span = high - low or 1.0
@@ -198,15 +207,23 @@ def _bars(table: Table) -> str:
     body: list[str] = []
     y = 4.0
     for i, (label, row) in enumerate(zip(table.row_labels, table.rows, strict=True)):
-        y += FONT
-        body.append(
-            f'<text x="{_f(left)}" y="{_f(y)}" fill="{INK}" font-weight="600">'
-            f"<title>{text(label)}</title>{text(short(label))}</text>"
-        )
-        y += 4
+        if grouped:
+            y += FONT
+            body.append(
+                f'<text x="0" y="{_f(y)}" fill="{INK}" font-weight="700">'
+                f"<title>{text(label)}</title>{text(short(label))}</text>"
+            )
+            y += 4
         for j, value in enumerate(row):
             colour = COLOURS[j % len(COLOURS)]
-            name = f"{label}, {table.column_labels[j]}"
+            column = table.column_labels[j]
+            name = f"{label}, {column}"
+            bar_label = column if grouped else label
+            body.append(
+                f'<text x="{_f(left - 6)}" y="{_f(y + bar - 2)}" text-anchor="end" '
+                f'fill="{INK}"><title>{text(bar_label)}</title>'
+                f"{text(short(bar_label, BAR_LABEL_CHARS))}</text>"
+            )
             if value is None:
                 body.append(_marker(zero + 6, y + bar / 2, _cell(i, j, value), name))
                 body.append(
@@ -224,7 +241,7 @@ def _bars(table: Table) -> str:
                     f'<text x="{_f(max(end, zero) + 4)}" y="{_f(y + bar - 2)}" fill="{INK}">'
                     f"{number(value)}</text>"
                 )
-            y += bar + 2
+            y += bar + 3
         y += gap
     axis = [f'<line x1="{_f(zero)}" y1="4" x2="{_f(zero)}" y2="{_f(y - gap)}" stroke="{MUTED}"/>']
     suppressed = any(v is None for row in table.rows for v in row)

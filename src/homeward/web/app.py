@@ -43,6 +43,7 @@ from homeward.web.officer import cases as officer_cases
 from homeward.web.officer import child_protection as officer_child_protection
 from homeward.web.officer import debrief as officer_debrief
 from homeward.web.officer import deps as officer_deps
+from homeward.web.officer import figures as officer_figures
 from homeward.web.officer import handover as officer_handover
 from homeward.web.officer import home as officer_home
 from homeward.web.officer import households as officer_households
@@ -117,6 +118,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(officer_child_protection.router)
     app.include_router(officer_approvals.router)
     app.include_router(officer_debrief.router)
+    app.include_router(officer_figures.router)
     app.include_router(api_inbox.router)
     app.include_router(api_audit.router)
     app.include_router(api_cases.router)
