@@ -15,6 +15,7 @@ from homeward.cases import service as case_service
 from homeward.cases import transitions
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
+from homeward.cases.release_basis import Basis
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from tests import helpers
@@ -29,10 +30,17 @@ class Made:
     sex: str
     band: str
     reached: dict[str, datetime] = field(default_factory=dict)
+    level: int = 1
 
 
 def open_case(
-    runtime: Runtime, keyring: Keyring, *, sex: str, born: str, classification: int = 1
+    runtime: Runtime,
+    keyring: Keyring,
+    *,
+    sex: str,
+    born: str,
+    classification: int = 1,
+    release: list[str] | None = None,
 ) -> str:
     with runtime.db.transaction() as session:
         case = case_service.open_case(
@@ -49,6 +57,10 @@ def open_case(
                     nationalities=[keyring.principal.nation],
                 ),
                 classification=classification,
+                release=release or [],
+                basis=Basis("legal_obligation", grounds="Synthetic: court order.")
+                if release
+                else None,
             ),
         )
         accounts_service.grant_pending_keys(session=session, keyring=keyring)

@@ -257,6 +257,31 @@ def set_statistics(
         case.age_band = ""
 
 
+def backfill_statistics(*, session: Session, secrets: ServerSecrets, batch: int = 500) -> int:
+    """System work after migration 0018 (which holds no server data key): set `sex` and
+    `age_band` on cases that have neither, from their sealed identity, in batches by id.
+    Returns how many cases were looked at. Nothing else changes (no event: the identity did
+    not change); an identity that knows neither leaves both '' (not known)."""
+    binding.as_system(session, "case statistics backfill (migration 0018)")
+    done, last = 0, ""
+    while True:
+        cases = list(
+            session.scalars(
+                select(Case)
+                .where(Case.sex == "", Case.age_band == "", Case.id > last)
+                .order_by(Case.id)
+                .limit(batch)
+            )
+        )
+        if not cases:
+            return done
+        for case in cases:
+            set_statistics(case, identity_of(secrets, case))
+        last = cases[-1].id
+        done += len(cases)
+        session.flush()
+
+
 def _eighteenth_birthday(date_of_birth: str) -> date | None:
     """The latest day a partial date of birth (`YYYY`, `~YYYY`, `YYYY-MM`, `YYYY-MM-DD`) can
     turn 18 (the same rule as children.eighteenth_birthday, which imports this module)."""

@@ -20,6 +20,7 @@ from homeward.audit import service as audit
 from homeward.cli import audit as audit_cli
 from homeward.cli import backup as backup_cli
 from homeward.cli import debrief as debrief_cli
+from homeward.cli import figures as figures_cli
 from homeward.cli import identity as identity_cli
 from homeward.cli import passage as passage_cli
 from homeward.contact import service as contact_service
@@ -45,6 +46,8 @@ app.add_typer(identity_cli.app, name="identity")
 app.add_typer(passage_cli.app, name="passage")
 app.add_typer(debrief_cli.app, name="debrief")
 app.add_typer(backup_cli.app)  # `homeward backup` and `homeward restore`, at the top level
+app.command("figures")(figures_cli.figures)
+app.command("figures-backfill")(figures_cli.backfill)
 console = Console()
 ADMIN_ACTOR = "cli:administrator"
 

@@ -71,10 +71,21 @@ class Rule:
 
 @dataclass(frozen=True)
 class Line:
-    """A relation the published figures carry: the `members` add up to `total`."""
+    """A relation the published figures carry: the `members` add up to `total` (and to
+    `total` with `more_totals` where they add up to several cells together: the weeks of a
+    period to the quarters they exactly cover)."""
 
     members: tuple[CellId, ...]
     total: CellId
+    more_totals: tuple[CellId, ...] = ()
+
+    @property
+    def totals(self) -> tuple[CellId, ...]:
+        return (self.total, *self.more_totals)
+
+    @property
+    def cells(self) -> tuple[CellId, ...]:
+        return (*self.members, *self.totals)
 
 
 def suppress(counts: Mapping[CellId, int], lines: Sequence[Line], rule: Rule) -> set[CellId]:
@@ -89,7 +100,7 @@ def suppress(counts: Mapping[CellId, int], lines: Sequence[Line], rule: Rule) ->
     suppressed = {cell for cell, value in counts.items() if rule.primary(value)}
     by_cell: dict[CellId, list[Line]] = {}
     for line in lines:
-        for cell in (*line.members, line.total):
+        for cell in line.cells:
             by_cell.setdefault(cell, []).append(line)
     order = {cell: index for index, cell in enumerate(counts)}
     while True:
@@ -101,7 +112,9 @@ def suppress(counts: Mapping[CellId, int], lines: Sequence[Line], rule: Rule) ->
             through = by_cell.get(cell, [])
             if any(id(line) in touched for line in through):
                 continue  # a line through it just got a star: look again first
-            choice = _next_star(through, suppressed, counts, order)
+            choice = _next_star(through, suppressed, counts, order) or _next_star(
+                _group_of(cell, by_cell, suppressed), suppressed, counts, order
+            )
             if choice is None:
                 continue
             line, star = choice
@@ -111,9 +124,27 @@ def suppress(counts: Mapping[CellId, int], lines: Sequence[Line], rule: Rule) ->
             before = len(suppressed)
             for cell in found:
                 for line in by_cell.get(cell, []):
-                    suppressed.update((*line.members, line.total))
+                    suppressed.update(line.cells)
             if len(suppressed) == before:
                 raise RuntimeError("disclosure control could not hide a determined cell")
+
+
+def _group_of(
+    cell: CellId, by_cell: Mapping[CellId, list[Line]], suppressed: set[CellId]
+) -> list[Line]:
+    """Every line linked to the cell through stars: where a star is given back by lines that
+    are starred whole, one more star in a line of that group takes it away."""
+    seen_cells, seen_lines, todo = {cell}, {}, [cell]
+    while todo:
+        for line in by_cell.get(todo.pop(), []):
+            if id(line) in seen_lines:
+                continue
+            seen_lines[id(line)] = line
+            for other in line.cells:
+                if other in suppressed and other not in seen_cells:
+                    seen_cells.add(other)
+                    todo.append(other)
+    return list(seen_lines.values())
 
 
 def _next_star(
@@ -123,10 +154,10 @@ def _next_star(
     order: Mapping[CellId, int],
 ) -> tuple[Line, CellId] | None:
     def stars(line: Line) -> int:
-        return sum(cell in suppressed for cell in (*line.members, line.total))
+        return sum(cell in suppressed for cell in line.cells)
 
     for line in sorted(through, key=stars):
-        open_cells = [cell for cell in (*line.members, line.total) if cell not in suppressed]
+        open_cells = [cell for cell in line.cells if cell not in suppressed]
         if not open_cells:
             continue
         best = min(open_cells, key=lambda cell: (counts[cell] == 0, counts[cell], order[cell]))
@@ -142,8 +173,9 @@ def determined(lines: Iterable[Line], suppressed: set[CellId]) -> set[CellId]:
         for cell in line.members:
             if cell in suppressed:
                 row[cell] = row.get(cell, 0) + 1
-        if line.total in suppressed:
-            row[line.total] = row.get(line.total, 0) - 1
+        for cell in line.totals:
+            if cell in suppressed:
+                row[cell] = row.get(cell, 0) - 1
         row = {cell: value % _PRIME for cell, value in row.items() if value % _PRIME}
         if row:
             equations.append(row)

@@ -13,6 +13,7 @@ Stale cases: now, whatever the period (a case's past stages are not kept as stal
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -300,11 +301,39 @@ def _trend(raw: Raw, start: date, end: date, drafts: list[_Draft], lines: list[L
         chart=Chart.LINES,
         notes=["Weeks start on the period's first day; the last may be shorter."],
     )
+    _weeks_to_quarters(start, end, starts, lines)
     for column in TREND_COLUMNS:
         lines.append(
             Line(tuple(("trend", week, column) for week in starts), ("funnel-total", column))
         )
     drafts.append(draft)
+
+
+def _weeks_to_quarters(start: date, end: date, starts: list[date], lines: list[Line]) -> None:
+    """Where a quarter boundary falls on a week's first day, the weeks before it add up to the
+    quarters before it (and so on between such boundaries): relations the reader can use."""
+    bounds = [start]
+    for label in quarters(start, end)[1:]:
+        begins = _quarter_start(label, start)
+        if (begins - start).days % 7 == 0:
+            bounds.append(begins)
+    bounds.append(end)
+    for low, high in itertools.pairwise(bounds):
+        covered = [q for q in quarters(start, end) if low <= _quarter_start(q, start) < high]
+        in_weeks = [week for week in starts if low <= week < high]
+        for column in TREND_COLUMNS:
+            cells = [("funnel-by-quarter", q, column) for q in covered]
+            lines.append(
+                Line(
+                    tuple(("trend", week, column) for week in in_weeks), cells[0], tuple(cells[1:])
+                )
+            )
+
+
+def _quarter_start(label: str, start: date) -> date:
+    """A quarter's first day within the period (the period's start for the first one)."""
+    year, number = label.split("-Q")
+    return max(start, date(int(year), 3 * (int(number) - 1) + 1, 1))
 
 
 def _calendar(raw: Raw, view: str, drafts: list[_Draft]) -> None:

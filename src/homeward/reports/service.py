@@ -54,7 +54,7 @@ def run(
     """Every figure for [start, end) in one view. `controlled` defaults to the view's rule (the
     coalition always is; a nation's own is in full); `rule` defaults to the settings' 10-5."""
     settings = settings or get_settings()
-    rule = rule or Rule.of(settings)
+    rule = _no_weaker(rule, Rule.of(settings))
     _check_period(start, end, settings)
     desks = accounts_service.coalition(session=session)
     view = view.strip()
@@ -100,6 +100,18 @@ def run(
         nation=principal.nation,
     )
     return result
+
+
+def _no_weaker(asked: Rule | None, configured: Rule) -> Rule:
+    """A run may ask for a stricter rule than the settings' (a publication with its own
+    standard), never a weaker one: a role that may only count must not lower the bar."""
+    if asked is None:
+        return configured
+    if asked.threshold < configured.threshold:
+        raise BadInput("threshold", f"at least {configured.threshold} (the setting)")
+    if asked.base < configured.base:
+        raise BadInput("rounding", f"at least {configured.base} (the setting)")
+    return asked
 
 
 def _check_period(start: date, end: date, settings: Settings) -> None:
