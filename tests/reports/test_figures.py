@@ -177,6 +177,35 @@ def test_own_view_counts_what_the_world_made(
     assert _cell(median, "FRA", "New") == 10.0  # every move here came 10 days after the last
 
 
+def test_a_case_counts_once_per_stage(
+    runtime: Runtime, personas: helpers.Personas, programme: list[world.Made]
+) -> None:
+    """Withdrawn, re-opened by a supervisor and withdrawn again: one case under Withdrawn."""
+    before = _cell(
+        _table(_run(runtime, personas["fra_supervisor"], "FRA"), "funnel-by-nation"),
+        "FRA",
+        "Withdrawn",
+    )
+    officer = helpers.keyring(runtime, personas["fra_officer"])
+    supervisor = helpers.keyring(runtime, personas["fra_supervisor"])
+    case_id = world.open_case(runtime, officer, sex="M", born="1980")
+    world.move(runtime, officer, case_id, "in_contact")
+    world.move(runtime, officer, case_id, "withdrawn", note="Synthetic: he stopped.")
+    world.move(runtime, supervisor, case_id, "in_contact", note="Synthetic: he wrote again.")
+    world.move(runtime, officer, case_id, "withdrawn", note="Synthetic: he stopped again.")
+    world.backdate(
+        runtime,
+        case_id,
+        {
+            "new": world.day("2026-02-01"),
+            "in_contact": world.day("2026-02-02"),
+            "withdrawn": world.day("2026-02-03"),
+        },
+    )
+    after = _table(_run(runtime, personas["fra_supervisor"], "FRA"), "funnel-by-nation")
+    assert _cell(after, "FRA", "Withdrawn") == before + 1  # type: ignore[operator]
+
+
 def test_a_nations_view_never_counts_what_it_may_not_see(
     runtime: Runtime, personas: helpers.Personas, programme: list[world.Made]
 ) -> None:

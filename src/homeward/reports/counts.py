@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, and_, cast, exists, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from homeward.cases.models import Case, CaseEvent
 from homeward.contact.models import FROM_CONTACT, Conversation, Message
-from homeward.core.db import UtcDateTime, utcnow
+from homeward.core.db import utcnow
 from homeward.identity.models import IdentityDecision
 from homeward.passage.custody_models import CONFIRMED, Handover
 from homeward.passage.models import CANCELLED, HandoverPoint, HandoverWindow, PassagePlan
@@ -53,7 +53,7 @@ class Raw:
     reached: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     """(nation, sex, age band, stage or `opened`, month): cases that first reached the stage."""
     reached_days: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """(stage or `opened`, day), for the weekly trend."""
+    """(stage or `opened`, a day of the week: its first), for the weekly trend."""
     letters: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(nation of the desk holding the conversation, month): letters contacts wrote."""
     letter_days: Counter[str] = field(default_factory=Counter)
@@ -79,6 +79,29 @@ def _as_text(session: Session, column: Any, unit: str) -> Any:
     return func.strftime("%Y-%m" if unit == "month" else "%Y-%m-%d", column)
 
 
+def _week(session: Session, column: Any, scope: Scope) -> Any:
+    """Whole weeks since the period's start (0 for its first seven days), on either engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", column - scope.since)
+        return func.floor(seconds / (7 * 86400))
+    return cast((func.julianday(column) - func.julianday(_sqlite_time(scope.since))) / 7, Integer)
+
+
+def _days_between(session: Session, later: Any, earlier: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """A UTC time as SQLite holds it (UtcDateTime's storage), for its date functions."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def week_start(scope: Scope, index: int) -> str:
+    return (scope.start + timedelta(days=7 * int(index))).isoformat()
+
+
 def _within(column: Any, scope: Scope) -> Any:
     return and_(column >= scope.since, column < scope.until)
 
@@ -102,43 +125,42 @@ def collect(
     return raw
 
 
-def _first_entries() -> Any:
-    return (
-        select(
-            CaseEvent.case_id.label("case_id"),
-            CaseEvent.to_stage.label("stage"),
-            func.min(CaseEvent.at).label("first_at"),
-        )
-        .where(CaseEvent.to_stage.is_not(None))
-        .group_by(CaseEvent.case_id, CaseEvent.to_stage)
-        .subquery()
-    )
-
-
 def _reached(session: Session, scope: Scope, raw: Raw) -> None:
     """A case counts once per stage, in the period its first entry into the stage fell: so
     every breakdown (nation, sex, age band, quarter, week) partitions the same cases, and a
-    case re-entering a stage (a plan cancelled, a case re-opened) is not counted twice."""
-    first = _first_entries()
-    month = _as_text(session, first.c.first_at, "month")
-    day = _as_text(session, first.c.first_at, "day")
-    base = (
-        select()
-        .select_from(first)
-        .join(Case, Case.id == first.c.case_id)
-        .where(_within(first.c.first_at, scope), *_owner(scope, Case.owner_nation))
+    case re-entering a stage (a plan cancelled, a case re-opened) is not counted twice. Only
+    the period's events are read; `ix_case_event_first` answers "was there an earlier one"."""
+    earlier = aliased(CaseEvent)
+    first = ~exists().where(
+        earlier.case_id == CaseEvent.case_id,
+        earlier.to_stage == CaseEvent.to_stage,
+        or_(earlier.at < CaseEvent.at, and_(earlier.at == CaseEvent.at, earlier.id < CaseEvent.id)),
     )
+    month = _as_text(session, CaseEvent.at, "month")
+    week = _week(session, CaseEvent.at, scope)
     rows = session.execute(
-        base.add_columns(
-            Case.owner_nation, Case.sex, Case.age_band, first.c.stage, month, func.count()
-        ).group_by(Case.owner_nation, Case.sex, Case.age_band, first.c.stage, month)
+        select(
+            Case.owner_nation,
+            Case.sex,
+            Case.age_band,
+            CaseEvent.to_stage,
+            month,
+            week,
+            func.count(),
+        )
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(
+            CaseEvent.to_stage.is_not(None),
+            _within(CaseEvent.at, scope),
+            first,
+            *_owner(scope, Case.owner_nation),
+        )
+        .group_by(Case.owner_nation, Case.sex, Case.age_band, CaseEvent.to_stage, month, week)
     )
-    for nation, sex, band, stage, in_month, count in rows:
-        raw.reached[(nation, sex or "", band or "", _column(stage), in_month)] += int(count)
-    for stage, on_day, count in session.execute(
-        base.add_columns(first.c.stage, day, func.count()).group_by(first.c.stage, day)
-    ):
-        raw.reached_days[(_column(stage), on_day)] += int(count)
+    for nation, sex, band, stage, in_month, in_week, count in rows:
+        column = _column(stage)
+        raw.reached[(nation, sex or "", band or "", column, in_month)] += int(count)
+        raw.reached_days[(column, week_start(scope, in_week))] += int(count)
 
 
 def _column(stage: str) -> str:
@@ -148,9 +170,9 @@ def _column(stage: str) -> str:
 def _letters(session: Session, scope: Scope, raw: Raw) -> None:
     """Letters by their date and the desk holding the conversation now: metadata only."""
     month = _as_text(session, Message.created_at, "month")
-    day = _as_text(session, Message.created_at, "day")
-    base = (
-        select()
+    week = _week(session, Message.created_at, scope)
+    for nation, in_month, in_week, count in session.execute(
+        select(Conversation.owner_nation, month, week, func.count())
         .select_from(Message)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(
@@ -158,40 +180,40 @@ def _letters(session: Session, scope: Scope, raw: Raw) -> None:
             _within(Message.created_at, scope),
             *_owner(scope, Conversation.owner_nation),
         )
-    )
-    for nation, in_month, count in session.execute(
-        base.add_columns(Conversation.owner_nation, month, func.count()).group_by(
-            Conversation.owner_nation, month
-        )
+        .group_by(Conversation.owner_nation, month, week)
     ):
         raw.letters[(nation, in_month)] += int(count)
-    for on_day, count in session.execute(base.add_columns(day, func.count()).group_by(day)):
-        raw.letter_days[on_day] += int(count)
+        raw.letter_days[week_start(scope, in_week)] += int(count)
 
 
 def _stays(session: Session, scope: Scope, raw: Raw) -> None:
-    """Each stay in a stage that ended in the period: from its event to the case's next."""
-    ordered = select(
-        CaseEvent.case_id.label("case_id"),
-        CaseEvent.to_stage.label("stage"),
-        CaseEvent.at.label("entered_at"),
-        type_coerce(
-            func.lead(CaseEvent.at).over(
-                partition_by=CaseEvent.case_id, order_by=(CaseEvent.at, CaseEvent.id)
-            ),
-            UtcDateTime(),
-        ).label("left_at"),
-    ).where(CaseEvent.to_stage.is_not(None))
-    stays = ordered.subquery()
-    rows = session.execute(
-        select(Case.owner_nation, stays.c.stage, stays.c.entered_at, stays.c.left_at)
-        .select_from(stays)
-        .join(Case, Case.id == stays.c.case_id)
-        .where(_within(stays.c.left_at, scope), *_owner(scope, Case.owner_nation))
+    """Each stay in a stage that ended in the period: from the case's latest entry into the
+    stage to the event that moved it on (only the period's events are read)."""
+    entry = aliased(CaseEvent)
+    entered = (
+        select(func.max(entry.at))
+        .where(
+            entry.case_id == CaseEvent.case_id,
+            entry.to_stage == CaseEvent.from_stage,
+            entry.at <= CaseEvent.at,
+        )
+        .scalar_subquery()
     )
-    for nation, stage, entered_at, left_at in rows:
-        days = (left_at - entered_at).total_seconds() / 86400
-        raw.stays.setdefault((nation, stage), []).append(days)
+    rows = session.execute(
+        select(
+            Case.owner_nation, CaseEvent.from_stage, _days_between(session, CaseEvent.at, entered)
+        )
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(
+            CaseEvent.from_stage.is_not(None),
+            CaseEvent.to_stage.is_not(None),
+            _within(CaseEvent.at, scope),
+            *_owner(scope, Case.owner_nation),
+        )
+    )
+    for nation, stage, days in rows:
+        if days is not None:
+            raw.stays.setdefault((nation, stage), []).append(float(days))
 
 
 def _stale(session: Session, scope: Scope, limits: dict[str, int], raw: Raw) -> None:
