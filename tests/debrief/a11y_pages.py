@@ -60,6 +60,7 @@ def pages(runtime: Runtime, credentials: dict[str, str]) -> dict[str, list[tuple
     return {
         "fra.supervisor": [
             ("debrief-new", f"/officer/debrief/cases/{case_id}/new"),
+            ("debrief-import", f"/officer/debrief/cases/{case_id}/import"),
             ("debrief-report", f"/officer/debrief/{report_id}"),
             ("debrief-sanitised", f"/officer/debrief/{copy_id}"),
             ("debrief-people", f"/officer/debrief/{report_id}/people/0"),

@@ -1,6 +1,8 @@
 """`homeward debrief export|import` as an officer uses it, on both engines: the bundle and its
 signature written beside it; an import refused prints the reason, exits with 2 and stores
-nothing; no token, no command."""
+nothing; no token, no command. `homeward debrief rotate-compartment-key` as an administrator
+uses it: audited, new reports sealed to the new version, old ones still open; a desk that does
+not exist or has no debrief reader is refused and nothing rotated."""
 
 from __future__ import annotations
 
@@ -11,9 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from homeward.accounts.models import CompartmentKey
+from homeward.audit.models import AuditEvent
 from homeward.cli.main import app
 from homeward.core.runtime import Runtime
-from homeward.debrief.models import DebriefReport
+from homeward.debrief import service as debrief
+from homeward.debrief.models import DebriefReport, DebriefReportWrap
 from homeward.policy import binding
 from homeward.web import officer_auth
 from tests import helpers
@@ -97,3 +102,64 @@ def test_an_administrator_sets_the_caveats_an_officer_holds(
     cleared = runner.invoke(app, ["officer", "caveats", "fra.officer"])
     assert cleared.exit_code == 0, cleared.output
     assert helpers.keyring(runtime, personas["fra_officer"]).principal.caveats == frozenset()
+
+
+def _compartment_keys(runtime: Runtime, nation: str) -> dict[str, int]:
+    with runtime.db.transaction() as session:
+        rows = session.scalars(select(CompartmentKey).where(CompartmentKey.nation == nation))
+        return {row.id: row.version for row in rows}
+
+
+def _sealed_to(runtime: Runtime, report_id: str) -> list[str]:
+    with runtime.db.transaction() as session:
+        binding.as_system(session, "test reads the stored wraps")
+        return list(
+            session.scalars(
+                select(DebriefReportWrap.compartment_key_id).where(
+                    DebriefReportWrap.report_id == report_id
+                )
+            )
+        )
+
+
+def _rotations(runtime: Runtime) -> list[tuple[str, str]]:
+    with runtime.db.transaction() as session:
+        rows = session.execute(
+            select(AuditEvent.actor, AuditEvent.resource_id).where(
+                AuditEvent.action == "admin:compartment:rotate-key"
+            )
+        )
+        return [(str(actor), str(resource)) for actor, resource in rows]
+
+
+def test_an_administrator_rotates_a_compartment_key(
+    runtime: Runtime, personas: helpers.Personas
+) -> None:
+    people = world.populate(runtime, personas)
+    case_id = world.fra_case(runtime, people)
+    old_id = world.write(runtime, people["fra_debriefer"], case_id, world.draft("old"))
+    (old_key,) = _compartment_keys(runtime, "FRA")
+    code, said = _run(runtime, None, "rotate-compartment-key", "fra")
+    assert code == 0, said
+    assert "FRA's debrief compartment now seals new reports to key version 2" in said
+    keys = _compartment_keys(runtime, "FRA")
+    (new_key,) = (key for key, version in keys.items() if version == 2)
+    assert _rotations(runtime) == [("cli:administrator", "FRA")]
+    new_id = world.write(runtime, people["fra_debriefer"], case_id, world.draft("new"))
+    assert _sealed_to(runtime, old_id) == [old_key]
+    assert _sealed_to(runtime, new_id) == [new_key]
+    keyring = helpers.keyring(runtime, people["fra_debriefer"])
+    for report_id, marker in ((old_id, "old"), (new_id, "new")):
+        with runtime.db.transaction() as session:
+            opened = debrief.open_report(
+                session=session, keyring=keyring, secrets=runtime.secrets, report_id=report_id
+            )
+            assert opened.text == f"Free text of the session {marker}"
+
+    for nation, reason in (("XYZ", "desk 'XYZ' not found"), ("USA", "no officer who reads")):
+        code, said = _run(runtime, None, "rotate-compartment-key", nation)
+        assert code == 2, said
+        assert reason in said
+    assert _compartment_keys(runtime, "FRA") == keys
+    assert _compartment_keys(runtime, "USA") == {}
+    assert _rotations(runtime) == [("cli:administrator", "FRA")]

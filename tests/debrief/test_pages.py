@@ -44,6 +44,18 @@ ROWS: dict[tuple[str, str], tuple[dict[str, int], dict[str, str]]] = {
         | {"gbr_debriefer": 404, "gbr_supervisor": 404},
         WRITE,
     ),
+    ("GET", PREFIX + "/cases/{case_id}/import"): (
+        {"fra_debriefer": 200, "fra_supervisor": 200, "deu_debriefer": 404, "gbr_debriefer": 404}
+        | {"gbr_supervisor": 404},
+        {},
+    ),
+    # Sent without a file (tests/debrief/test_import_page sends real ones): who may import is
+    # told to choose the bundle, on the page; another desk's case is not found.
+    ("POST", PREFIX + "/cases/{case_id}/import"): (
+        {"fra_debriefer": 400, "fra_supervisor": 400, "deu_debriefer": 404, "gbr_debriefer": 404}
+        | {"gbr_supervisor": 404},
+        {},
+    ),
     ("GET", REPORT): (
         {
             "fra_debriefer": 200,
@@ -163,12 +175,14 @@ def test_the_case_card_lists_only_what_opening_allows(
             assert client.get(f"/officer/debrief/{hidden}").status_code == 404
         assert client.get(f"/officer/debrief/{shown}").status_code == 200
         assert "Write a debrief report" not in card  # a desk officer reads, does not write
+        assert "/import" not in card  # nor imports
     with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         helpers.officer_signin(client, runtime, writer)
         card = client.get(f"/officer/cases/{case_id}").text.split('id="debriefs"', 1)[1]
         for report_id in (shown, humint, roles_only):
             assert f"/officer/debrief/{report_id}" in card
         assert "Write a debrief report" in card
+        assert f'href="{PREFIX}/cases/{case_id}/import"' in card
 
 
 def test_a_refused_report_keeps_what_was_typed(

@@ -151,7 +151,7 @@ def test_write_export_release_and_sanitise(browser: Browser, sqlite_runtime: Run
 
         page.goto(f"{base}/officer/cases/{case_id}")
         card = page.locator("#debriefs")
-        expect(card.get_by_role("link")).to_have_count(3)
+        expect(card.get_by_role("link")).to_have_count(4)  # two reports, write, import
         expect(card).to_contain_text("sanitised copy")
         shot(page, "case-card")
         page.goto(report_url)

@@ -303,6 +303,7 @@ def test_every_officer_form_refuses_a_missing_or_wrong_csrf_token(
             {"happened": "no", "note": "x"},
         ),
         "/officer/debrief/cases/{case_id}": ("fra_officer", {"title": "x", "subject": "x"}),
+        "/officer/debrief/cases/{case_id}/import": ("fra_officer", {}),
         "/officer/debrief/{report_id}/release": ("fra_officer", {"nations": "DEU"}),
         "/officer/debrief/{report_id}/narrow": ("fra_officer", {"nations": "DEU"}),
         "/officer/debrief/{report_id}/sanitise": ("fra_officer", {"classification": "1"}),

@@ -3,6 +3,10 @@ terminal, as the officer whose session token is in HOMEWARD_API_TOKEN (`homeward
 sign-in`). One transaction per command, through the same services and policy as the API: a
 refusal prints the reason, exits with 2 and stores nothing.
 
+`homeward debrief rotate-compartment-key NATION` is the administrator's, like `homeward desk
+rotate-key` (no officer token): a nation's debrief compartment gets a new key for the reports
+sealed from then on, audited.
+
 A bundle file is the STIX bundle itself; its signature travels beside it in `<file>.sig`
 (JSON: the signing nation and the Ed25519 signature), so any STIX tool reads the bundle.
 """
@@ -20,6 +24,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.cases import service as case_service
 from homeward.core.errors import HomewardError
@@ -30,11 +35,14 @@ from homeward.policy import roles
 from homeward.web import officer_auth
 
 app = typer.Typer(
-    help="Debrief reports as signed STIX 2.1 bundles. Sign in first: "
-    "export HOMEWARD_API_TOKEN=$(homeward passage sign-in YOUR.USERNAME)",
+    help="Debrief reports as signed STIX 2.1 bundles (sign in first: "
+    "export HOMEWARD_API_TOKEN=$(homeward passage sign-in YOUR.USERNAME)), and the "
+    "administrator's rotation of a nation's debrief compartment key.",
     no_args_is_help=True,
 )
 TOKEN_VARIABLE = "HOMEWARD_API_TOKEN"  # noqa: S105 - the variable's name, not a token
+ADMIN_ACTOR = "cli:administrator"
+"""Who the audit log names for an administrator's command (as cli/main.py's)."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -116,3 +124,28 @@ def import_(
         )
         report_id, owner = report.id, report.owner_nation
     Console().print(f"imported report {report_id}, owned by {owner}")
+
+
+@app.command("rotate-compartment-key")
+def rotate_compartment_key(
+    nation: Annotated[str, typer.Argument(help="The nation's desk code (FRA).")],
+) -> None:
+    """Give a nation's debrief compartment a new key, sealed to its current debrief readers,
+    for reports sealed from now on (after a reader leaves the compartment); older reports stay
+    readable. An administrator's command: no officer token."""
+    code = nation.strip().upper()
+    try:
+        runtime = Runtime.from_settings(Settings())
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        with runtime.db.transaction() as session:
+            key = accounts_service.rotate_compartment_key(
+                session=session, actor=ADMIN_ACTOR, nation=code
+            )
+            version = key.version
+    except HomewardError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        runtime.close()
+    Console().print(f"{code}'s debrief compartment now seals new reports to key version {version}.")

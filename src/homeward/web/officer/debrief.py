@@ -1,19 +1,23 @@
 """Debrief pages: writing a report on a case of the desk, opening one (its labels as a banner
 at top and bottom, withheld sections named, the release history), widening and narrowing its
-release, sanitising it and downloading it as a signed STIX bundle. Thin over debrief/service,
-releases and stix: each action runs in a savepoint, so a refusal comes back on the same page
-with the field named and what was typed, and stores nothing."""
+release, sanitising it, downloading it as a signed STIX bundle and importing a partner's signed
+bundle into a case. Thin over debrief/service, releases and stix: each action runs in a
+savepoint, so a refusal comes back on the same page with the field named and what was typed,
+and stores nothing."""
 
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -22,16 +26,20 @@ from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring
 from homeward.cases import release_basis
 from homeward.cases import service as case_service
-from homeward.core.errors import BadInput
+from homeward.contact import blobs
+from homeward.core.errors import BadInput, TooLarge
+from homeward.core.settings import Settings
 from homeward.debrief import handling, people, releases, stix
 from homeward.debrief import service as debrief
 from homeward.debrief.schemas import SECTIONS, Entry, ReportDraft, Sanitising
 from homeward.policy import check as policy
 from homeward.policy import roles
 from homeward.policy.labels import Classification
+from homeward.web import multipart
 from homeward.web.deps import DbSession, runtime_of
 from homeward.web.errors import status_of
 from homeward.web.officer.deps import SignedIn, render, require_csrf
+from homeward.web.security import CSRF_FIELD
 from homeward.web.text import attachment_disposition
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
@@ -62,6 +70,8 @@ FIELD_WORDS = {
     "consent_how": "How consent was given",
     "grounds": "Grounds",
     "drop": "Sections to leave out",
+    "bundle": "Bundle",
+    "signature": "Signature",
 }
 _ENTRY = re.compile(r"^sections\.(\w+)\[(\d+)\]\.(\w+)$")
 
@@ -295,6 +305,174 @@ def write(
             case_id,
             refusal=_refused(exc, "write", form),
             status_code=status_of(exc),
+        )
+    return RedirectResponse(f"/officer/debrief/{report.id}", status_code=303)
+
+
+IMPORT_FIELD_BYTES = 1024
+"""The import form's text fields (the CSRF token only): any longer is not this form."""
+
+
+@router.get("/debrief/cases/{case_id}/import")
+def import_form(request: Request, session: DbSession, case_id: str, keyring: SignedIn) -> Response:
+    return _import_page(request, session, keyring, case_id)
+
+
+def _import_page(
+    request: Request,
+    session: Session,
+    keyring: Keyring,
+    case_id: str,
+    *,
+    refusal: Refusal | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The upload form, for who may import (the permission stix.import_bundle checks) on a
+    case of the desk."""
+    principal = keyring.principal
+    policy.require_permission(principal, roles.DEBRIEF_EXPORT)
+    case_id = debrief.own_case_id(session, principal, case_id)
+    return render(
+        request,
+        "debrief_import.html",
+        status_code=status_code,
+        principal=principal,
+        case_id=case_id,
+        reference=_reference(session, keyring, case_id),
+        refusal=refusal,
+        limit_mib=runtime_of(request).settings.attachment_max_bytes / (1024 * 1024),
+    )
+
+
+def _json(blobs_dir: pathlib.Path, blob: blobs.StoredBlob) -> Any:
+    """A chosen file's JSON, read back from the encrypted blob store (its key was never
+    stored: only this request could read it)."""
+    data = b"".join(blobs.open_plaintext(blobs_dir, blob.blob_name, blob.key))
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BadInput("bundle", f"{blob.filename} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        problem = f"{blob.filename} is not JSON ({exc.msg}, line {exc.lineno})"
+        raise BadInput("bundle", problem) from None
+    except RecursionError:
+        raise BadInput("bundle", f"{blob.filename} is nested too deeply") from None
+
+
+def _is_signature(found: Any) -> bool:
+    """The command line's `.sig` file: the signer and its signature, no bundle."""
+    return (
+        isinstance(found, dict) and "signature" in found and not {"bundle", "objects"} & set(found)
+    )
+
+
+def _signed(settings: Settings, form: multipart.ParsedForm) -> stix.SignedBundle:
+    """The bundle with its signature, in either shape the export writes: one signed document
+    (the page's download, the API's body: {bundle, signer, signature}) or the bundle and the
+    `.sig` file beside it (the command line's). Which input a file came in does not matter;
+    whether it is valid, known and signed by its owner is stix's to say."""
+    limit_mib = settings.attachment_max_bytes / (1024 * 1024)
+    if form.too_large:
+        names = ", ".join(blobs.clean_filename(name) for name in form.too_large)
+        raise TooLarge("bundle", f"{names} is larger than the limit of {limit_mib:g} MiB")
+    if form.over_count:
+        raise BadInput("bundle", "choose one bundle and at most one signature file")
+    found = [_json(settings.blobs_dir, blob) for blob in form.files]
+    signatures = [item for item in found if _is_signature(item)]
+    bundles = [item for item in found if not _is_signature(item)]
+    if not bundles:
+        raise BadInput("bundle", "choose the bundle file (JSON)")
+    if len(bundles) > 1:
+        raise BadInput("bundle", "choose one bundle, not two")
+    bundle = bundles[0]
+    if isinstance(bundle, dict) and "bundle" in bundle:
+        if signatures:
+            problem = "this file carries its own signature: leave the signature file out"
+            raise BadInput("signature", problem)
+        if not {"signer", "signature"} <= set(bundle):
+            raise BadInput("bundle", "the signed bundle names no signer and signature")
+        return stix.SignedBundle.received(bundle["bundle"], bundle)
+    if not signatures:
+        problem = (
+            "this bundle has no signature: choose its .sig file too, or the signed "
+            ".stix.json file the export downloads"
+        )
+        raise BadInput("signature", problem)
+    signature = signatures[0]
+    if "signer" not in signature:
+        raise BadInput("signature", "the signature file names no signer")
+    return stix.SignedBundle.received(bundle, signature)
+
+
+async def _small_form(request: Request) -> dict[str, str]:
+    """A form sent without its files (urlencoded): read within bounds, for its CSRF token."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > IMPORT_FIELD_BYTES * 4:
+            raise TooLarge("form", "too long")
+    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20)
+    return dict(pairs)
+
+
+@router.post("/debrief/cases/{case_id}/import")
+async def import_bundle(
+    request: Request, session: DbSession, case_id: str, keyring: SignedIn
+) -> Response:
+    """A partner's signed bundle as a report owned by its signer, on a case of the desk: the
+    service the API and `homeward debrief import` call. The files go to the encrypted blob
+    store as they arrive (size limit as a contact's files), are read back once and deleted,
+    stored or refused; an officer who may not import has their bytes skipped unread."""
+    settings = runtime_of(request).settings
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        fields = await _small_form(request)
+        require_csrf(request, fields.get(CSRF_FIELD, ""))
+        return await run_in_threadpool(
+            _import, request, session, keyring, case_id, multipart.ParsedForm()
+        )
+    limit = 2 * settings.attachment_max_bytes + 64 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge("bundle", f"the upload is larger than {limit} bytes")
+    form = await multipart.read_form(
+        content_type,
+        request.stream(),
+        blobs_dir=settings.blobs_dir,
+        max_file_bytes=settings.attachment_max_bytes,
+        max_field_bytes=IMPORT_FIELD_BYTES,
+        max_files=2,
+        max_fields=5,
+        keep_files=roles.may(keyring.principal.role, roles.DEBRIEF_EXPORT),
+    )
+    try:
+        require_csrf(request, form.fields.get(CSRF_FIELD, ""))
+        return await run_in_threadpool(_import, request, session, keyring, case_id, form)
+    finally:
+        multipart.discard(settings.blobs_dir, form)
+
+
+def _import(
+    request: Request, session: Session, keyring: Keyring, case_id: str, form: multipart.ParsedForm
+) -> Response:
+    policy.require_permission(keyring.principal, roles.DEBRIEF_EXPORT)
+    runtime = runtime_of(request)
+    try:
+        with session.begin_nested():
+            report = stix.import_bundle(
+                session=session,
+                keyring=keyring,
+                secrets=runtime.secrets,
+                settings=runtime.settings,
+                case_id=case_id,
+                signed=_signed(runtime.settings, form),
+            )
+    except BadInput as exc:
+        where = FIELD_WORDS.get(exc.field, exc.field.replace("_", " "))
+        target = "signature" if exc.field == "signature" else "bundle"
+        refusal = Refusal(f"{where}: {exc.problem}", target, "import")
+        return _import_page(
+            request, session, keyring, case_id, refusal=refusal, status_code=status_of(exc)
         )
     return RedirectResponse(f"/officer/debrief/{report.id}", status_code=303)
 
