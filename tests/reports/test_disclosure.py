@@ -215,7 +215,6 @@ def _relations(published: Figures, tag: str) -> list[Line]:
         for column in table.column_labels:
             members = tuple(cell(key, row, column) for row in table.row_labels[:-1])
             lines.append(Line(members, cell(key, "Total", column)))
-    nation = _table(published, "funnel-by-nation")
     for key in FUNNEL_TABLES[1:]:  # the same totals, published four times
         for column in _table(published, key).column_labels:
             lines.append(
@@ -255,7 +254,6 @@ def _relations(published: Figures, tag: str) -> list[Line]:
                             tuple(cell("funnel-by-quarter", q, column) for q in covered[1:]),
                         )
                     )
-    del nation
     return lines
 
 

@@ -268,6 +268,26 @@ def test_the_coalition_view_counts_every_nation_controlled(
             assert all(value in (None, 0) for row in table.rows for value in row), table.key
 
 
+def test_counting_the_coalition_grants_no_read(
+    runtime: Runtime, personas: helpers.Personas, programme: list[world.Made]
+) -> None:
+    """The cell counts every nation's cases, and in the same transaction still reads none of
+    them: the counting work ends with the run, the officer's filter is back."""
+    keyring = helpers.keyring(runtime, personas["coordinator"])
+    with runtime.db.transaction() as session:
+        figures_service.run(
+            session,
+            keyring.principal,
+            start=START,
+            end=END,
+            view="coalition",
+            settings=runtime.settings,
+        )
+        assert not session.info.get(binding.SYSTEM_KEY)
+        assert session.info[binding.PRINCIPAL_KEY] == keyring.principal
+        assert session.scalars(select(Case)).all() == []
+
+
 def test_letters_are_counted_by_their_desk_and_date(
     runtime: Runtime, personas: helpers.Personas
 ) -> None:

@@ -65,6 +65,7 @@ def run(
             raise Forbidden("the coalition's figures are only shown disclosure-controlled")
         controlled = True
         scope = counts.Scope(start, end, None)
+        binding.bind(session, principal)  # whatever the session does after the count
         with binding.unfiltered(session, "programme figures: counts of label and stage columns"):
             raw = counts.collect(session, scope, settings.stage_limit_days, own_plans=False)
         nations = sorted(
