@@ -99,3 +99,14 @@ def test_the_default_cap_is_two_gigabytes(monkeypatch: pytest.MonkeyPatch) -> No
         assert connection.batch_settings().memory == "2GB"
     finally:
         connection.batch_settings.cache_clear()
+
+
+def test_a_forked_half_gives_the_same_table_as_one_process(reports: list[PersonReport]) -> None:
+    """A long list is normalised half here, half in a forked child: the table is the same,
+    row for row, and the progress counts every report once."""
+    alone = feature_table(reports, chunk=700, fork_from=len(reports) + 1)
+    done: list[int] = []
+    split = feature_table(reports, done.append, chunk=700, fork_from=1000)
+    assert split.num_rows == len(reports)
+    assert split.equals(alone)
+    assert sum(done) == len(reports)
