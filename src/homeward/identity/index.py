@@ -62,7 +62,7 @@ class IdentitySettings(BaseSettings):
     """At most this many reports, those sharing the most keys, are decrypted and scored."""
     name_key_cap: int = Field(default=100, ge=1)
     """A name key without a date ("husn|muhmd", "muhmd") shared by more reports than this is
-    skipped, as the batch skips it (`batch.KEY_CAP`, also 100)."""
+    skipped (the batch caps every key, at `batch.KEY_CAP`)."""
     name_candidates: int = Field(default=20, ge=1)
     """At most this many reports found through name keys alone are scored, besides those."""
 

@@ -136,7 +136,7 @@ BATCH_LIST_KEYS: dict[str, Callable[[NormalisedReport], list[str] | None]] = {
 # asking "who might this be" wants the weaker candidates too.
 ONLINE_ONLY_KEYS = frozenset({"bk_kunya", "bk_kunya_shifted"})
 BATCH_KEYS = tuple(name for name in BLOCKING_KEYS if name not in ONLINE_ONLY_KEYS)
-# Keys without a date: the batch drops a value shared by more than `batch.KEY_CAP` reports
+# Keys without a date: the online index caps them on their own (the batch caps every key)
 # (a full name with no year is shared by namesakes; "muhmd" by everyone).
 CAPPED_KEYS = ("bk_full", *LIST_KEYS, *BATCH_LIST_KEYS)
 
