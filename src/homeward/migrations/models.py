@@ -16,6 +16,7 @@ from homeward.households import models as households_models
 from homeward.identity import models as identity_models
 from homeward.passage import custody_models as passage_custody_models
 from homeward.passage import models as passage_models
+from homeward.reports import models as reports_models
 from homeward.screening import models as screening_models
 
 ALL_MODEL_MODULES = (
@@ -31,6 +32,7 @@ ALL_MODEL_MODULES = (
     identity_models,
     passage_models,
     passage_custody_models,
+    reports_models,
     screening_models,
 )
 metadata = Base.metadata

@@ -111,15 +111,21 @@ def _owner(scope: Scope, column: Any) -> list[Any]:
 
 
 def collect(
-    session: Session, scope: Scope, stage_limit_days: dict[str, int], *, own_plans: bool
+    session: Session,
+    scope: Scope,
+    stage_limit_days: dict[str, int],
+    *,
+    own_plans: bool,
+    stale: Counter[tuple[str, str]] | None = None,
 ) -> Raw:
     """Every raw count of one run. The caller has bound the officer (own view) or marked the
-    session as counting work (coalition view) before calling."""
+    session as counting work (coalition view) before calling. `stale` is the run's own count
+    of stale cases where the caller has made it already (the cache's fingerprint holds it)."""
     raw = Raw()
     _reached(session, scope, raw)
     _letters(session, scope, raw)
     _stays(session, scope, raw)
-    _stale(session, scope, stage_limit_days, raw)
+    raw.stale = stale if stale is not None else stale_now(session, scope, stage_limit_days)
     _decisions(session, scope, raw)
     _calendar(session, scope, raw, own_plans=own_plans)
     return raw
@@ -216,8 +222,11 @@ def _stays(session: Session, scope: Scope, raw: Raw) -> None:
             raw.stays.setdefault((nation, stage), []).append(float(days))
 
 
-def _stale(session: Session, scope: Scope, limits: dict[str, int], raw: Raw) -> None:
-    """Cases in a stage longer than its limit now (as the case list flags them)."""
+def stale_now(session: Session, scope: Scope, limits: dict[str, int]) -> Counter[tuple[str, str]]:
+    """Cases in a stage longer than its limit now (as the case list flags them): counted
+    afresh on every run, cached or not, since it moves with the clock and not only with the
+    data."""
+    found: Counter[tuple[str, str]] = Counter()
     now = utcnow()
     clauses = [
         and_(Case.stage == stage, Case.stage_entered_at < now - timedelta(days=days))
@@ -229,7 +238,8 @@ def _stale(session: Session, scope: Scope, limits: dict[str, int], raw: Raw) -> 
         .where(stale, *_owner(scope, Case.owner_nation))
         .group_by(Case.owner_nation, Case.stage)
     ):
-        raw.stale[(nation, stage)] += int(count)
+        found[(nation, stage)] += int(count)
+    return found
 
 
 def _decisions(session: Session, scope: Scope, raw: Raw) -> None:

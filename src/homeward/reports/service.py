@@ -23,7 +23,7 @@ from homeward.core.errors import BadInput, Forbidden
 from homeward.core.settings import Settings, get_settings
 from homeward.policy import binding, roles
 from homeward.policy import check as policy
-from homeward.reports import counts, figures
+from homeward.reports import cache, counts, figures
 from homeward.reports.disclosure import Rule
 from homeward.reports.tables import Figures
 
@@ -64,17 +64,17 @@ def run(
         if controlled is False:
             raise Forbidden("the coalition's figures are only shown disclosure-controlled")
         controlled = True
-        scope = counts.Scope(start, end, None)
         binding.bind(session, principal)  # whatever the session does after the count
         with binding.unfiltered(session, "programme figures: counts of label and stage columns"):
-            raw = counts.collect(session, scope, settings.stage_limit_days, own_plans=False)
-        nations = sorted(
-            {code for code, cell in desks.items() if not cell}
-            | {key[0] for key in raw.reached}
-            | {key[0] for key in raw.letters}
-            | {key[0] for key in raw.stale}
-            | {key[0] for key in raw.stays}
-        )
+            result = _counted(
+                session,
+                counts.Scope(start, end, None),
+                view=view,
+                desks=sorted(code for code, cell in desks.items() if not cell),
+                reader=None,
+                rule=rule,
+                settings=settings,
+            )
     else:
         view = view.upper()
         if view not in desks:
@@ -85,12 +85,15 @@ def run(
             raise Forbidden("a nation's figures in full are for its own officers only")
         controlled = bool(controlled)
         binding.bind(session, principal)
-        scope = counts.Scope(start, end, view)
-        raw = counts.collect(session, scope, settings.stage_limit_days, own_plans=True)
-        nations = [view]
-    result = figures.build(
-        raw, view=view, start=start, end=end, nations=nations, rule=rule if controlled else None
-    )
+        result = _counted(
+            session,
+            counts.Scope(start, end, view),
+            view=view,
+            desks=[view],
+            reader=principal,
+            rule=rule if controlled else None,
+            settings=settings,
+        )
     audit.record(
         session=session,
         actor=principal.audit_name,
@@ -101,6 +104,56 @@ def run(
         nation=principal.nation,
     )
     return result
+
+
+def _counted(
+    session: Session,
+    scope: counts.Scope,
+    *,
+    view: str,
+    desks: list[str],
+    reader: policy.Principal | None,
+    rule: Rule | None,
+    settings: Settings,
+) -> Figures:
+    """The run's tables: from the cache while the data is as it was when they were made,
+    else counted (as the caller has bound the session) and kept. `reader` is the officer the
+    binding filters by, None for the coalition's counting work; `desks` the coalition's
+    nations (the coalition view) or the nation's own."""
+    limits = settings.stage_limit_days
+    stale = counts.stale_now(session, scope, limits)
+    row_key = cache.key(
+        view=view,
+        start=scope.start.isoformat(),
+        end=scope.end.isoformat(),
+        rule=rule,
+        reader=reader,
+        desks=desks,
+        stage_limits=limits,
+    )
+    with binding.unfiltered(session, "figures cache: row counts and latest times of the data"):
+        stamp = cache.fingerprint(session, stale)
+    found = cache.lookup(session, row_key, stamp)
+    if found is not None:
+        return found
+    own = reader is not None
+    raw = counts.collect(session, scope, limits, own_plans=own, stale=stale)
+    nations = (
+        desks
+        if own
+        else sorted(
+            {*desks}
+            | {key[0] for key in raw.reached}
+            | {key[0] for key in raw.letters}
+            | {key[0] for key in raw.stale}
+            | {key[0] for key in raw.stays}
+        )
+    )
+    made = figures.build(
+        raw, view=view, start=scope.start, end=scope.end, nations=nations, rule=rule
+    )
+    cache.store(session, row_key, stamp, made)
+    return made
 
 
 def _no_weaker(asked: Rule | None, configured: Rule) -> Rule:
