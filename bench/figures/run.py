@@ -94,7 +94,7 @@ class Sizes:
     warm_up: int
 
 
-FULL = Sizes(cases=100_000, service_calls=30, http_calls=40, export_calls=8, warm_up=3)
+FULL = Sizes(cases=100_000, service_calls=20, http_calls=30, export_calls=6, warm_up=2)
 QUICK = Sizes(cases=2_000, service_calls=4, http_calls=4, export_calls=2, warm_up=1)
 
 
@@ -296,38 +296,49 @@ def add_readers(db: Database, server_secrets: ServerSecrets) -> dict[str, Reader
 # --- measurements --------------------------------------------------------------------------
 
 
-def _period() -> tuple[date, date]:
-    end = utcnow().date() + timedelta(days=1)
+def _period(shift: int = 0) -> tuple[date, date]:
+    """The last twelve months (end day not included), moved `shift` days back."""
+    end = utcnow().date() + timedelta(days=1 - shift)
     return end - timedelta(days=PERIOD_DAYS), end
 
 
-def _timed(call: Callable[[], object], count: int, warm_up: int) -> list[float]:
+def _timed(call: Callable[[int], object], count: int, warm_up: int) -> list[float]:
+    """`call(number)` timed `count` times after `warm_up` untimed calls."""
     taken = []
     for number in range(warm_up + count):
         began = time.perf_counter()
-        call()
+        call(number)
         if number >= warm_up:
             taken.append(time.perf_counter() - began)
     return taken
+
+
+MODES = {"fresh": 1, "same": 0}
+"""`fresh`: each call asks for a period no call asked before (a day earlier each time), so
+every call counts; `same`: every call asks for the same period with the data unchanged, which
+a cache of runs may answer (as the page is asked again and again between changes)."""
 
 
 def measure_service(
     db: Database, settings: Settings, readers: dict[str, Reader], sizes: Sizes
 ) -> dict[str, Any]:
     """Every figure of one view through the service, committed (with its audit entry)."""
-    start, end = _period()
     found: dict[str, Any] = {}
     for view in VIEWS:
         principal = readers[view].keyring.principal
+        for mode, step in MODES.items():
 
-        def run(view: str = view, principal: Any = principal) -> None:
-            with db.transaction() as session:
-                made = figures_service.run(
-                    session, principal, start=start, end=end, view=view, settings=settings
-                )
-                assert made.tables
+            def run(
+                number: int, view: str = view, principal: Any = principal, step: int = step
+            ) -> None:
+                start, end = _period(number * step)
+                with db.transaction() as session:
+                    made = figures_service.run(
+                        session, principal, start=start, end=end, view=view, settings=settings
+                    )
+                    assert made.tables
 
-        found[view] = percentiles(_timed(run, sizes.service_calls, sizes.warm_up))
+            found[f"{view} {mode}"] = percentiles(_timed(run, sizes.service_calls, sizes.warm_up))
     return found
 
 
@@ -335,13 +346,13 @@ def measure_export(
     db: Database, settings: Settings, readers: dict[str, Reader], sizes: Sizes, folder: Path
 ) -> dict[str, Any]:
     """The coalition's files for publication, as `homeward figures --out DIR` writes them: the
-    run (controlled) and every CSV and the workbook on disk."""
-    start, end = _period()
+    run (controlled, a period no call asked before) and every CSV and the workbook on disk."""
     principal = readers[figures_service.COALITION].keyring.principal
     out = folder / "export"
     written: list[Path] = []
 
-    def export() -> None:
+    def export(number: int) -> None:
+        start, end = _period(100 + number)
         with db.transaction() as session:
             made = figures_service.run(
                 session,
@@ -401,21 +412,31 @@ def measure_http(
             answer.raise_for_status()
             tokens[view] = answer.json()["token"]
 
-        def get(path: str, view: str, params: dict[str, str]) -> Callable[[], None]:
-            def call() -> None:
+        def get(path: str, view: str, step: int, shift: int = 0) -> Callable[[int], None]:
+            def call(number: int) -> None:
+                start, end = _period(shift + number * step)
+                last = end - timedelta(days=1)
+                params = {"view": view, "from": start.isoformat(), "to": last.isoformat()}
                 client.cookies.set(OFFICER_COOKIE, tokens[view])
                 answer = client.get(path, params=params)
                 client.cookies.clear()
                 if answer.status_code != 200:
-                    raise SystemExit(f"{path} answered {answer.status_code} for {view}")
+                    log = (data_dir / "server.log").read_text("utf-8", errors="replace")
+                    raise SystemExit(
+                        f"{path} answered {answer.status_code} for {view}; the server's log "
+                        f"ends:\n{log[-3000:]}"
+                    )
 
             return call
 
         for view in VIEWS:
-            page = get("/officer/figures", view, {"view": view})
-            found[f"page {view}"] = percentiles(_timed(page, sizes.http_calls, sizes.warm_up))
+            for mode, step in MODES.items():
+                page = get("/officer/figures", view, step, shift=200)
+                found[f"page {view} {mode}"] = percentiles(
+                    _timed(page, sizes.http_calls, sizes.warm_up)
+                )
         coalition = figures_service.COALITION
-        workbook = get("/officer/figures.xlsx", coalition, {"view": coalition})
+        workbook = get("/officer/figures.xlsx", coalition, 1, shift=300)
         found["workbook coalition"] = percentiles(
             _timed(workbook, sizes.export_calls, sizes.warm_up)
         )
@@ -458,7 +479,7 @@ def run_engine(
             export = measure_export(db, settings, readers, sizes, folder)
             print(
                 "  service p99 "
-                + ", ".join(f"{view} {service[view]['p99_ms']} ms" for view in VIEWS)
+                + ", ".join(f"{key} {value['p99_ms']} ms" for key, value in service.items())
                 + f"; export p99 {export['p99_ms']} ms"
             )
             http = measure_http(
@@ -471,7 +492,7 @@ def run_engine(
             )
             print("  over HTTP p99 " + ", ".join(f"{k} {v['p99_ms']} ms" for k, v in http.items()))
             db.dispose()
-    pages = [http[f"page {view}"]["p99_ms"] for view in VIEWS]
+    pages = [http[f"page {view} fresh"]["p99_ms"] for view in VIEWS]
     result = {
         "engine": engine,
         "machine": machine(pg_version),
@@ -491,6 +512,7 @@ def run_engine(
         "http": http,
         "aim": {"page_p99_ms": AIM_PAGE_P99_MS},
         "met": max(pages) < AIM_PAGE_P99_MS,
+        "met_means": "page p99 of both views, every call counting afresh (mode fresh)",
         "quick": quick,
     }
     results.mkdir(parents=True, exist_ok=True)

@@ -25,11 +25,19 @@ def test_the_bench_runs_at_a_tiny_size(
     assert result["data"]["cases"] == 300
     assert result["data"]["case_events"] > 300 * 2  # the opening and most cases' moves
     assert result["data"]["letters"] == 300
-    assert {view: f["count"] for view, f in result["service"].items()} == {
-        "FRA": 2,
-        "coalition": 2,
+    assert {key: f["count"] for key, f in result["service"].items()} == {
+        "FRA fresh": 2,
+        "FRA same": 2,
+        "coalition fresh": 2,
+        "coalition same": 2,
     }
-    assert set(result["http"]) == {"page FRA", "page coalition", "workbook coalition"}
+    assert set(result["http"]) == {
+        "page FRA fresh",
+        "page FRA same",
+        "page coalition fresh",
+        "page coalition same",
+        "workbook coalition",
+    }
     assert all(figures["p99_ms"] > 0 for figures in result["http"].values())
     assert result["export"]["files"] > 5
     assert (tmp_path / f"figures-{engine_name}.json").exists()
