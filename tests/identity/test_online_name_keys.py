@@ -157,3 +157,30 @@ def test_a_name_key_past_its_cap_is_skipped_and_counted(
     assert records == ["Z1"]
     assert found.skipped_name_keys == len(hashes.names) >= 3
     assert found.skipped_keys == 0
+
+
+def test_a_nom_de_guerre_and_nation_alone_are_found(
+    runtime: Runtime, personas: helpers.Personas, identity_model: LinkageModel
+) -> None:
+    """ "Abu Mariam al-Faransi" (his child's name and "the Frenchman"), with no date and no
+    name of his own, is all a mother may know. The query finds the reports of that nom de
+    guerre and nation, dated or not, and not the German one. Fails without the date-less
+    kunya key: such a query has no other key."""
+    fra = principal(runtime, personas["fra_officer"])
+    _import(
+        runtime,
+        fra,
+        [
+            PersonReport("K1", full_name="Abu Mariam al-Faransi"),
+            PersonReport("K2", full_name="Abu Mariam", nationality=("FRA",), dob="1988"),
+            PersonReport("K3", full_name="Abu Mariam al-Almani"),
+            *(PersonReport(f"N{i}", full_name=f"Abu {_word(i)} al-Faransi") for i in range(20)),
+        ],
+    )
+    query = PersonReport("q", full_name="Abou Mariam al-Faransi")
+    keys = index.Keys.of(runtime.secrets)
+    with runtime.db.transaction() as session:
+        binding.bind(session, fra)
+        found = index.lookup(session, index.query_hashes(keys, normalise(query)), principal=fra)
+        records = _record_ids(session, found.report_ids, keys)
+    assert sorted(records) == ["K1", "K2"]

@@ -46,6 +46,17 @@ def _kunya(n: NormalisedReport, shift: int) -> str | None:
     return f"{n.kunya}|{nations[0]}|{(n.dob_year + shift) // 4}"
 
 
+def _kunya_and_nation(n: NormalisedReport) -> str | None:
+    """Nom de guerre and nation without a date: "Abu Mariam al-Faransi" is all a family may
+    know, and such a report has no name word and no year to meet through. A date-less key,
+    so capped like the name keys (online, `name_key_cap`); the batch leaves it out, as it
+    leaves out the dated kunya keys."""
+    nations = _nations(n)
+    if not n.kunya or len(nations) != 1:
+        return None
+    return f"{n.kunya}|{nations[0]}"
+
+
 def _date_and_initial(n: NormalisedReport, name: str) -> str | None:
     """Full date with day and month in either order, and the first letter of a name:
     catches misspelt names of one birthday, and swapped day and month."""
@@ -113,6 +124,7 @@ BLOCKING_KEYS: dict[str, Callable[[NormalisedReport], str | None]] = {
     "bk_document_tail": lambda n: _document_part(n, head=False),
     "bk_kunya": lambda n: _kunya(n, 0),
     "bk_kunya_shifted": lambda n: _kunya(n, 2),
+    "bk_kunya_nation": _kunya_and_nation,
     "bk_date_family": lambda n: _date_and_initial(n, n.family_key or n.full_key),
     "bk_date_given": lambda n: _date_and_initial(n, n.given_key),
     "bk_address": _address,
@@ -134,11 +146,11 @@ BATCH_LIST_KEYS: dict[str, Callable[[NormalisedReport], list[str] | None]] = {
 # reports, 32M for noms de guerre, of 78M) and those pairs seldom reach the cluster
 # threshold: a nom de guerre is shared by many men. The online search keeps them: an officer
 # asking "who might this be" wants the weaker candidates too.
-ONLINE_ONLY_KEYS = frozenset({"bk_kunya", "bk_kunya_shifted"})
+ONLINE_ONLY_KEYS = frozenset({"bk_kunya", "bk_kunya_shifted", "bk_kunya_nation"})
 BATCH_KEYS = tuple(name for name in BLOCKING_KEYS if name not in ONLINE_ONLY_KEYS)
 # Keys without a date: the online index caps them on their own (the batch caps every key)
 # (a full name with no year is shared by namesakes; "muhmd" by everyone).
-CAPPED_KEYS = ("bk_full", *LIST_KEYS, *BATCH_LIST_KEYS)
+CAPPED_KEYS = ("bk_full", "bk_kunya_nation", *LIST_KEYS, *BATCH_LIST_KEYS)
 
 
 def _nations(n: NormalisedReport) -> list[str]:
