@@ -1,10 +1,12 @@
 """The figures cache (reports/cache.py): a repeat run over unchanged data is served from the
-cache and equals a fresh count on random programmes; a case moving, a letter arriving or a
+cache and equals a fresh count on random programmes (and the time in each stage the plain
+nearest-rank rule); a case moving, a letter arriving or a
 label changing makes a new count; one reader's counts are never served to a reader of another
 scope; every run, served or counted, is an audit entry."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -23,8 +25,9 @@ from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from homeward.policy.roles import Role
-from homeward.reports import counts
+from homeward.reports import counts, figures
 from homeward.reports import service as figures_service
+from homeward.reports.disclosure import Rule
 from homeward.reports.models import FiguresCache
 from homeward.reports.tables import Figures, Table
 from tests import helpers
@@ -335,3 +338,40 @@ def test_every_run_is_an_audit_entry_served_or_counted(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "figures:run")
         )
     assert runs == 6
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_time_in_stage_is_the_nearest_rank_of_each_stay(seed: int) -> None:
+    """The percentiles (each list sorted once for both shares) are those of the plain rule:
+    sort the stays of the row and stage, take the ceil(share * n)-th."""
+    rng = random.Random(seed)  # noqa: S311 - test data
+    raw = counts.Raw()
+    nations = ["DEU", "FRA", "GBR"]
+    for nation in nations:
+        for stage in figures.TIMED:
+            if rng.random() < 0.8:
+                count = rng.randint(1, 40)
+                raw.stays[(nation, stage)] = [rng.uniform(0, 90) for _ in range(count)]
+
+    def nearest(values: list[float], share: float) -> float:
+        ordered = sorted(values)
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+    for rule in (None, Rule(threshold=10, base=5)):
+        made = figures.build(
+            raw, view="coalition", start=START, end=END, nations=nations, rule=rule
+        )
+        for share, key in ((0.5, "time-in-stage-median"), (0.9, "time-in-stage-p90")):
+            table = next(table for table in made.tables if table.key == key)
+            for row in [*nations, figures.ALL_NATIONS]:
+                for stage in figures.TIMED:
+                    values = [
+                        d
+                        for (nation, s), found in raw.stays.items()
+                        if s == stage and row in (nation, figures.ALL_NATIONS)
+                        for d in found
+                    ]
+                    shown = values and (rule is None or len(values) >= rule.threshold)
+                    expected = round(nearest(values, share), 1) if shown else None
+                    column = figures.TIMED.index(stage)
+                    assert table.rows[table.row_labels.index(row)][column] == expected

@@ -217,13 +217,19 @@ def _funnel(
         drafts.append(draft)
 
 
-def _percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (the median is share 0.5): a value some case really had."""
-    ordered = sorted(values)
+def _percentile(ordered: list[float], share: float) -> float:
+    """Nearest-rank percentile of sorted values (the median is share 0.5): a value some case
+    really had."""
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def _timing(raw: Raw, nations: list[str], rule: Rule | None, drafts: list[_Draft]) -> None:
+    # Each list sorted once for both shares (a year of 100,000 cases is 240,000 stays).
+    ordered = {where: sorted(found) for where, found in raw.stays.items()}
+    for stage in TIMED:
+        ordered[(ALL_NATIONS, stage)] = sorted(
+            d for (_n, s), found in raw.stays.items() if s == stage for d in found
+        )
     for share, key, title in (
         (0.5, "time-in-stage-median", "Time in each stage: median"),
         (0.9, "time-in-stage-p90", "Time in each stage: 90th percentile"),
@@ -243,12 +249,7 @@ def _timing(raw: Raw, nations: list[str], rule: Rule | None, drafts: list[_Draft
         for row in [*nations, ALL_NATIONS]:
             cells: list[Cell] = []
             for stage in TIMED:
-                if row == ALL_NATIONS:
-                    values = [
-                        d for (_n, s), found in raw.stays.items() if s == stage for d in found
-                    ]
-                else:
-                    values = raw.stays.get((row, stage), [])
+                values = ordered.get((row, stage), [])
                 shown = values and (rule is None or rule.enough(len(values)))
                 cells.append(round(_percentile(values, share), 1) if shown else None)
             draft.values.append(cells)
