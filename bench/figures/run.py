@@ -296,10 +296,11 @@ def add_readers(db: Database, server_secrets: ServerSecrets) -> dict[str, Reader
 # --- measurements --------------------------------------------------------------------------
 
 
-def _period(shift: int = 0) -> tuple[date, date]:
-    """The last twelve months (end day not included), moved `shift` days back."""
-    end = utcnow().date() + timedelta(days=1 - shift)
-    return end - timedelta(days=PERIOD_DAYS), end
+def _period(longer: int = 0) -> tuple[date, date]:
+    """The last twelve months to today (end day not included), starting `longer` days
+    earlier: every such period holds the whole year's data, and each is asked for once."""
+    end = utcnow().date() + timedelta(days=1)
+    return end - timedelta(days=PERIOD_DAYS + longer), end
 
 
 def _timed(call: Callable[[int], object], count: int, warm_up: int) -> list[float]:
@@ -314,9 +315,10 @@ def _timed(call: Callable[[int], object], count: int, warm_up: int) -> list[floa
 
 
 MODES = {"fresh": 1, "same": 0}
-"""`fresh`: each call asks for a period no call asked before (a day earlier each time), so
-every call counts; `same`: every call asks for the same period with the data unchanged, which
-a cache of runs may answer (as the page is asked again and again between changes)."""
+"""`fresh`: each call asks for a period no call asked before (starting a day earlier each
+time, so it still holds the whole year), and every call counts; `same`: every call asks for
+the same period with the data unchanged, which a cache of runs may answer (as the page is asked
+again and again between changes)."""
 
 
 def measure_service(
@@ -454,7 +456,7 @@ def run_engine(
     quiet_seconds: float | None = None,
 ) -> dict[str, Any]:
     """One engine's run; `quiet_seconds` bounds the wait for a quiet machine (30 s on a quick
-    run, 180 s otherwise)."""
+    run, 60 s otherwise)."""
     print(f"[{engine}]")
     settings = Settings()
     with tempfile.TemporaryDirectory() as folder_name:
@@ -473,7 +475,7 @@ def run_engine(
                 ) as connection:
                     connection.execute(text("VACUUM ANALYZE"))
             if quiet_seconds is None:
-                quiet_seconds = 30 if quick else 180
+                quiet_seconds = 30 if quick else 60
             busy = wait_for_quiet(limit_seconds=quiet_seconds)
             service = measure_service(db, settings, readers, sizes)
             export = measure_export(db, settings, readers, sizes, folder)
