@@ -10,7 +10,8 @@ from bench.harness.readme import RESULTS_DIR, write_section
 AIM_F1, AIM_F1_MARGIN, AIM_FEBRL_F1 = 0.90, 0.15, 0.997
 AIM_REAL_F1, AIM_REAL_PRECISION, AIM_REAL_MARGIN = 0.85, 0.95, 0.2
 REAL = "real variants"
-AIM_P99_MS, AIM_BATCH_SECONDS, AIM_BATCH_MIB = 50.0, 30.0, 3.4 * 1024
+# Issue 14: a million reports in 60 s and 4 GB on these two cores.
+AIM_P99_MS, AIM_BATCH_SECONDS, AIM_BATCH_MIB = 50.0, 60.0, 4 * 1024
 
 METHOD = """## Identity resolution (`bench/identity/`)
 
@@ -267,7 +268,7 @@ def _aims(result: dict[str, Any]) -> str:
         f"{verdict[margin_met]}; online p99 < "
         f"{AIM_P99_MS:.0f} ms at the largest registry "
         f"{verdict[None if not ours else ours['p99_ms'] < AIM_P99_MS]}; batch within "
-        f"{AIM_BATCH_SECONDS:.0f} s and 3.4 GB {verdict[batch_met]}."
+        f"{AIM_BATCH_SECONDS:.0f} s and {AIM_BATCH_MIB / 1024:.0f} GB {verdict[batch_met]}."
     )
 
 
