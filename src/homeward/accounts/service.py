@@ -16,10 +16,11 @@ at a colleague reader's sign-in, like desk keys.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from homeward.accounts.exceptions import InvalidOfficer, UnknownDesk
@@ -250,36 +251,59 @@ def desk_private_keys(*, session: Session, keyring: Keyring) -> dict[str, bytes]
 def grant_pending_keys(*, session: Session, keyring: Keyring) -> int:
     """Seal the desk keys this officer holds to desk colleagues who lack them, and the
     compartment keys to colleagues who read debriefs."""
-    mine = desk_private_keys(session=session, keyring=keyring)
     granted = _grant_compartment_keys(session, keyring)
+    mine = desk_private_keys(session=session, keyring=keyring)
     if not mine:
         return granted
-    for colleague in _desk_officers(session, keyring.principal.nation):
-        if not _holds_desk_keys(Role(colleague.role)):
-            continue
-        theirs = set(
-            session.scalars(
-                select(OfficerDeskKey.desk_key_id).where(OfficerDeskKey.officer_id == colleague.id)
+    colleagues = [
+        officer
+        for officer in _desk_officers(session, keyring.principal.nation)
+        if _holds_desk_keys(Role(officer.role))
+    ]
+    return granted + _grant(
+        session,
+        keyring,
+        mine,
+        colleagues,
+        held=lambda officer_id: select(OfficerDeskKey.desk_key_id).where(
+            OfficerDeskKey.officer_id == officer_id
+        ),
+        row=lambda officer_id, key_id, sealed: OfficerDeskKey(
+            officer_id=officer_id, desk_key_id=key_id, sealed_private_key=sealed
+        ),
+        action="officer:desk-key:grant",
+    )
+
+
+def _grant(
+    session: Session,
+    keyring: Keyring,
+    mine: dict[str, bytes],
+    colleagues: list[Officer],
+    *,
+    held: Callable[[str], Select[str]],
+    row: Callable[[str, str, bytes], object],
+    action: str,
+) -> int:
+    """Seal each private key in `mine` to each colleague who lacks it (`held` lists the key
+    ids a colleague has; `row` makes the sealed copy), one audit entry per colleague and key.
+    Desk keys and debrief compartment keys are granted alike: only who receives them differs."""
+    granted = 0
+    for colleague in colleagues:
+        theirs = set(session.scalars(held(colleague.id)))
+        for key_id, private in mine.items():
+            if key_id in theirs:
+                continue
+            session.add(row(colleague.id, key_id, sealing.seal(colleague.public_key, private)))
+            granted += 1
+            audit.record(
+                session=session,
+                actor=keyring.principal.audit_name,
+                action=action,
+                resource_type="officer",
+                resource_id=colleague.id,
+                nation=colleague.nation,
             )
-        )
-        for desk_key_id, private in mine.items():
-            if desk_key_id not in theirs:
-                session.add(
-                    OfficerDeskKey(
-                        officer_id=colleague.id,
-                        desk_key_id=desk_key_id,
-                        sealed_private_key=sealing.seal(colleague.public_key, private),
-                    )
-                )
-                granted += 1
-                audit.record(
-                    session=session,
-                    actor=keyring.principal.audit_name,
-                    action="officer:desk-key:grant",
-                    resource_type="officer",
-                    resource_id=colleague.id,
-                    nation=colleague.nation,
-                )
     session.flush()
     return granted
 
@@ -380,36 +404,19 @@ def _grant_compartment_keys(session: Session, keyring: Keyring) -> int:
     mine = compartment_private_keys(session=session, keyring=keyring)
     if not mine:
         return 0
-    granted = 0
-    for colleague in _debrief_readers(session, keyring.principal.nation):
-        theirs = set(
-            session.scalars(
-                select(OfficerCompartmentKey.compartment_key_id).where(
-                    OfficerCompartmentKey.officer_id == colleague.id
-                )
-            )
-        )
-        for key_id, private in mine.items():
-            if key_id in theirs:
-                continue
-            session.add(
-                OfficerCompartmentKey(
-                    officer_id=colleague.id,
-                    compartment_key_id=key_id,
-                    sealed_private_key=sealing.seal(colleague.public_key, private),
-                )
-            )
-            granted += 1
-            audit.record(
-                session=session,
-                actor=keyring.principal.audit_name,
-                action="officer:compartment-key:grant",
-                resource_type="officer",
-                resource_id=colleague.id,
-                nation=colleague.nation,
-            )
-    session.flush()
-    return granted
+    return _grant(
+        session,
+        keyring,
+        mine,
+        _debrief_readers(session, keyring.principal.nation),
+        held=lambda officer_id: select(OfficerCompartmentKey.compartment_key_id).where(
+            OfficerCompartmentKey.officer_id == officer_id
+        ),
+        row=lambda officer_id, key_id, sealed: OfficerCompartmentKey(
+            officer_id=officer_id, compartment_key_id=key_id, sealed_private_key=sealed
+        ),
+        action="officer:compartment-key:grant",
+    )
 
 
 def rotate_compartment_key(*, session: Session, actor: str, nation: str) -> CompartmentKey:
