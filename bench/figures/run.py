@@ -37,9 +37,8 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Table, insert, text
 
-from bench.cases import run as cases_bench
-from bench.harness import server
-from bench.harness.machine import machine, wait_for_quiet
+from bench.harness import case_world, server
+from bench.harness.machine import code_version, machine, wait_for_quiet
 from bench.harness.readme import RESULTS_DIR, write_section
 from bench.harness.server import LOOPBACK, database
 from bench.harness.stats import percentiles
@@ -189,7 +188,7 @@ def _letters(
 
 
 TABLES: dict[str, Table] = {
-    **cases_bench.TABLES,
+    **case_world.TABLES,
     **{
         name: Base.metadata.tables[model.__tablename__]
         for name, model in (
@@ -204,13 +203,13 @@ TABLES: dict[str, Table] = {
 def insert_programme(
     db: Database,
     server_secrets: ServerSecrets,
-    desks: dict[str, cases_bench.Desk],
+    desks: dict[str, case_world.Desk],
     settings: Settings,
     count: int,
 ) -> dict[str, Any]:
     """Bulk Core inserts in batches, as bench/cases does, with the figures' columns added."""
     rng = random.Random(SEED)
-    corpus = cases_bench.Corpus()
+    corpus = case_world.Corpus()
     now = utcnow()
     started = time.perf_counter()
     events = letters = 0
@@ -220,7 +219,7 @@ def insert_programme(
         for start in range(0, count, BATCH):
             batch: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
             for number in range(start, min(start + BATCH, count)):
-                rows = cases_bench.case_rows(
+                rows = case_world.case_rows(
                     rng=rng,
                     server=server_secrets,
                     desks=desks,
@@ -465,7 +464,7 @@ def run_engine(
         with database(engine, POSTGRES_URL, folder, label="figures") as (url, pg_version):
             migrations.upgrade(url)
             db = Database(url)
-            desks, _keyrings = cases_bench.set_up_desks(db, server_secrets, sealing.OWASP)
+            desks, _keyrings = case_world.set_up_desks(db, server_secrets, sealing.OWASP)
             readers = add_readers(db, server_secrets)
             inserted = insert_programme(db, server_secrets, desks, settings, sizes.cases)
             print(f"  inserted {sizes.cases:,} cases in {inserted['seconds']} s")
@@ -498,7 +497,7 @@ def run_engine(
     result = {
         "engine": engine,
         "machine": machine(pg_version),
-        "commit": cases_bench._git_commit(),
+        "commit": code_version(),
         "at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "busy_before": busy,
         "parameters": {
