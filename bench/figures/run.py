@@ -46,7 +46,7 @@ from homeward import migrations
 from homeward.accounts import service as accounts_service
 from homeward.accounts.service import Keyring, NewOfficer
 from homeward.audit import service as audit
-from homeward.cases.states import Stage
+from homeward.cases.states import PATH, Stage
 from homeward.contact.models import FROM_CONTACT, Contact, Conversation, Message
 from homeward.core.db import Base, Database, utcnow
 from homeward.core.settings import Settings
@@ -65,17 +65,8 @@ SEED = 20261207
 BATCH = 2_000
 PERIOD_DAYS = 365
 """The page's default period: the last twelve months."""
-WAY = (
-    Stage.NEW,
-    Stage.IN_CONTACT,
-    Stage.IDENTITY_VERIFIED,
-    Stage.CLEARED,
-    Stage.PASSAGE_PLANNED,
-    Stage.HANDED_OVER,
-    Stage.IN_CUSTODY,
-    Stage.REPATRIATED,
-    Stage.CLOSED,
-)
+WAY = PATH
+"""The way home, stage by stage (`cases.states.PATH`)."""
 EXIT_AFTER = (Stage.IN_CONTACT, Stage.IDENTITY_VERIFIED, Stage.CLEARED, Stage.PASSAGE_PLANNED)
 """Where a case that left the way home was when it left."""
 SEXES = {"M": 68, "F": 26, "": 6}

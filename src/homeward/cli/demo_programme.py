@@ -34,7 +34,7 @@ from homeward.audit import service as audit
 from homeward.cases import service as case_service
 from homeward.cases.identity import ClaimedIdentity
 from homeward.cases.models import Case, CaseEvent
-from homeward.cases.states import Stage
+from homeward.cases.states import PATH, Stage
 from homeward.contact import service as contact_service
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
@@ -44,17 +44,8 @@ NATIONS = {"FRA": 30, "DEU": 22, "GBR": 20, "USA": 16, "CAN": 12}
 """The demo desks and their share of the programme: uneven, as desks are."""
 SEXES = {"M": 68, "F": 26, "": 6}
 CHILD_SHARE = 0.18
-WAY = (
-    Stage.NEW,
-    Stage.IN_CONTACT,
-    Stage.IDENTITY_VERIFIED,
-    Stage.CLEARED,
-    Stage.PASSAGE_PLANNED,
-    Stage.HANDED_OVER,
-    Stage.IN_CUSTODY,
-    Stage.REPATRIATED,
-    Stage.CLOSED,
-)
+WAY = PATH
+"""The way home, stage by stage (`cases.states.PATH`)."""
 DAYS = {
     Stage.NEW: (1, 10),
     Stage.IN_CONTACT: (5, 60),
