@@ -110,3 +110,27 @@ def test_a_forked_half_gives_the_same_table_as_one_process(reports: list[PersonR
     assert split.num_rows == len(reports)
     assert split.equals(alone)
     assert sum(done) == len(reports)
+
+
+def test_remembered_exact_match_checks_are_splinks_own_answers() -> None:
+    """Training asks Splink, for each level and EM round, whether a level is an exact match;
+    the remembered answer (`remember_exact_match_checks`) is the one Splink gives."""
+    from splink import DuckDBAPI, Linker
+    from splink.internals.comparison_level import ComparisonLevel
+
+    from homeward.linkage.model import splink_settings
+    from homeward.linkage.training import SCHEMA, remember_exact_match_checks
+
+    remember_exact_match_checks()
+    remember_exact_match_checks()  # twice: still one wrapper, over Splink's own
+    wrapper = ComparisonLevel._is_exact_match.fget
+    asked = wrapper.asked  # type: ignore[attr-defined]
+    assert not getattr(asked, "remembered", False)
+    linker = Linker(DuckDBAPI().register(SCHEMA.empty_table()), splink_settings())
+    answers = [
+        (level._is_exact_match, asked(level))
+        for comparison in linker._settings_obj.comparisons
+        for level in comparison.comparison_levels
+    ]
+    assert all(remembered == own for remembered, own in answers)
+    assert {own for _, own in answers} == {True, False}

@@ -130,6 +130,32 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
+def remember_exact_match_checks() -> None:
+    """Make Splink remember, per SQL text, whether a comparison level is an exact match.
+
+    Splink asks it of every level at every EM round, and answers by parsing and normalising
+    the level's SQL with sqlglot each time: 450 questions (3 rounds, 150 levels) and about 10 s
+    of CPU in every training, at any size, for an answer that depends on the text alone
+    (`_is_exact_match` reads nothing else). Splink has no setting for this, so its property
+    is wrapped once; the wrapper asks Splink itself the first time it sees a text."""
+    from splink.internals.comparison_level import ComparisonLevel
+
+    asked: Callable[[Any], bool] = vars(ComparisonLevel)["_is_exact_match"].fget
+    if getattr(asked, "remembered", False):
+        return
+    answers: dict[tuple[str, str, bool], bool] = {}
+
+    def remembered(level: Any) -> bool:
+        key = (level.sql_condition, level.sqlglot_dialect, bool(level._is_else_level))
+        if key not in answers:
+            answers[key] = bool(asked(level))
+        return answers[key]
+
+    remembered.remembered = True  # type: ignore[attr-defined]
+    remembered.asked = asked  # type: ignore[attr-defined]  # Splink's own, for the tests
+    ComparisonLevel._is_exact_match = property(remembered)  # type: ignore[method-assign,assignment]
+
+
 def as_table(rows: Sequence[Features] | pa.Table) -> pa.Table:
     """Rows as built by `features`, or a table already made of them."""
     return rows if isinstance(rows, pa.Table) else arrow_table(rows)
@@ -147,6 +173,7 @@ def train(
     from splink import DuckDBAPI, Linker
 
     quiet_splink()
+    remember_exact_match_checks()
     say = step or (lambda _message: None)
     common = common_words(rows)
     rows = with_uncommon(rows, common)
