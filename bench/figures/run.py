@@ -109,7 +109,9 @@ def _events(
     rng: random.Random, rows: dict[str, list[dict[str, Any]]], child: bool
 ) -> list[dict[str, Any]]:
     """The case's stage changes, as transitions.transition writes them, between its opening
-    and the day it entered its stage (the case row's own dates)."""
+    and the day it entered its stage (the case row's own dates), each marked as
+    cases.service.mark_stages marks it: the way home passes each stage once, so every event is
+    a first entry, and the stay it ends began at the event before."""
     case, opening = rows["case"][0], rows["events"][0]
     path = _way_to(rng, Stage(case["stage"]), child)
     created, entered = case["created_at"], case["stage_entered_at"]
@@ -125,8 +127,12 @@ def _events(
                 "kind": "case:stage:change",
                 "from_stage": before.value,
                 "to_stage": after.value,
+                "first_entry": True,
+                "from_stage_entered_at": since,
             }
-            for at, before, after in zip(times, path[:-1], path[1:], strict=True)
+            for at, since, before, after in zip(
+                times, [created, *times[:-1]], path[:-1], path[1:], strict=True
+            )
         ]
         if moves
         else []

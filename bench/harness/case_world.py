@@ -294,6 +294,9 @@ def case_rows(
                 "from_stage": None,
                 "to_stage": Stage.NEW.value,
                 "detail_sealed": None,
+                # As cases.service.mark_stages marks an opening.
+                "first_entry": True,
+                "from_stage_entered_at": None,
             }
         ],
         "notes": [],

@@ -90,6 +90,9 @@ def backdate(runtime: Runtime, case_id: str, times: dict[str, datetime]) -> None
                 .where(CaseEvent.case_id == case_id, CaseEvent.to_stage == stage)
                 .values(at=at)
             )
+        # Marks written with the events follow their order then: re-dated, they are set
+        # again from the events as they now stand (as a repair would).
+        case_service.mark_stages_again(session=session, case_ids=[case_id])
         first = min(times.values())
         last_stage = max(times, key=times.__getitem__)
         session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from homeward.core.db import Base, new_id, utcnow
@@ -30,8 +30,9 @@ class Case(Labelled, Base):
         ),
         # A page of one stage by last change walks this in order instead of sorting the stage.
         Index("ix_case_file_stage_updated", "stage", "updated_at"),
-        # Programme figures group by these without opening a single identity (reports/).
-        Index("ix_case_file_statistics", "owner_nation", "sex", "age_band"),
+        # Programme figures group by these without opening a single identity (reports/); with
+        # the id, the coalition's counts join a case's events from this index alone.
+        Index("ix_case_file_statistics", "owner_nation", "sex", "age_band", "id"),
         UniqueConstraint("reference"),
     )
 
@@ -74,9 +75,17 @@ class CaseEvent(Base):
 
     __tablename__ = "case_event"
     __table_args__ = (
-        # Programme figures: "the case's first entry into this stage?" and "when did it enter
-        # the stage it leaves?" answered from the index for the period's events alone.
-        Index("ix_case_event_first", "case_id", "to_stage", "at"),
+        # Programme figures (reports/counts.py): a case's events by stage and time, with what
+        # the counts read of each, so the period's events are counted from this index alone.
+        Index(
+            "ix_case_event_stages",
+            "case_id",
+            "to_stage",
+            "at",
+            "first_entry",
+            "from_stage",
+            "from_stage_entered_at",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -90,6 +99,15 @@ class CaseEvent(Base):
     to_stage: Mapped[str | None] = mapped_column(String(20), default=None)
     detail_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     """The why, and any detail, as JSON under the server data key."""
+    first_entry: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The case's first entry into `to_stage`: no earlier event of the case moved it there
+    (a case sent back by a cancelled plan, or re-opened, enters again: False). Set when the
+    event is written (`cases.service.stage_marks`), so programme figures count the cases that
+    reached a stage in a period from the period's events alone."""
+    from_stage_entered_at: Mapped[datetime | None] = mapped_column(default=None)
+    """For an event that moves the case out of `from_stage` into another: when the case last
+    entered `from_stage` (its latest earlier event to it), so the stay is `at` minus this.
+    None when no event entered it, or the event moves no stage. Set with `first_entry`."""
 
     case: Mapped[Case] = relationship(back_populates="events")
 

@@ -218,17 +218,17 @@ def _moved(
     if after is Stage.IDENTITY_VERIFIED:
         detail["note"] = "Synthetic demo case: documents seen."
         detail["verified_by"] = f"{case.owner_nation.lower()}.supervisor"
-    case.events.append(
-        CaseEvent(
-            actor_id=principal.officer_id,
-            actor_name=principal.username,
-            kind="case:stage:change",
-            from_stage=before.value,
-            to_stage=after.value,
-            detail_sealed=runtime.secrets.seal_field(json.dumps(detail)) if detail else None,
-            at=at,
-        )
+    event = CaseEvent(
+        actor_id=principal.officer_id,
+        actor_name=principal.username,
+        kind="case:stage:change",
+        from_stage=before.value,
+        to_stage=after.value,
+        detail_sealed=runtime.secrets.seal_field(json.dumps(detail)) if detail else None,
+        at=at,
     )
+    case_service.mark_stages(case, event)
+    case.events.append(event)
     audit.record(
         session=session,
         actor=principal.audit_name,
