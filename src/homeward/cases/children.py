@@ -122,7 +122,8 @@ def record_estimate(
         raise BadInput("years", f"a whole number of years from 0 to {MAX_ESTIMATE}")
     if basis not in BASES:
         raise BadInput("basis", f"{basis!r} is not one of: {', '.join(BASES)}")
-    if case_service.identity_of(secrets, case).date_of_birth:
+    identity = case_service.identity_of(secrets, case)
+    if identity.date_of_birth:
         raise BadInput(
             "years",
             "the case has a date of birth; correct the identity instead of estimating the age",
@@ -135,6 +136,11 @@ def record_estimate(
         recorded_at=utcnow(),
     )
     session.add(estimate)
+    # The case's age band for programme figures follows the estimate (grown back to the
+    # opening), as it follows a date of birth.
+    case_service.set_statistics(
+        case, identity, estimated_years=years, estimated_on=estimate.recorded_at.date()
+    )
     case_service.record_event(
         session=session,
         secrets=secrets,
