@@ -21,6 +21,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from homeward.cases.models import Case, CaseEvent
+from homeward.cases.states import EXITS, Stage
 from homeward.contact.models import FROM_CONTACT, Conversation, Message
 from homeward.core.db import utcnow
 from homeward.identity.models import IdentityDecision
@@ -29,6 +30,35 @@ from homeward.passage.models import CANCELLED, HandoverPoint, HandoverWindow, Pa
 
 OPENED = "opened"
 """A case's first event (`case:open`, to `new`) is counted as the case opened."""
+REACHED = tuple(
+    stage.value
+    for stage in (
+        Stage.NEW,
+        Stage.IDENTITY_VERIFIED,
+        Stage.CLEARED,
+        Stage.HANDED_OVER,
+        Stage.REPATRIATED,
+        Stage.CLOSED,
+        *EXITS,
+    )
+)
+"""The stages whose first entries the figures show, in the funnel's order (`new` as cases
+opened): the steps between them (in contact, passage planned, in custody) are not read, two
+in five of a programme's stage events."""
+TIMED = tuple(
+    stage.value
+    for stage in (
+        Stage.NEW,
+        Stage.IN_CONTACT,
+        Stage.IDENTITY_VERIFIED,
+        Stage.CLEARED,
+        Stage.PASSAGE_PLANNED,
+        Stage.HANDED_OVER,
+        Stage.IN_CUSTODY,
+        Stage.REPATRIATED,
+    )
+)
+"""The stages a case leaves on its way home: time in each, and stale cases."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +214,7 @@ def _reached(session: Session, scope: Scope, raw: Raw) -> None:
         .join(Case, _case_id(session) == CaseEvent.case_id)
         .where(
             CaseEvent.first_entry.is_(True),
+            CaseEvent.to_stage.in_(REACHED),
             _within(CaseEvent.at, scope),
             *_owner(scope, Case.owner_nation),
         )
@@ -231,6 +262,7 @@ def _stays(session: Session, scope: Scope, raw: Raw) -> None:
         .join(Case, _case_id(session) == CaseEvent.case_id)
         .where(
             CaseEvent.from_stage_entered_at.is_not(None),
+            CaseEvent.from_stage.in_(TIMED),
             _within(CaseEvent.at, scope),
             *_owner(scope, Case.owner_nation),
         )

@@ -19,22 +19,13 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from homeward.cases.states import EXITS, Stage
-from homeward.reports.counts import OPENED, Raw
+from homeward.cases.states import Stage
+from homeward.reports.counts import OPENED, REACHED, TIMED, Raw
 from homeward.reports.disclosure import Line, Rule, suppress
 from homeward.reports.tables import Cell, Chart, Figures, Table
 
 LETTERS = "letters"
-FUNNEL = (
-    LETTERS,
-    OPENED,
-    Stage.IDENTITY_VERIFIED.value,
-    Stage.CLEARED.value,
-    Stage.HANDED_OVER.value,
-    Stage.REPATRIATED.value,
-    Stage.CLOSED.value,
-    *(stage.value for stage in EXITS),
-)
+FUNNEL = (LETTERS, *(OPENED if stage == Stage.NEW.value else stage for stage in REACHED))
 """The funnel's columns, in order: the path, then the exits."""
 CASE_COLUMNS = FUNNEL[1:]
 """Letters have no sex or age band: the tables by those start at cases opened."""
@@ -51,20 +42,6 @@ WORDS = {
     "declined": "Declined",
     "deceased": "Deceased",
 }
-TIMED = tuple(
-    stage.value
-    for stage in (
-        Stage.NEW,
-        Stage.IN_CONTACT,
-        Stage.IDENTITY_VERIFIED,
-        Stage.CLEARED,
-        Stage.PASSAGE_PLANNED,
-        Stage.HANDED_OVER,
-        Stage.IN_CUSTODY,
-        Stage.REPATRIATED,
-    )
-)
-"""The stages a case leaves on its way home: time in each, and stale cases."""
 SEXES = (("F", "Women and girls"), ("M", "Men and boys"), ("X", "Another"), ("", "Not known"))
 BANDS = (("child", "Children (under 18)"), ("adult", "Adults"), ("", "Not known"))
 TOTAL = "Total"
