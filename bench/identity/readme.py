@@ -15,7 +15,7 @@ AIM_P99_MS, AIM_BATCH_SECONDS, AIM_BATCH_MIB = 50.0, 60.0, 4 * 1024
 
 METHOD = """## Identity resolution (`bench/identity/`)
 
-`.venv/bin/python -m bench.identity [--quick] [--only febrl,variants,synth,latency,batch]`
+`.venv/bin/python -m bench.identity [--quick] [--only febrl,variants,synth,latency,batch,batch10m]`
 
 **Quality** is pairwise precision, recall and F1 over the clusters each tool writes: the pairs
 of records put in one cluster against the pairs that are one person (counted from cluster
@@ -318,6 +318,15 @@ def section(result: dict[str, Any]) -> str:
                 f"from a 5 % sample): {shown}.",
                 "",
             ]
+    if result.get("batch_10m"):
+        ten = result["batch_10m"]
+        lines += [
+            f"**Ten million reports** (measured at commit `{ten['commit']['id']}`; "
+            f"machine {ten['data']['busy_before']:.0%} busy just before):",
+            "",
+            *_batch_table(ten),
+            "",
+        ]
     if result.get("latency"):
         lines += [
             "**Online match**, one report per call:",
