@@ -21,7 +21,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from homeward.cases.models import Case, CaseEvent
-from homeward.cases.states import EXITS, Stage
+from homeward.cases.states import EXITS, FINAL, PATH, Stage
 from homeward.contact.models import FROM_CONTACT, Conversation, Message
 from homeward.core.db import utcnow
 from homeward.identity.models import IdentityDecision
@@ -45,19 +45,7 @@ REACHED = tuple(
 """The stages whose first entries the figures show, in the funnel's order (`new` as cases
 opened): the steps between them (in contact, passage planned, in custody) are not read, two
 in five of a programme's stage events."""
-TIMED = tuple(
-    stage.value
-    for stage in (
-        Stage.NEW,
-        Stage.IN_CONTACT,
-        Stage.IDENTITY_VERIFIED,
-        Stage.CLEARED,
-        Stage.PASSAGE_PLANNED,
-        Stage.HANDED_OVER,
-        Stage.IN_CUSTODY,
-        Stage.REPATRIATED,
-    )
-)
+TIMED = tuple(stage.value for stage in PATH if stage not in FINAL)
 """The stages a case leaves on its way home: time in each, and stale cases."""
 
 
