@@ -7,25 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from homeward.cases import children
 from homeward.cases.models import Case
 from homeward.core.db import utcnow
 from homeward.core.runtime import Runtime
 from homeward.policy import binding
 from tests import helpers
 from tests.households import world
-
-
-def _estimate(runtime: Runtime, persona: helpers.Persona, case_id: str, years: int) -> None:
-    with runtime.db.transaction() as session:
-        children.record_estimate(
-            session=session,
-            keyring=helpers.keyring(runtime, persona),
-            secrets=runtime.secrets,
-            case_id=case_id,
-            years=years,
-            basis="observed",
-        )
 
 
 def _band(runtime: Runtime, case_id: str) -> str:
@@ -42,9 +29,9 @@ def test_an_age_estimate_sets_the_age_band_at_opening(
     fra = personas["fra_officer"]
     young, grown, opened_long_ago = (world.open_case(runtime, fra, born="") for _ in range(3))
     assert _band(runtime, young) == ""  # no date of birth, no estimate: not known
-    _estimate(runtime, fra, young, 15)
+    world.estimate(runtime, fra, young, 15)
     assert _band(runtime, young) == "child"
-    _estimate(runtime, fra, grown, 30)
+    world.estimate(runtime, fra, grown, 30)
     assert _band(runtime, grown) == "adult"
     # Opened two years ago and 19 now: 17 at the opening, a child in the figures.
     with runtime.db.transaction() as session:
@@ -54,8 +41,8 @@ def test_an_age_estimate_sets_the_age_band_at_opening(
             .where(Case.id == opened_long_ago)
             .values(created_at=utcnow() - timedelta(days=2 * 365 + 2))
         )
-    _estimate(runtime, fra, opened_long_ago, 19)
+    world.estimate(runtime, fra, opened_long_ago, 19)
     assert _band(runtime, opened_long_ago) == "child"
     # A later estimate moves it again.
-    _estimate(runtime, fra, young, 40)
+    world.estimate(runtime, fra, young, 40)
     assert _band(runtime, young) == "adult"
